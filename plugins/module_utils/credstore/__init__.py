@@ -152,6 +152,24 @@ class CredentialStore:
             acct["pending"] = password
             acct["pending_since"] = now
 
+    def stage(self, host, username, working, source, new_password, now=None):
+        """One write before the device is touched: the credential that works now becomes
+        current (so a factory default is known to the store too), the new one pending."""
+        now = isoformat(now or utcnow())
+        with self.edit(host) as rec:
+            acct = rec["accounts"].setdefault(username, empty_account())
+            if acct.get("current") != working:
+                old = acct.get("current")
+                hist = [h for h in acct["history"] if h.get("password") not in (old, working)]
+                if old:
+                    hist.insert(0, {"password": old, "retired": now})
+                acct["history"] = hist[:HISTORY_KEEP]
+                acct["current"] = working
+                acct["current_since"] = now
+                acct["source"] = source
+            acct["pending"] = new_password
+            acct["pending_since"] = now
+
     def clear_pending(self, host, username):
         with self.edit(host) as rec:
             acct = rec["accounts"].get(username)

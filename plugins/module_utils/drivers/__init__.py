@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+"""Device drivers and the registry that picks one (like netmiko's ssh_dispatcher).
+
+``DRIVERS`` maps a driver name (what the fingerprint data or ``iot_driver`` says) to its
+class. ``driver_name_for(facts)`` picks the name from discovery's host facts.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# name -> "module:Class", imported on first use so a missing optional library (netmiko,
+# paramiko) only matters for the drivers that need it
+DRIVERS = {
+    "ssh_shell": "ssh_shell:SshShellDriver",
+    "telnet_busybox": "telnet:TelnetBusyboxDriver",
+    "hikvision_isapi": "cameras:HikvisionIsapiDriver",
+    "axis_vapix": "cameras:AxisVapixDriver",
+    "cisco_ios": "switches:CiscoIosDriver",
+    "hp_procurve": "switches:HpProcurveDriver",
+}
+
+_PKG = "ansible_collections.iotguard.hardening.plugins.module_utils.drivers"
+
+
+class UnknownDriver(ValueError):
+    pass
+
+
+def get_driver_class(name):
+    try:
+        target = DRIVERS[name]
+    except (KeyError, TypeError):
+        raise UnknownDriver(
+            "driver=%r is unknown; use one of: %s (or set iot_driver for the host)"
+            % (name, ", ".join(sorted(DRIVERS)))
+        ) from None
+    module, cls = target.split(":")
+    return getattr(importlib.import_module("%s.%s" % (_PKG, module)), cls)
+
+
+def get_driver(name, host, **options):
+    return get_driver_class(name)(host, **options)
+
+
+def driver_name_for(facts):
+    """The driver for a host: explicit ``iot_driver``, else the fingerprint's ``driver``."""
+    facts = facts or {}
+    for key in ("iot_driver", "driver"):
+        name = facts.get(key)
+        if name:
+            return name
+    fp = facts.get("iot_fingerprint") or {}
+    if isinstance(fp, dict) and fp.get("driver"):
+        return fp["driver"]
+    return None

@@ -1,0 +1,170 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+"""The one interface every device driver speaks (shaped like netmiko's BaseConnection).
+
+A driver knows how to reach one kind of device over its own protocol and offers four verbs:
+
+* ``login(username, password) -> bool``: True when the device accepts the credential,
+  False when it refuses it; ``Unreachable`` when the device cannot be asked at all.
+* ``change_password(username, old, new)``: sets ``new``; ``PasswordRejected`` when the
+  device's policy refuses it, ``DriverError`` for anything else.
+* ``read_settings(username, password) -> dict``: what the device reports (users, lockout).
+* ``password_policy``: the device's own rules, used to generate a password it accepts.
+
+Everything a device sends back is hostile: ``clean()`` bounds and strips it before it goes
+into an error message or a result.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+
+MAX_TEXT = 256
+_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text, limit=MAX_TEXT):
+    """Device text made safe to show: decoded, control characters removed, bounded."""
+    if text is None:
+        return ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = _CTRL.sub("", str(text)).replace("\r", " ").replace("\n", " ").strip()
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
+class DriverError(Exception):
+    """The device did something we did not expect; the message is safe to show."""
+
+
+class Unreachable(DriverError):
+    """The device could not be reached (refused, reset, timed out)."""
+
+
+class PasswordRejected(DriverError):
+    """The device refused the new password (policy, length, characters)."""
+
+
+class NotSupported(DriverError):
+    """The driver cannot do that on this device kind."""
+
+
+class PasswordPolicy:
+    """What a device accepts as a password.
+
+    ``classes`` lists character classes each password must contain one of;
+    ``alphabet`` is the full set of allowed characters.
+    """
+
+    LOWER = "abcdefghijkmnopqrstuvwxyz"  # no l: easier to read out over the phone
+    UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, O
+    DIGITS = "23456789"  # no 0, 1
+    # No quotes, backslash, braces, % or #: safe in XML/URL-encoded bodies, device shells
+    # and YAML, and never taken for a Jinja template.
+    SYMBOLS = "!*+-.=@^_~"
+
+    def __init__(self, min_length=8, max_length=64, length=20, classes=None, alphabet=None):
+        self.min_length = int(min_length)
+        self.max_length = int(max_length)
+        self.length = int(length)
+        self.classes = list(classes) if classes else [self.LOWER, self.UPPER, self.DIGITS, self.SYMBOLS]
+        self.alphabet = alphabet or "".join(self.classes)
+        if self.min_length > self.max_length:
+            raise ValueError("min_length=%d is above max_length=%d" % (self.min_length, self.max_length))
+
+    def target_length(self, wanted=None):
+        n = int(wanted or self.length)
+        return max(self.min_length, min(self.max_length, n, 255))
+
+    def check(self, password):
+        """Return None when the device would accept ``password``, else why not."""
+        if len(password) < self.min_length or len(password) > self.max_length:
+            return "length %d is outside %d..%d" % (len(password), self.min_length, self.max_length)
+        bad = sorted({c for c in password if c not in self.alphabet})
+        if bad:
+            return "%d character(s) the device does not allow" % len(bad)
+        for cls in self.classes:
+            if not any(c in cls for c in password):
+                return "a required character class is missing"
+        return None
+
+    @classmethod
+    def from_dict(cls, data):
+        data = dict(data or {})
+        classes = data.pop("classes", None)
+        if classes:
+            named = {"lower": cls.LOWER, "upper": cls.UPPER, "digit": cls.DIGITS, "symbol": cls.SYMBOLS}
+            classes = [named.get(c, c) for c in classes]
+        return cls(
+            classes=classes,
+            **{k: v for k, v in data.items() if k in ("min_length", "max_length", "length", "alphabet")},
+        )
+
+
+class BaseDriver:
+    """Base class: holds the target, the timeouts and the hooks subclasses override."""
+
+    name = "base"
+    default_port = None
+    password_policy = PasswordPolicy()
+    #: whether change_password can put the old password back after a later failure
+    can_rollback = True
+
+    def __init__(self, host, port=None, timeout=10.0, username=None, **options):
+        self.host = host
+        self.port = int(port or self.default_port or 0)
+        self.timeout = float(timeout)
+        self.username = username
+        self.options = options
+        if options.get("password_policy"):
+            self.password_policy = PasswordPolicy.from_dict(options["password_policy"])
+
+    def __repr__(self):
+        return "<%s %s:%s>" % (type(self).__name__, self.host, self.port)
+
+    # --- the interface -------------------------------------------------------------------
+    def login(self, username, password):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def change_password(self, username, old_password, new_password):  # pragma: no cover
+        raise NotImplementedError
+
+    def read_settings(self, username, password):
+        raise NotSupported("%s cannot read settings" % self.name)
+
+    def close(self):
+        """Drop any connection held open."""
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _connect(self):
+        try:
+            return socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except TimeoutError as exc:
+            raise Unreachable("%s:%s timed out after %.0fs" % (self.host, self.port, self.timeout)) from exc
+        except OSError as exc:
+            raise Unreachable("%s:%s: %s" % (self.host, self.port, clean(exc.strerror or exc))) from exc
+
+
+class ShellPasswdMixin:
+    """For shells that change a password with ``passwd``: answers its prompts.
+
+    The prompt table is data: (regex on what the device printed, what to answer).
+    """
+
+    passwd_command = "passwd {username}"  # noqa: S105 - a command, not a password
+    passwd_prompts = (
+        (re.compile(rb"(current|old)( unix)? password:\s*$", re.I), "old"),
+        (re.compile(rb"(new|enter new)( unix)? password:\s*$", re.I), "new"),
+        (re.compile(rb"(retype|re-enter|repeat|confirm)[^\n]*password:\s*$", re.I), "new"),
+    )
+    passwd_ok = re.compile(rb"(password (for \S+ )?(changed|updated)|updated successfully)", re.I)
+    passwd_bad = re.compile(
+        rb"(bad password|too short|too simple|not allowed|rejected|does not meet|mismatch|unchanged|"
+        rb"authentication token manipulation error|failure)",
+        re.I,
+    )
+
+
+class NoRollbackMixin:
+    can_rollback = False

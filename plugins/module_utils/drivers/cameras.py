@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+"""IP camera / NVR HTTP APIs, modelled on the vendors' published interfaces.
+
+* Hikvision ISAPI: digest auth; ``GET /ISAPI/Security/userCheck`` to log in,
+  ``GET /ISAPI/Security/users`` for the account id, ``PUT /ISAPI/Security/users/<id>``
+  with a ``<User>`` document carrying the new ``password`` (and ``loginPassword``, the
+  current one, which newer firmware requires).
+* Axis VAPIX: digest auth; ``/axis-cgi/pwdgrp.cgi?action=get`` to log in,
+  ``action=update&user=<u>&pwd=<new>`` (sent as a form body, so the password is not in
+  a URL) to change.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._http import HttpClient
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
+    BaseDriver,
+    DriverError,
+    PasswordPolicy,
+    PasswordRejected,
+    clean,
+)
+
+HIK_NS = "http://www.hikvision.com/ver20/XMLSchema"
+
+
+class HttpApiDriver(BaseDriver):
+    """Common part of the HTTP API drivers."""
+
+    default_port = 80
+    login_path = "/"
+
+    def __init__(self, host, port=None, timeout=10.0, **options):
+        use_tls = bool(options.get("use_tls"))
+        if port is None and use_tls:
+            port = 443
+        super().__init__(host, port, timeout, **options)
+        self.http = HttpClient(
+            self.host,
+            self.port,
+            self.timeout,
+            use_tls=use_tls,
+            validate_certs=bool(options.get("validate_certs")),
+            auth=options.get("http_auth", "auto"),
+        )
+
+    def _auth_status(self, resp, what):
+        if resp.status in (401, 403):
+            return False
+        if 200 <= resp.status < 300:
+            return True
+        raise DriverError("%s answered HTTP %d: %s" % (what, resp.status, clean(resp.body[:200])))
+
+    def login(self, username, password):
+        resp = self.http.request("GET", self.login_path, username, password)
+        return self._auth_status(resp, self.login_path)
+
+
+def _xml_find(root, name):
+    """Find ``name`` with or without the vendor namespace."""
+    for el in root.iter():
+        if el.tag.rsplit("}", 1)[-1] == name:
+            yield el
+
+
+def _parse_xml(body, what):
+    if len(body) > 128 * 1024:
+        raise DriverError("%s answer is too large" % what)
+    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+        raise DriverError("%s answer holds a DTD; refusing to parse it" % what)
+    try:
+        return ElementTree.fromstring(body)  # noqa: S314 - bounded, DTDs refused above
+    except ElementTree.ParseError as exc:
+        raise DriverError("%s answer is not XML: %s" % (what, clean(exc))) from exc
+
+
+class HikvisionIsapiDriver(HttpApiDriver):
+    name = "hikvision_isapi"
+    login_path = "/ISAPI/Security/userCheck"
+    # ISAPI: 8..16 characters, at least two kinds out of lower, upper, digit, special
+    password_policy = PasswordPolicy(min_length=8, max_length=16, length=16)
+
+    def login(self, username, password):
+        resp = self.http.request("GET", self.login_path, username, password)
+        if not self._auth_status(resp, self.login_path):
+            return False
+        # userCheck answers 200 with <statusValue>; 401 inside a 200 means refused
+        m = re.search(rb"<statusValue>\s*(\d+)\s*</statusValue>", resp.body)
+        return not (m and m.group(1) != b"200")
+
+    def _user_id(self, username, password):
+        resp = self.http.request("GET", "/ISAPI/Security/users", username, password)
+        if resp.status in (401, 403):
+            raise DriverError("ISAPI refused %r reading the user list" % username)
+        if resp.status != 200:
+            raise DriverError("GET /ISAPI/Security/users answered HTTP %d" % resp.status)
+        root = _parse_xml(resp.body, "/ISAPI/Security/users")
+        for user in _xml_find(root, "User"):
+            name = next((e.text for e in _xml_find(user, "userName")), None)
+            uid = next((e.text for e in _xml_find(user, "id")), None)
+            if name == username and uid and uid.strip().isdigit():
+                return uid.strip()
+        raise DriverError("ISAPI lists no user named %r" % clean(username, 64))
+
+    def change_password(self, username, old_password, new_password):
+        uid = self._user_id(username, old_password)
+        doc = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<User version="2.0" xmlns="%s"><id>%s</id><userName>%s</userName>'
+            "<password>%s</password><loginPassword>%s</loginPassword></User>"
+            % (HIK_NS, uid, escape(username), escape(new_password), escape(old_password))
+        )
+        resp = self.http.request(
+            "PUT",
+            "/ISAPI/Security/users/%s" % uid,
+            username,
+            old_password,
+            body=doc,
+            headers={"Content-Type": "application/xml"},
+        )
+        code = sub = None
+        if resp.body.strip().startswith(b"<"):
+            try:
+                root = _parse_xml(resp.body, "PUT /ISAPI/Security/users")
+                code = next((e.text for e in _xml_find(root, "statusCode")), None)
+                sub = next((e.text for e in _xml_find(root, "subStatusCode")), None)
+            except DriverError:
+                pass
+        if resp.status == 200 and code in (None, "1"):
+            return
+        detail = "HTTP %d statusCode=%s subStatusCode=%s" % (resp.status, clean(code, 8), clean(sub, 48))
+        if resp.status in (400, 403) or code in ("4", "6"):
+            raise PasswordRejected(detail)
+        raise DriverError(detail)
+
+
+class AxisVapixDriver(HttpApiDriver):
+    name = "axis_vapix"
+    login_path = "/axis-cgi/pwdgrp.cgi?action=get"
+    password_policy = PasswordPolicy(min_length=8, max_length=64, length=24)
+
+    def change_password(self, username, old_password, new_password):
+        body = urllib.parse.urlencode({"action": "update", "user": username, "pwd": new_password})
+        resp = self.http.request(
+            "POST",
+            "/axis-cgi/pwdgrp.cgi",
+            username,
+            old_password,
+            body=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        text = resp.text
+        if resp.status == 200 and "error" not in text.lower():
+            return
+        if resp.status in (200, 400) and "error" in text.lower():
+            raise PasswordRejected("VAPIX: %s" % clean(text[:160]))
+        raise DriverError("POST /axis-cgi/pwdgrp.cgi answered HTTP %d: %s" % (resp.status, clean(text[:160])))

@@ -1,0 +1,166 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+"""Managed switches through netmiko: the local user's secret and the enable secret.
+
+The account name ``enable`` means the enable secret (Cisco) and is proven by entering
+privileged mode with it; every other account is a local user proven by logging in. To
+prove or change the enable secret the driver logs in as ``login_username`` /
+``login_password`` (options). Session logs are never written.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
+    BaseDriver,
+    DriverError,
+    PasswordPolicy,
+    PasswordRejected,
+    Unreachable,
+    clean,
+)
+
+try:
+    from netmiko import ConnectHandler
+    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
+
+    HAS_NETMIKO = True
+except ImportError:  # pragma: no cover - depends on the controller
+    HAS_NETMIKO = False
+
+ENABLE = "enable"
+_REJECT = ("% invalid", "% incomplete", "% ambiguous", "error", "not allowed", "too short", "rejected")
+
+
+class NetmikoSwitchDriver(BaseDriver):
+    name = "netmiko"
+    default_port = 22
+    device_type = None
+    #: config lines, as data: account kind -> template
+    user_line = None
+    enable_line = None
+    save_command = "write memory"
+    # no spaces: IOS would take the rest of the line; no '?' (help key) or quotes
+    password_policy = PasswordPolicy(
+        min_length=10,
+        max_length=25,
+        length=20,
+        classes=[PasswordPolicy.LOWER, PasswordPolicy.UPPER, PasswordPolicy.DIGITS, "!*+-.=@^_~"],
+    )
+
+    def _connect_as(self, username, password, secret=None):
+        if not HAS_NETMIKO:
+            raise DriverError("driver %s needs the Python library netmiko on the controller" % self.name)
+        params = {
+            "device_type": self.device_type,
+            "host": self.host,
+            "port": self.port,
+            "username": username,
+            "password": password,
+            "timeout": self.timeout,
+            "conn_timeout": self.timeout,
+            "auth_timeout": self.timeout,
+            "banner_timeout": self.timeout,
+            "fast_cli": True,
+            "allow_agent": False,
+            "use_keys": False,
+            "ssh_config_file": None,
+        }
+        if secret is not None:
+            params["secret"] = secret
+        try:
+            return ConnectHandler(**params)
+        except NetmikoAuthenticationException:
+            return None
+        except (NetmikoTimeoutException, ReadTimeout, OSError, EOFError) as exc:
+            raise Unreachable("%s:%s %s: %s" % (self.host, self.port, self.device_type, clean(exc))) from exc
+        except Exception as exc:
+            raise Unreachable("%s:%s %s: %s" % (self.host, self.port, self.device_type, clean(exc))) from exc
+
+    def _login_creds(self):
+        user = self.options.get("login_username")
+        pw = self.options.get("login_password")
+        if not user or not pw:
+            raise DriverError(
+                "the enable secret needs login_username and login_password (the local user's "
+                "current credential) in driver_options"
+            )
+        return user, pw
+
+    def login(self, username, password):
+        if username == ENABLE:
+            return self._enable_ok(password)
+        conn = self._connect_as(username, password)
+        if conn is None:
+            return False
+        conn.disconnect()
+        return True
+
+    def _enable_ok(self, secret):
+        user, pw = self._login_creds()
+        conn = self._connect_as(user, pw, secret=secret)
+        if conn is None:
+            raise DriverError("switch refused login_username %r; rotate the local user first" % user)
+        try:
+            try:
+                conn.enable()
+            except (ValueError, ReadTimeout):
+                return False
+            return conn.check_enable_mode()
+        finally:
+            conn.disconnect()
+
+    def _privileged(self, username, old_password):
+        """A session in privileged mode, plus the line to send for the account."""
+        if username == ENABLE:
+            user, pw = self._login_creds()
+            conn = self._connect_as(user, pw, secret=old_password)
+        else:
+            conn = self._connect_as(username, old_password, secret=self.options.get("enable_secret"))
+        if conn is None:
+            raise DriverError("switch refused the login just before the change")
+        try:
+            if not conn.check_enable_mode():
+                conn.enable()
+        except (ValueError, ReadTimeout) as exc:
+            conn.disconnect()
+            raise DriverError("cannot enter privileged mode: %s" % clean(exc)) from exc
+        return conn
+
+    def change_password(self, username, old_password, new_password):
+        if any(c.isspace() or c == "?" for c in new_password):
+            raise PasswordRejected("switch CLI passwords cannot hold spaces or '?'")
+        if username == ENABLE:
+            if not self.enable_line:
+                raise DriverError("%s has no enable secret; rotate the manager user instead" % self.name)
+            line = self.enable_line.format(secret=new_password)
+        else:
+            line = self.user_line.format(username=username, secret=new_password)
+        conn = self._privileged(username, old_password)
+        try:
+            out = conn.send_config_set([line], cmd_verify=False)
+            low = out.lower()
+            if any(marker in low for marker in _REJECT):
+                # echo of the line holds the secret: only say which command failed
+                raise PasswordRejected("switch refused the %s command" % line.split()[0])
+            conn.send_command_timing(self.save_command, read_timeout=self.timeout)
+        except (ReadTimeout, OSError, EOFError) as exc:
+            raise Unreachable("switch session lost during the change: %s" % type(exc).__name__) from exc
+        finally:
+            try:
+                conn.disconnect()
+            except Exception:  # noqa: BLE001 S110 - the session may already be gone
+                pass
+
+
+class CiscoIosDriver(NetmikoSwitchDriver):
+    name = "cisco_ios"
+    device_type = "cisco_ios"
+    user_line = "username {username} privilege 15 secret {secret}"
+    enable_line = "enable secret {secret}"
+
+
+class HpProcurveDriver(NetmikoSwitchDriver):
+    name = "hp_procurve"
+    device_type = "hp_procurve"
+    user_line = "password manager user-name {username} plaintext {secret}"
+    enable_line = None

@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+"""BusyBox telnetd devices: raw socket with real telnet option negotiation (RFC 854/855).
+
+We refuse every option except SUPPRESS-GO-AHEAD and let the server ECHO; subnegotiations
+are skipped. Then ``login:`` / ``Password:`` and ``passwd`` as on any BusyBox shell.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._expect import (
+    SHELL_PROMPT,
+    Session,
+    passwd_dialog,
+    socket_recv,
+)
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
+    BaseDriver,
+    DriverError,
+    PasswordPolicy,
+    ShellPasswdMixin,
+    Unreachable,
+)
+
+IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
+OPT_ECHO, OPT_SGA = 1, 3
+
+LOGIN_PROMPT = re.compile(rb"(login|username)\s*:\s*$", re.I)
+PASSWORD_PROMPT = re.compile(rb"password\s*:\s*$", re.I)
+LOGIN_FAILED = re.compile(rb"(login incorrect|authentication failed|access denied|invalid)", re.I)
+
+
+class TelnetNegotiator:
+    """Strips telnet commands from the stream and answers them on ``send``."""
+
+    def __init__(self, send):
+        self.send = send
+        self._state = 0  # 0 data, 1 after IAC, 2 after IAC verb, 3 in SB, 4 IAC in SB
+        self._verb = 0
+
+    def feed(self, data):
+        out = bytearray()
+        for b in data:
+            if self._state == 0:
+                if b == IAC:
+                    self._state = 1
+                else:
+                    out.append(b)
+            elif self._state == 1:
+                if b == IAC:
+                    out.append(IAC)
+                    self._state = 0
+                elif b in (DO, DONT, WILL, WONT):
+                    self._verb = b
+                    self._state = 2
+                elif b == SB:
+                    self._state = 3
+                else:
+                    self._state = 0
+            elif self._state == 2:
+                self._answer(self._verb, b)
+                self._state = 0
+            elif self._state == 3:
+                if b == IAC:
+                    self._state = 4
+            elif self._state == 4:
+                self._state = 0 if b == SE else 3
+        return bytes(out)
+
+    def _answer(self, verb, opt):
+        if verb == DO:
+            self.send(bytes([IAC, WILL if opt == OPT_SGA else WONT, opt]))
+        elif verb == WILL:
+            self.send(bytes([IAC, DO if opt in (OPT_ECHO, OPT_SGA) else DONT, opt]))
+        # DONT / WONT need no answer from a client that never asked
+
+
+class TelnetBusyboxDriver(ShellPasswdMixin, BaseDriver):
+    name = "telnet_busybox"
+    default_port = 23
+    password_policy = PasswordPolicy(min_length=8, max_length=32, length=16)
+
+    def _session(self, username, password):
+        sock = self._connect()
+        neg = TelnetNegotiator(sock.sendall)
+        sess = Session(socket_recv(sock), sock.sendall, self.timeout, filter_input=neg.feed)
+        sess.crlf = True
+        try:
+            sess.expect([LOGIN_PROMPT])
+            sess.send_line(username)
+            idx, _ = sess.expect([PASSWORD_PROMPT, SHELL_PROMPT])
+            if idx == 0:
+                sess.send_line(password)
+                idx, _ = sess.expect([LOGIN_FAILED, LOGIN_PROMPT, SHELL_PROMPT])
+                if idx in (0, 1):
+                    sock.close()
+                    return None, None
+        except Unreachable:
+            sock.close()
+            raise
+        return sock, sess
+
+    def login(self, username, password):
+        sock, _ = self._session(username, password)
+        if sock is None:
+            return False
+        sock.close()
+        return True
+
+    def change_password(self, username, old_password, new_password):
+        sock, sess = self._session(username, old_password)
+        if sock is None:
+            raise DriverError("telnet login as %r refused just before the change" % username)
+        try:
+            passwd_dialog(sess, self, username, old_password, new_password)
+        finally:
+            sock.close()

@@ -1,0 +1,425 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+"""The rotation transaction: verify, change, verify, commit, and never lose a password.
+
+The order is the one password vaults use, and each step exists so that a failure at any
+point leaves the device reachable with a credential the store knows:
+
+1. find the credential that works now: pending, current, history (newest first), then the
+   factory defaults from the fingerprint data. A pending one that works means an earlier
+   run changed the device and died before committing: promote it (*reconciled*).
+2. decide from the policy (never / if_default / max_age / always) whether to rotate.
+3. make the new password (the device's own policy, ``secrets``) or take the given one.
+4. write it to the store as *pending* BEFORE touching the device.
+5. change it on the device.
+6. log in with the new one (retried: slow devices apply changes late).
+7. prove the old one is refused.
+8. promote pending to current; the old one goes to history. If the store cannot take the
+   promotion, put the old password back on the device when the driver can; the pending
+   entry stays in the store either way, so the next run finds whichever works.
+
+Nothing returned here contains a secret.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import (
+    StoreError,
+    candidates,
+    parse_time,
+    utcnow,
+)
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
+    DriverError,
+    PasswordPolicy,
+    PasswordRejected,
+    Unreachable,
+    clean,
+)
+
+POLICIES = ("never", "if_default", "max_age", "always")
+STATUSES = ("rotated", "compliant", "would_rotate", "reconciled", "failed")
+
+
+def generate_password(policy=None, length=None, avoid=()):
+    """A random password the device accepts: one of each required class, rest from the
+    alphabet, shuffled with ``secrets.SystemRandom``."""
+    policy = policy or PasswordPolicy()
+    n = policy.target_length(length)
+    rng = secrets.SystemRandom()
+    for _ in range(100):
+        chars = [secrets.choice(cls) for cls in policy.classes][:n]
+        chars += [secrets.choice(policy.alphabet) for _ in range(n - len(chars))]
+        rng.shuffle(chars)
+        pw = "".join(chars)
+        if pw not in avoid and policy.check(pw) is None:
+            return pw
+    raise ValueError("cannot generate a password for this policy; check min_length/max_length/classes")
+
+
+class Rotation:
+    """One account on one device. ``run()`` returns a result dict without secrets."""
+
+    def __init__(
+        self,
+        host,
+        username,
+        driver,
+        store,
+        policy="if_default",
+        max_age_days=None,
+        factory_passwords=(),
+        new_password=None,
+        length=None,
+        check_mode=False,
+        verify_retries=3,
+        retry_delay=1.0,
+        sleep=time.sleep,
+    ):
+        if policy not in POLICIES:
+            raise ValueError("regenerate=%r is not one of %s" % (policy, ", ".join(POLICIES)))
+        if policy == "max_age" and max_age_days is None:
+            raise ValueError("regenerate=max_age needs max_age_days (for example 90)")
+        self.host = host
+        self.username = username
+        self.driver = driver
+        self.store = store
+        self.policy = policy
+        self.max_age_days = max_age_days
+        self.factory = [p for p in (factory_passwords or ()) if p is not None]
+        self.new_password = new_password
+        self.length = length
+        self.check_mode = check_mode
+        self.verify_retries = max(1, int(verify_retries))
+        self.retry_delay = float(retry_delay)
+        self.sleep = sleep
+        self.steps = []
+        self.logins = 0
+        self.result = {
+            "host": host,
+            "user": username,
+            "driver": getattr(driver, "name", None),
+            "status": None,
+            "changed": False,
+            "reason": "",
+            "credential_source": None,
+            "reconciled": False,
+        }
+
+    # -- small pieces -----------------------------------------------------------------------
+    def _step(self, name, outcome, detail=None):
+        item = {"step": name, "result": outcome}
+        if detail:
+            item["detail"] = clean(detail)
+        self.steps.append(item)
+
+    def _login(self, password, step):
+        self.logins += 1
+        try:
+            ok = bool(self.driver.login(self.username, password))
+        except Unreachable as exc:
+            self._step(step, "unreachable", str(exc))
+            raise
+        except DriverError as exc:
+            self._step(step, "error", str(exc))
+            raise Unreachable(str(exc)) from exc
+        self._step(step, "accepted" if ok else "refused")
+        return ok
+
+    def _login_retry(self, password, step):
+        """True/False after up to ``verify_retries`` tries; None when never reachable."""
+        answer = None
+        for attempt in range(self.verify_retries):
+            if attempt:
+                self.sleep(self.retry_delay * attempt)
+            try:
+                if self._login(password, step):
+                    return True
+                answer = False
+            except Unreachable:
+                continue
+        return answer
+
+    def _finish(self, status, reason="", changed=None):
+        self.result["status"] = status
+        self.result["reason"] = clean(reason, 512)
+        if changed is not None:
+            self.result["changed"] = changed
+        self.result["steps"] = self.steps
+        self.result["logins"] = self.logins
+        return self.result
+
+    # -- the transaction ----------------------------------------------------------------------
+    def run(self):
+        try:
+            return self._run()
+        finally:
+            try:
+                self.driver.close()
+            except Exception:  # noqa: BLE001 S110 - closing must not hide the result
+                pass
+
+    def _run(self):
+        try:
+            acct = self.store.account(self.host, self.username)
+        except StoreError as exc:
+            return self._finish("failed", "store unreadable: %s" % exc)
+
+        # 1. which credential works now
+        known = candidates(acct)
+        tries = [(pw, self._source_of(acct, pw)) for pw in known]
+        tries += [(pw, "default") for pw in self.factory if pw not in known]
+        if self.new_password is not None and self.new_password not in [p for p, _ in tries]:
+            tries.append((self.new_password, "given"))
+        if not tries:
+            return self._finish(
+                "failed",
+                "no credential to try: the store has none for user %r and the fingerprint lists no "
+                "factory default; pass current_password or store it first" % self.username,
+            )
+        working = source = None
+        for pw, src in tries:
+            try:
+                ok = self._login(pw, "verify_%s" % src)
+            except Unreachable as exc:
+                return self._finish("failed", "device unreachable: %s" % exc)
+            if ok:
+                working, source = pw, src
+                break
+        if working is None:
+            return self._finish(
+                "failed",
+                "none of the %d known credential(s) for user %r is accepted (store: %d, factory "
+                "defaults: %d); the device may be locked or changed by hand: set the password "
+                "with current_password" % (len(tries), self.username, len(known), len(self.factory)),
+            )
+        self.result["credential_source"] = source
+
+        # store catches up with the device
+        reconciled = self._reconcile(acct, working, source)
+        if reconciled is not None:
+            return reconciled
+
+        # 2. policy
+        rotate, why = self._should_rotate(acct, working, source)
+        if not rotate:
+            status = "reconciled" if self.result["reconciled"] else "compliant"
+            return self._finish(status, why)
+        if self.check_mode:
+            return self._finish("would_rotate", why, changed=True)
+
+        # 3. new password
+        policy = self.driver.password_policy
+        if self.new_password is not None:
+            new = self.new_password
+            bad = policy.check(new)
+            if bad:
+                return self._finish(
+                    "failed", "new_password does not meet the device's policy (%s); device untouched" % bad
+                )
+        else:
+            avoid = set(known) | set(self.factory) | {working}
+            new = generate_password(policy, self.length, avoid=avoid)
+
+        # 4. pending before the device is touched
+        try:
+            self.store.stage(self.host, self.username, working, source, new)
+        except StoreError as exc:
+            return self._finish("failed", "store not writable, device untouched: %s" % exc)
+        self._step("store_pending", "ok")
+
+        # 5. change
+        change_error = None
+        try:
+            self.driver.change_password(self.username, working, new)
+            self._step("change", "ok")
+        except PasswordRejected as exc:
+            self._step("change", "rejected", str(exc))
+            return self._abandon("device rejected the new password: %s" % exc, working)
+        except DriverError as exc:
+            # the change may or may not have landed: the logins below decide
+            change_error = str(exc)
+            self._step("change", "error", change_error)
+
+        # 6. the new one works
+        new_ok = self._login_retry(new, "verify_new")
+        if not new_ok:
+            old_ok = self._login_retry(working, "verify_old_still")
+            if old_ok:
+                return self._abandon(
+                    "change not applied (%s); the old credential still works"
+                    % (change_error or "device kept the old password"),
+                    working,
+                    already_verified=True,
+                )
+            return self._finish(
+                "failed",
+                "device unreachable after the change (%s); neither credential could be proven, the "
+                "new one is kept as pending and the next run reconciles" % (change_error or "no answer"),
+                changed=True,
+            )
+
+        # 7. the old one is refused
+        old_refused = None
+        try:
+            old_refused = not self._login(working, "verify_old_refused")
+        except Unreachable:
+            old_refused = None
+
+        # 8. commit
+        try:
+            self.store.promote(self.host, self.username)
+        except StoreError as exc:
+            return self._rollback_after_store_failure(exc, working, new)
+        self._step("store_promote", "ok")
+        self.result["changed"] = True
+        self.result["rotated_at"] = _iso(utcnow())
+        if old_refused is False:
+            return self._finish(
+                "failed",
+                "the device still accepts the old password after the change: it holds both; the new "
+                "one is stored as current, check the device's account list",
+            )
+        if old_refused is None:
+            return self._finish(
+                "failed",
+                "rotated and stored, but the device stopped answering before the old password "
+                "could be proven refused",
+            )
+        return self._finish("rotated", "%s credential replaced and proven" % _describe(source))
+
+    # -- cases ------------------------------------------------------------------------------------
+    @staticmethod
+    def _source_of(acct, pw):
+        if acct.get("pending") == pw:
+            return "pending"
+        if acct.get("current") == pw:
+            return "current"
+        return "history"
+
+    def _reconcile(self, acct, working, source):
+        """Bring the store in line with what the device accepted. Returns a final result for a
+        check-mode reconcile, else None."""
+        pending = acct.get("pending") if acct else None
+        if source == "pending":
+            self.result["reconciled"] = True
+            if self.check_mode:
+                return self._finish(
+                    "reconciled",
+                    "a previous run left a pending credential that works; would promote it",
+                    changed=True,
+                )
+            try:
+                self.store.promote(self.host, self.username)
+            except StoreError as exc:
+                return self._finish(
+                    "failed", "pending credential works but the store is not writable: %s" % exc
+                )
+            self.result["changed"] = True
+            self._step("store_promote", "reconciled")
+            return None
+        if pending and not self.check_mode:
+            # the change never reached the device
+            try:
+                self.store.clear_pending(self.host, self.username)
+                self._step("store_clear_pending", "reconciled")
+                self.result["reconciled"] = True
+                self.result["changed"] = True
+            except StoreError as exc:
+                return self._finish("failed", "store not writable: %s" % exc)
+        if source in ("history", "default", "given") and acct and acct.get("current"):
+            # the device went back to an older password (reset, restore)
+            self.result["reconciled"] = True
+            if not self.check_mode:
+                try:
+                    self.store.set_current(self.host, self.username, working, source)
+                except StoreError as exc:
+                    return self._finish("failed", "store not writable: %s" % exc)
+                self.result["changed"] = True
+                self._step("store_current", "reconciled")
+        return None
+
+    def _should_rotate(self, acct, working, source):
+        is_default = working in self.factory
+        if self.policy == "never":
+            return False, "regenerate=never: credential verified, not changed"
+        if self.new_password is not None:
+            if working == self.new_password:
+                return False, "the device already uses the given password"
+            return True, "a new password was given"
+        if self.policy == "always":
+            return True, "regenerate=always"
+        if is_default:
+            return True, "the device still accepts a factory default"
+        if self.policy == "if_default":
+            return False, "not a factory default"
+        since = parse_time((acct or {}).get("current_since")) if source != "default" else None
+        if since is None:
+            return True, "credential age unknown (max_age_days=%s)" % self.max_age_days
+        age = (utcnow() - since).total_seconds() / 86400.0
+        if age > float(self.max_age_days):
+            return True, "credential is %.0f days old (max_age_days=%s)" % (age, self.max_age_days)
+        return False, "credential is %.1f days old, within max_age_days=%s" % (age, self.max_age_days)
+
+    def _abandon(self, reason, working, already_verified=False):
+        """The device kept the old password: drop pending, prove the old one, report."""
+        try:
+            self.store.clear_pending(self.host, self.username)
+            self._step("store_clear_pending", "ok")
+        except StoreError as exc:
+            reason += "; pending entry left in the store (%s), the next run clears it" % exc
+        if not already_verified:
+            ok = self._login_retry(working, "verify_old_still")
+            if ok:
+                reason += "; the old credential still works"
+            else:
+                reason += "; WARNING: the old credential could not be proven afterwards"
+        return self._finish("failed", reason)
+
+    def _rollback_after_store_failure(self, exc, old, new):
+        reason = "store not writable when committing (%s)" % exc
+        if getattr(self.driver, "can_rollback", False):
+            try:
+                self.driver.change_password(self.username, new, old)
+                if self._login_retry(old, "verify_rollback"):
+                    self._step("rollback", "ok")
+                    return self._finish(
+                        "failed", reason + "; device rolled back to the stored credential", changed=False
+                    )
+            except DriverError as rexc:
+                self._step("rollback", "error", str(rexc))
+        self.result["changed"] = True
+        return self._finish(
+            "failed", reason + "; the device holds the new password, which the store keeps as pending"
+        )
+
+
+def _iso(ts):
+    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _describe(source):
+    return {
+        "default": "factory default",
+        "current": "stored",
+        "history": "older stored",
+        "pending": "pending",
+        "given": "given",
+    }.get(source, str(source))
+
+
+def summarise(results):
+    """Counts per status plus the failures with their reasons (for the run summary)."""
+    out = {s: 0 for s in STATUSES}
+    failures = []
+    for r in results:
+        status = r.get("status") or "failed"
+        out[status] = out.get(status, 0) + 1
+        if status == "failed":
+            failures.append({"host": r.get("host"), "user": r.get("user"), "reason": r.get("reason")})
+    out["failures"] = failures
+    out["total"] = len(results)
+    return out

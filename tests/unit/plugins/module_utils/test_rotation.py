@@ -1,0 +1,270 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The rotation transaction against an in-memory device that holds real state and faults."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from ansible.parsing.vault import VaultSecret
+from ansible_collections.iotguard.hardening.plugins.module_utils import credstore
+from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import StoreError, get_store
+from ansible_collections.iotguard.hardening.plugins.module_utils.credstore.vault_file import VaultCodec
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
+    BaseDriver,
+    PasswordPolicy,
+    PasswordRejected,
+    Unreachable,
+)
+from ansible_collections.iotguard.hardening.plugins.module_utils.rotation import (
+    Rotation,
+    generate_password,
+    summarise,
+)
+
+DEFAULT = "12345"
+
+
+class Device:
+    """What the device holds, and the faults it will act out."""
+
+    def __init__(self, password=DEFAULT, both_valid=False):
+        self.password = password
+        self.old_too = None
+        self.both_valid = both_valid
+        self.faults = {}
+        self.logins = []
+        self.changes = []
+
+    def fault(self, op):
+        n = self.faults.get(op)
+        if n:
+            self.faults[op] = n - 1
+            return True
+        return False
+
+
+class MemDriver(BaseDriver):
+    name = "mem"
+    password_policy = PasswordPolicy(min_length=8, max_length=16, length=12)
+
+    def __init__(self, device):
+        super().__init__("127.0.0.1", 1)
+        self.device = device
+
+    def login(self, username, password):
+        if self.device.fault("unreachable"):
+            raise Unreachable("timed out")
+        self.device.logins.append(password)
+        return password == self.device.password or (password is not None and password == self.device.old_too)
+
+    def change_password(self, username, old_password, new_password):
+        d = self.device
+        if d.fault("drop_before"):
+            raise Unreachable("connection reset")
+        if d.fault("reject"):
+            raise PasswordRejected("password does not meet complexity")
+        if old_password != d.password:
+            raise PasswordRejected("old password wrong")
+        d.changes.append(new_password)
+        if d.both_valid:
+            d.old_too = d.password
+        d.password = new_password
+        if d.fault("drop_after"):
+            raise Unreachable("connection reset after the change")
+        if d.fault("slow_after"):
+            d.faults["unreachable"] = 2
+        if d.fault("down_after"):
+            d.faults["unreachable"] = 100
+            raise Unreachable("gone")
+
+
+@pytest.fixture
+def store(tmp_path):
+    return get_store(
+        "vault_file", inventory_dir=str(tmp_path), codec=VaultCodec([("default", VaultSecret(b"k"))])
+    )
+
+
+def rotate(store, dev, **kw):
+    kw.setdefault("factory_passwords", [DEFAULT])
+    kw.setdefault("retry_delay", 0)
+    return Rotation("cam1", "admin", MemDriver(dev), store, sleep=lambda s: None, **kw).run()
+
+
+def assert_store_reaches(store, dev):
+    acct = store.account("cam1", "admin")
+    assert dev.password in credstore.candidates(acct), "the device holds a password the store does not know"
+
+
+def test_rotates_default_then_idempotent(store):
+    dev = Device()
+    r = rotate(store, dev)
+    assert r["status"] == "rotated", r
+    assert r["changed"] and r["credential_source"] == "default"
+    acct = store.account("cam1", "admin")
+    assert acct["current"] == dev.password != DEFAULT
+    assert acct["pending"] is None
+    assert [h["password"] for h in acct["history"]] == [DEFAULT]
+    assert MemDriver.password_policy.check(dev.password) is None
+    # proven: new accepted, then old refused
+    assert dev.logins[-2:] == [dev.password, DEFAULT]
+    assert DEFAULT not in repr(r) and dev.password not in repr(r)
+    r2 = rotate(store, dev)
+    assert (r2["status"], r2["changed"]) == ("compliant", False)
+    assert len(dev.changes) == 1
+
+
+def test_check_mode_touches_nothing(store):
+    dev = Device()
+    r = rotate(store, dev, check_mode=True)
+    assert (r["status"], r["changed"]) == ("would_rotate", True)
+    assert dev.password == DEFAULT and not dev.changes
+    assert store.account("cam1", "admin") is None
+    assert dev.logins == [DEFAULT]
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "device_changed"),
+    [
+        ("drop_after", "rotated", True),  # change landed, connection lost: proven by login
+        ("drop_before", "failed", False),  # never landed: old kept, pending dropped
+        ("reject", "failed", False),
+        ("down_after", "failed", True),  # landed, then device gone: pending kept
+    ],
+)
+def test_faults_leave_device_reachable(store, fault, status, device_changed):
+    dev = Device()
+    dev.faults[fault] = 1
+    r = rotate(store, dev)
+    assert r["status"] == status, r
+    assert r["reason"]
+    assert (dev.password != DEFAULT) is device_changed
+    assert_store_reaches(store, dev)
+    dev.faults.clear()
+    r2 = rotate(store, dev)
+    assert r2["status"] in ("rotated", "reconciled", "compliant"), r2
+    acct = store.account("cam1", "admin")
+    assert acct["current"] == dev.password and acct["pending"] is None
+
+
+def test_reconciles_pending_left_by_killed_run(store):
+    dev = Device()
+    store.set_current("cam1", "admin", DEFAULT, "default")
+    store.set_pending("cam1", "admin", "Kill3d-Midway")
+    dev.password = "Kill3d-Midway"  # the device took it, the run died before promoting
+    r = rotate(store, dev)
+    assert (r["status"], r["reconciled"], r["changed"]) == ("reconciled", True, True), r
+    acct = store.account("cam1", "admin")
+    assert acct["current"] == "Kill3d-Midway" and acct["pending"] is None
+    assert dev.logins == ["Kill3d-Midway"]
+
+
+def test_stale_pending_is_dropped(store):
+    dev = Device()
+    store.set_pending("cam1", "admin", "Never-Applied1")
+    r = rotate(store, dev)
+    assert r["status"] == "rotated" and r["reconciled"]
+    acct = store.account("cam1", "admin")
+    assert acct["current"] == dev.password and acct["pending"] is None
+
+
+def test_store_not_writable_device_untouched(store, monkeypatch):
+    dev = Device()
+
+    def boom(*a, **k):
+        raise StoreError("cannot write host_vars/cam1/iotguard_credentials.yml: read-only file system")
+
+    monkeypatch.setattr(store, "stage", boom)
+    r = rotate(store, dev)
+    assert r["status"] == "failed" and "device untouched" in r["reason"]
+    assert dev.password == DEFAULT and not dev.changes
+
+
+def test_store_fails_at_commit_rolls_back(store, monkeypatch):
+    dev = Device()
+
+    def boom(*a, **k):
+        raise StoreError("disk full")
+
+    monkeypatch.setattr(store, "promote", boom)
+    r = rotate(store, dev)
+    assert r["status"] == "failed" and "rolled back" in r["reason"], r
+    assert dev.password == DEFAULT
+    assert_store_reaches(store, dev)
+
+
+def test_old_still_accepted_is_a_failure(store):
+    dev = Device(both_valid=True)
+    r = rotate(store, dev)
+    assert r["status"] == "failed" and "old password" in r["reason"]
+    assert store.account("cam1", "admin")["current"] == dev.password
+
+
+def test_slow_device_verified_with_retries(store):
+    dev = Device()
+    dev.faults["slow_after"] = 1
+    r = rotate(store, dev, verify_retries=4)
+    assert r["status"] == "rotated", r
+    verify_new = [s["result"] for s in r["steps"] if s["step"] == "verify_new"]
+    assert verify_new == ["unreachable", "unreachable", "accepted"]
+
+
+def test_unknown_password_fails_without_change(store):
+    dev = Device(password="Set-By-Hand")
+    r = rotate(store, dev)
+    assert r["status"] == "failed" and "none of the 1 known" in r["reason"]
+    assert not dev.changes
+
+
+@pytest.mark.parametrize(
+    ("policy", "age_days", "expect"),
+    [
+        ("never", 400, "compliant"),
+        ("if_default", 400, "compliant"),
+        ("max_age", 10, "compliant"),
+        ("max_age", 100, "rotated"),
+        ("always", 0, "rotated"),
+    ],
+)
+def test_policies_on_a_rotated_password(store, policy, age_days, expect):
+    dev = Device(password="Rot4ted-Before")
+    store.set_current(
+        "cam1",
+        "admin",
+        "Rot4ted-Before",
+        "rotated",
+        now=credstore.utcnow() - datetime.timedelta(days=age_days),
+    )
+    r = rotate(store, dev, policy=policy, max_age_days=90)
+    assert r["status"] == expect, r
+
+
+def test_given_password_checked_against_policy(store):
+    dev = Device()
+    r = rotate(store, dev, new_password="short")
+    assert r["status"] == "failed" and "policy" in r["reason"] and "short" not in r["reason"]
+    r = rotate(store, dev, new_password="Given-Pass-9")
+    assert r["status"] == "rotated" and dev.password == "Given-Pass-9"
+    assert rotate(store, dev, new_password="Given-Pass-9")["status"] == "compliant"
+
+
+def test_generate_password_meets_policy():
+    pol = PasswordPolicy(min_length=8, max_length=16, length=30)
+    seen = {generate_password(pol) for _ in range(200)}
+    assert len(seen) == 200
+    assert all(len(p) == 16 and pol.check(p) is None for p in seen)
+    digits = PasswordPolicy(min_length=6, max_length=6, classes=["0123456789"])
+    assert generate_password(digits).isdigit()
+
+
+def test_summarise():
+    s = summarise(
+        [
+            {"host": "a", "status": "rotated"},
+            {"host": "b", "status": "failed", "reason": "x", "user": "admin"},
+            {"host": "c", "status": "compliant"},
+        ]
+    )
+    assert (s["rotated"], s["failed"], s["compliant"], s["total"]) == (1, 1, 1, 3)
+    assert s["failures"] == [{"host": "b", "user": "admin", "reason": "x"}]
