@@ -91,7 +91,7 @@ _PRIV = [
 ]
 
 _CONFIG = [
-    ("vlan <1-4094>", None, "vlan"),
+    ("vlan <1-4094>", "config", "vlan"),
     ("no vlan <1-4094>", "config", "no_vlan"),
     ("interface <IFACE>", None, "interface"),
     ("hostname <WORD>", "config", "hostname"),

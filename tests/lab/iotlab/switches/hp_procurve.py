@@ -104,7 +104,7 @@ _MANAGER = [
     ("write memory", "write_memory", "write_memory"),
 ]
 _CONFIG = [
-    ("vlan <1-4094>", None, "vlan_ctx"),
+    ("vlan <1-4094>", "config", "vlan_ctx"),
     ("vlan <1-4094> name <LINE>", "config", "vlan_name"),
     ("vlan <1-4094> untagged <PORTS>", "config", "vlan_untagged"),
     ("vlan <1-4094> tagged <PORTS>", "config", "vlan_tagged"),
