@@ -91,11 +91,17 @@ class PasswordPolicy:
 
     @classmethod
     def from_dict(cls, data):
+        """From fingerprint data: ``min_length``, ``max_length``, ``length``, and either
+        ``classes`` (names lower/upper/digit/symbol or literal sets) or ``symbols`` (the
+        symbols the device allows; our safe set is narrowed to them, none when empty)."""
         data = dict(data or {})
         classes = data.pop("classes", None)
         if classes:
             named = {"lower": cls.LOWER, "upper": cls.UPPER, "digit": cls.DIGITS, "symbol": cls.SYMBOLS}
             classes = [named.get(c, c) for c in classes]
+        elif "symbols" in data:
+            allowed = "".join(c for c in cls.SYMBOLS if c in (data.get("symbols") or ""))
+            classes = [cls.LOWER, cls.UPPER, cls.DIGITS] + ([allowed] if allowed else [])
         return cls(
             classes=classes,
             **{k: v for k, v in data.items() if k in ("min_length", "max_length", "length", "alphabet")},

@@ -1,0 +1,133 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+"""Controller side of iotguard.hardening.rotate_credential: glue only.
+
+Picks the driver and the factory defaults from the host's discovery facts, builds the
+store (with the play's own vault secrets), runs the transaction from module_utils.rotation
+and shapes the result. Nothing secret goes into the result or the diff.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import StoreError, get_store
+from ansible_collections.iotguard.hardening.plugins.module_utils.credstore.vault_file import VaultCodec
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import (
+    UnknownDriver,
+    driver_name_for,
+    get_driver,
+)
+from ansible_collections.iotguard.hardening.plugins.module_utils.rotation import Rotation
+from ansible_collections.iotguard.hardening.plugins.modules.rotate_credential import ARGUMENT_SPEC
+
+
+def factory_passwords_for(username, task_vars_values):
+    """Factory defaults for ``username`` from discovery's facts (several shapes accepted)."""
+    out = []
+    for source in task_vars_values:
+        if not source:
+            continue
+        if isinstance(source, dict):
+            source = source.get("default_credentials") or []
+        for item in source if isinstance(source, list) else []:
+            if isinstance(item, dict) and item.get("username") in (username, None, "*"):
+                pw = item.get("password")
+                if isinstance(pw, str) and pw not in out:
+                    out.append(pw)
+    return out
+
+
+def build_store(args, task_vars, loader):
+    backend = args["store"]
+    if backend == "vault_file":
+        path = args["store_path"] or task_vars.get("inventory_dir")
+        secrets = getattr(getattr(loader, "_vault", None), "secrets", None)
+        return get_store(
+            "vault_file", inventory_dir=path, codec=VaultCodec(secrets, encrypt_vault_id=args["vault_id"])
+        )
+    return get_store("keepass", path=args["store_path"], master_password=args["store_password"])
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def _var(self, task_vars, name):
+        value = task_vars.get(name)
+        return self._templar.template(value) if value is not None else None
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        started = time.monotonic()
+
+        host = task_vars.get("inventory_hostname")
+        address = args["address"] or self._var(task_vars, "ansible_host") or host
+        fingerprint = self._var(task_vars, "iot_fingerprint") or {}
+        driver_name = args["driver"] or driver_name_for(
+            {"iot_driver": self._var(task_vars, "iot_driver"), "iot_fingerprint": fingerprint}
+        )
+        if not driver_name:
+            raise AnsibleActionFail(
+                "driver is not set for host %s: discovery gave no iot_driver/iot_fingerprint.driver; "
+                "pass driver: (for example hikvision_isapi) or set iot_driver" % host
+            )
+        factory = args["factory_passwords"]
+        if factory is None:
+            factory = factory_passwords_for(
+                args["username"], [self._var(task_vars, "iot_default_credentials"), fingerprint]
+            )
+        policy = args["password_policy"]
+        if policy is None and isinstance(fingerprint, dict):
+            policy = fingerprint.get("password_policy")
+        options = dict(args["driver_options"] or {})
+        if policy:
+            options["password_policy"] = policy
+        if args["max_age_days"] is None and args["regenerate"] == "max_age":
+            raise AnsibleActionFail("regenerate=max_age needs max_age_days (for example 90)")
+
+        try:
+            port = args["port"] or self._var(task_vars, "iot_port")
+            driver = get_driver(driver_name, address, port=port, timeout=args["timeout"], **options)
+            store = build_store(args, task_vars, self._loader)
+        except (UnknownDriver, StoreError, ValueError) as exc:
+            raise AnsibleActionFail(str(exc)) from None
+
+        outcome = Rotation(
+            host,
+            args["username"],
+            driver,
+            store,
+            policy=args["regenerate"],
+            max_age_days=args["max_age_days"],
+            factory_passwords=factory,
+            new_password=args["new_password"],
+            length=args["password_length"],
+            check_mode=bool(self._task.check_mode),
+            verify_retries=args["verify_retries"],
+            retry_delay=args["retry_delay"],
+        ).run()
+
+        outcome["address"] = address
+        outcome["seconds"] = round(time.monotonic() - started, 3)
+        result.update(outcome)
+        if self._task.diff and outcome["status"] in ("rotated", "would_rotate", "reconciled"):
+            user = args["username"]
+            after = "pending promoted" if outcome["status"] == "reconciled" else "new password (stored)"
+            result["diff"] = {
+                "before_header": "%s credential" % host,
+                "after_header": "%s credential" % host,
+                "before": "%s: %s credential\n" % (user, outcome.get("credential_source") or "unknown"),
+                "after": "%s: %s\n" % (user, after),
+            }
+        if outcome["status"] == "failed" and args["fail_on_error"]:
+            result["failed"] = True
+            result["msg"] = "%s: rotation of %r failed: %s" % (host, args["username"], outcome["reason"])
+        else:
+            result["msg"] = "%s: %s" % (outcome["status"], outcome["reason"])
+        return result
