@@ -1,0 +1,253 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""``lab up|down|status|fault|run``: drive simulated client sites from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .control import LabControl, state_dir_for, state_root
+from .errors import LabError
+from .faults import FAULTS
+
+UP_TIMEOUT = 120.0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_pid(state_dir: Path) -> int | None:
+    try:
+        pid = int((state_dir / "lab.pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if _pid_alive(pid) else None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .runtime import open_site  # heavy imports only where needed
+
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    state_dir = Path(args.state_dir) if args.state_dir else state_dir_for(args.site)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    if args.fresh:
+        with contextlib.suppress(FileNotFoundError):
+            (state_dir / "state.json").unlink()
+    ready = state_dir / "ready.json"
+    with contextlib.suppress(FileNotFoundError):
+        ready.unlink()
+    lab = open_site(args.site, state_dir)
+    (state_dir / "lab.pid").write_text(f"{os.getpid()}\n")
+    try:
+        asyncio.run(lab.run(ready))
+    finally:
+        for name in ("lab.pid", "ready.json"):
+            with contextlib.suppress(FileNotFoundError):
+                (state_dir / name).unlink()
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    state_dir = Path(args.state_dir) if args.state_dir else state_dir_for(args.site)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    pid = _read_pid(state_dir)
+    if pid is not None:
+        raise LabError(f"site {args.site} is already up (pid {pid}); `lab down {args.site}` first")
+    ready = state_dir / "ready.json"
+    with contextlib.suppress(FileNotFoundError):
+        ready.unlink()
+    log_path = state_dir / "lab.log"
+    cmd = [sys.executable, "-m", "iotlab", "run", args.site, "--state-dir", str(state_dir), "--verbose"]
+    if args.fresh:
+        cmd.append("--fresh")
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            filter(None, [str(Path(__file__).parent.parent), os.environ.get("PYTHONPATH")])
+        ),
+    )
+    t0 = time.monotonic()
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+        )
+    while time.monotonic() - t0 < args.timeout:
+        if ready.exists():
+            summary = json.loads(ready.read_text())
+            took = time.monotonic() - t0
+            print(
+                f"site {summary['site']} up: {summary['devices']} devices, "
+                f"{summary['switches']}/{summary['switches_planned']} switches, pid {summary['pid']}, "
+                f"ready in {took:.2f}s; ground truth: {state_dir / 'ground-truth.json'}"
+            )
+            if summary.get("switch_note"):
+                print(f"note: {summary['switch_note']}", file=sys.stderr)
+            return 0
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace").strip().splitlines()[-15:]
+            msg = next(
+                (ln for ln in reversed(tail) if "LabError" in ln or "Error" in ln), tail[-1] if tail else ""
+            )
+            raise LabError(
+                f"site {args.site} failed to start (exit {proc.returncode}): {msg}\n(log: {log_path})"
+            )
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise LabError(f"site {args.site} not ready after {args.timeout:.0f}s (log: {log_path})")
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    state_dir = Path(args.state_dir) if args.state_dir else state_dir_for(args.site)
+    pid = _read_pid(state_dir)
+    if pid is None:
+        print(f"site {args.site} is not up")
+        return 0
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline and _pid_alive(pid):
+        time.sleep(0.05)
+    if _pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        print(f"site {args.site} did not stop in {args.timeout:.0f}s; killed pid {pid}", file=sys.stderr)
+    else:
+        print(f"site {args.site} down")
+    return 0
+
+
+def _running_sites() -> list[Path]:
+    root = state_root()
+    return (
+        sorted(p for p in root.glob("*") if p.is_dir() and _read_pid(p) is not None) if root.exists() else []
+    )
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    dirs = (
+        [state_dir_for(args.site)] if args.site else sorted(p for p in state_root().glob("*") if p.is_dir())
+    )
+    out = []
+    for d in dirs:
+        pid = _read_pid(d)
+        entry = {"site": d.name, "up": pid is not None, "state_dir": str(d)}
+        if pid is not None:
+            try:
+                entry.update(LabControl(d, timeout=3).status())
+                entry.pop("ok", None)
+            except LabError as exc:
+                entry["error"] = str(exc)
+        out.append(entry)
+    if args.json:
+        print(json.dumps(out, indent=1))
+        return 0
+    if not out:
+        print("no sites (start one with `lab up clinic`)")
+    for e in out:
+        if not e["up"]:
+            print(f"{e['site']}: down")
+            continue
+        faults = (
+            ", ".join(f"{f['device']}/{f['operation']}={f['fault']}" for f in e.get("faults", [])) or "none"
+        )
+        print(
+            f"{e['site']}: up pid {e.get('pid')} devices {e.get('devices')} "
+            f"switches {e.get('switches')}/{e.get('switches_planned')} faults {faults}"
+        )
+        if e.get("switch_note"):
+            print(f"  note: {e['switch_note']}")
+    return 0 if not args.site or (out and out[0]["up"]) else 3
+
+
+def _site_for_fault(args: argparse.Namespace) -> Path:
+    if args.site:
+        return Path(args.state_dir) if args.state_dir else state_dir_for(args.site)
+    running = _running_sites()
+    if len(running) != 1:
+        names = ", ".join(p.name for p in running) or "none"
+        raise LabError(f"--site is needed: {len(running)} sites are up ({names})")
+    return running[0]
+
+
+def cmd_fault(args: argparse.Namespace) -> int:
+    ctl = LabControl(_site_for_fault(args))
+    if args.clear:
+        print(f"cleared {ctl.clear(args.device)} fault(s)")
+        return 0
+    if args.list:
+        print(json.dumps(ctl.faults(), indent=1))
+        return 0
+    if not (args.device and args.operation and args.fault):
+        raise LabError("usage: lab fault DEVICE OPERATION FAULT [--times N] (or --clear / --list)")
+    entry = ctl.fault(args.device, args.operation, args.fault, args.times, args.delay)
+    print(
+        f"fault set: {entry['device']}/{entry['operation']} -> {entry['fault']} "
+        f"(times {entry['times'] or 'until cleared'})"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lab", description="Simulated client sites for iotguard.hardening")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, fn, helptext in (
+        ("up", cmd_up, "start a site in the background; returns when every listener is bound"),
+        ("run", cmd_run, "run a site in the foreground"),
+        ("down", cmd_down, "stop a site"),
+    ):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("site", help="site name (tests/lab/sites/NAME.yml) or a path to a site file")
+        sp.add_argument("--state-dir", help="default: .build/lab/<site>")
+        sp.add_argument("--timeout", type=float, default=UP_TIMEOUT if name == "up" else 15.0)
+        if name in ("up", "run"):
+            sp.add_argument("--fresh", action="store_true", help="forget saved state: factory defaults")
+            sp.add_argument("--verbose", action="store_true")
+        sp.set_defaults(func=fn)
+    sp = sub.add_parser("status", help="which sites are up, their devices and faults")
+    sp.add_argument("site", nargs="?")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_status)
+    sp = sub.add_parser("fault", help=f"inject a fault: {', '.join(FAULTS)}")
+    sp.add_argument("device", nargs="?", help="device or switch name, or '*'")
+    sp.add_argument(
+        "operation",
+        nargs="?",
+        help="connect, login, verify, change_password, get_config, set_config, ... or '*'",
+    )
+    sp.add_argument("fault", nargs="?", choices=FAULTS)
+    sp.add_argument("--times", type=int, help="fire this many times, then clear (default: until cleared)")
+    sp.add_argument("--delay", type=float, help="seconds for 'slow' (default 3)")
+    sp.add_argument("--clear", action="store_true", help="clear faults (of DEVICE when given)")
+    sp.add_argument("--list", action="store_true")
+    sp.add_argument("--site", help="needed when more than one site is up")
+    sp.add_argument("--state-dir")
+    sp.set_defaults(func=cmd_fault)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LabError as exc:
+        print(f"lab: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,287 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The running site: devices, switches, state, faults, ground truth and the control socket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import json
+import logging
+import os
+import resource
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+from .devices import KINDS
+from .errors import LabError
+from .faults import FaultTable
+from .site import Site, load_site
+from .state import StateStore, write_private
+
+log = logging.getLogger("iotlab")
+GROUND_TRUTH_VERSION = 1
+START_BATCH = 200
+
+
+def raise_nofile_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def load_switch_class() -> tuple[Any, str | None]:
+    """(SwitchSim, None) when the switch simulator is installed, else (None, reason)."""
+    try:
+        module = importlib.import_module("iotlab.switches")
+    except ImportError as exc:
+        return None, f"switch simulator unavailable (iotlab.switches: {exc})"
+    cls = getattr(module, "SwitchSim", None)
+    if cls is None:
+        return None, "switch simulator unavailable (iotlab.switches has no SwitchSim)"
+    return cls, None
+
+
+class Lab:
+    def __init__(self, site: Site, state_dir: Path) -> None:
+        self.site = site
+        self.state_dir = state_dir
+        state_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(state_dir, 0o700)
+        self.store = StateStore(state_dir / "state.json")
+        self.store.after_flush = self.write_ground_truth
+        self.faults = FaultTable()
+        self.tasks: set[asyncio.Task] = set()
+        self.devices: dict[str, Any] = {}
+        self.switches: dict[str, Any] = {}
+        self.switch_note: str | None = None
+        self.started_at = 0.0
+        self.startup_seconds = 0.0
+        self._control: asyncio.AbstractServer | None = None
+        self._stopping = asyncio.Event()
+        self._background: set[asyncio.Task] = set()
+
+    # -- helpers used by devices ----------------------------------------------------------
+    def schedule(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def device_by_address(self, address: str) -> Any:
+        return next((d for d in self.devices.values() if d.address == address), None)
+
+    def ssh_host_key_path(self) -> Path:
+        return self.state_dir / "ssh_host_ed25519_key"
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        t0 = time.monotonic()
+        raise_nofile_limit()
+        for spec in self.site.devices:
+            self.devices[spec.name] = KINDS[spec.kind](spec, self)
+        items = list(self.devices.values())
+        try:
+            for i in range(0, len(items), START_BATCH):
+                await asyncio.gather(*(d.start() for d in items[i : i + START_BATCH]))
+            await self._start_switches()
+        except BaseException:
+            await self.stop()
+            raise
+        self.started_at = time.time()
+        self.startup_seconds = time.monotonic() - t0
+        self.store.flush()  # also writes ground-truth.json
+        await self._start_control()
+
+    async def _start_switches(self) -> None:
+        if not self.site.switches:
+            return
+        cls, reason = load_switch_class()
+        if cls is None:
+            self.switch_note = reason
+            log.warning("%s: %d switch(es) not started", reason, len(self.site.switches))
+            return
+        for sw in self.site.switches:
+            table = [(d.mac, d.vlan, d.switch_port) for d in self.site.devices if d.switch == sw.name]
+            state = self.store.section("switches", sw.name)
+            try:
+                sim = cls(
+                    name=sw.name,
+                    dialect=sw.dialect,
+                    address=sw.address,
+                    port=sw.port,
+                    username=sw.username,
+                    password=sw.password,
+                    enable_secret=sw.enable_secret,
+                    interfaces=list(sw.interfaces),
+                    mac_table=table,
+                    state=state,
+                    on_change=self.store.changed,
+                    fault_for=lambda op, _n=sw.name: self._switch_fault(_n, op),
+                )
+            except ValueError as exc:
+                raise LabError(f"switch {sw.name}: {exc}") from exc
+            try:
+                await sim.start()
+            except OSError as exc:
+                raise LabError(f"switch {sw.name}: cannot listen on {sw.address}:{sw.port}: {exc}") from exc
+            self.switches[sw.name] = sim
+
+    def _switch_fault(self, name: str, operation: str) -> str | None:
+        entry = self.faults.take(name, operation)
+        return entry.fault if entry else None
+
+    async def stop(self) -> None:
+        if self._control is not None:
+            self._control.close()
+        for sim in self.switches.values():
+            with contextlib.suppress(Exception):
+                await sim.stop()
+        await asyncio.gather(*(d.stop() for d in self.devices.values()), return_exceptions=True)
+        for task in list(self.tasks) + list(self._background):
+            task.cancel()
+        with contextlib.suppress(Exception):
+            self.store.flush()
+        with contextlib.suppress(FileNotFoundError):
+            (self.state_dir / "control.sock").unlink()
+
+    async def run(self, ready_file: Path | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._stopping.set)
+        await self.start()
+        if ready_file is not None:
+            write_private(ready_file, json.dumps(self.summary()))
+        log.info("site %s up: %d devices in %.2fs", self.site.name, len(self.devices), self.startup_seconds)
+        await self._stopping.wait()
+        await self.stop()
+
+    # -- reporting ------------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        return {
+            "site": self.site.name,
+            "pid": os.getpid(),
+            "devices": len(self.devices),
+            "switches": len(self.switches),
+            "switches_planned": len(self.site.switches),
+            "switch_note": self.switch_note,
+            "startup_seconds": round(self.startup_seconds, 3),
+            "started_at": self.started_at,
+            "state_dir": str(self.state_dir),
+            "faults": self.faults.entries(),
+        }
+
+    def ground_truth(self) -> dict[str, Any]:
+        exposures = []
+        for dev in self.devices.values():
+            exposures.extend(getattr(dev, "exposures", lambda: [])())
+        exposed = {e["internal_device"] for e in exposures if e.get("internal_device")}
+        devices = []
+        for dev in self.devices.values():
+            gt = dev.ground_truth()
+            if dev.name in exposed:
+                gt["weaknesses"] = sorted(set(gt["weaknesses"]) | {"internet_exposed"})
+            devices.append(gt)
+        switches = []
+        for sw in self.site.switches:
+            switches.append(
+                {
+                    "name": sw.name,
+                    "dialect": sw.dialect,
+                    "address": sw.address,
+                    "mac": sw.mac,
+                    "ssh_port": sw.port,
+                    "username": sw.username,
+                    "password": sw.password,
+                    "enable_secret": sw.enable_secret,
+                    "interfaces": sw.interfaces,
+                    "uplinks": sw.uplinks,
+                    "running": sw.name in self.switches,
+                    "mac_table": [
+                        {"mac": d.mac, "vlan": d.vlan, "interface": d.switch_port, "device": d.name}
+                        for d in self.site.devices
+                        if d.switch == sw.name
+                    ],
+                    "state": {
+                        k: v
+                        for k, v in self.store.data.get("switches", {}).get(sw.name, {}).items()
+                        if k != "host_key"
+                    },
+                }
+            )
+        return {
+            "version": GROUND_TRUTH_VERSION,
+            "site": self.site.name,
+            "description": self.site.description,
+            "subnet": self.site.subnet,
+            "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "switch_note": self.switch_note,
+            "devices": devices,
+            "switches": switches,
+            "exposures": exposures,
+        }
+
+    def write_ground_truth(self) -> None:
+        if not self.devices:
+            return
+        write_private(self.state_dir / "ground-truth.json", json.dumps(self.ground_truth(), indent=1))
+
+    # -- control socket -------------------------------------------------------------------
+    async def _start_control(self) -> None:
+        path = self.state_dir / "control.sock"
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        self._control = await asyncio.start_unix_server(self._control_client, path=str(path))
+        os.chmod(path, 0o600)
+
+    async def _control_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while line := await reader.readline():
+                try:
+                    reply = self.command(json.loads(line))
+                except (ValueError, KeyError, TypeError, LabError) as exc:
+                    reply = {"ok": False, "error": str(exc)}
+                writer.write(json.dumps(reply).encode() + b"\n")
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    def command(self, msg: dict[str, Any]) -> dict[str, Any]:
+        cmd = msg.get("cmd")
+        if cmd == "ping":
+            return {"ok": True}
+        if cmd == "status":
+            return {"ok": True, **self.summary()}
+        if cmd == "fault":
+            device = str(msg["device"])
+            known = set(self.devices) | set(self.site_switch_names())
+            if device != "*" and device not in known:
+                raise LabError(
+                    f"device={device!r} is not in site {self.site.name}; see ground-truth.json for names"
+                )
+            entry = self.faults.set(
+                device, str(msg["operation"]), str(msg["fault"]), msg.get("times"), msg.get("delay")
+            )
+            return {"ok": True, "fault": entry.to_dict()}
+        if cmd == "clear":
+            return {"ok": True, "cleared": self.faults.clear(msg.get("device"))}
+        if cmd == "faults":
+            return {"ok": True, "faults": self.faults.entries()}
+        if cmd == "flush":
+            self.store.flush()
+            return {"ok": True}
+        if cmd == "shutdown":
+            self._stopping.set()
+            return {"ok": True}
+        raise LabError(f"cmd={cmd!r} is unknown; use ping, status, fault, clear, faults, flush or shutdown")
+
+    def site_switch_names(self) -> list[str]:
+        return [s.name for s in self.site.switches]
+
+
+def open_site(site: str, state_dir: Path) -> Lab:
+    return Lab(load_site(site, KINDS), state_dir)

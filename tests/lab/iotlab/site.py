@@ -1,0 +1,219 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Site files (``tests/lab/sites/*.yml``) expanded into concrete device and switch specs.
+
+Expansion is deterministic: the same file always gives the same names, addresses, MACs and
+switch ports, so ground truth is stable across runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import LabError
+
+SITES_DIR = Path(__file__).resolve().parent.parent / "sites"
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
+DIALECT_PORT_NAMES = {
+    "cisco_ios": lambda n: f"Gi1/0/{n}",
+    "hp_procurve": str,
+}
+
+
+@dataclass
+class DeviceSpec:
+    name: str
+    kind: str
+    variant: str
+    address: str
+    mac: str = ""
+    switch: str | None = None
+    switch_port: str | None = None
+    vlan: int = 1
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SwitchSpec:
+    name: str
+    dialect: str
+    address: str
+    port: int
+    username: str
+    password: str
+    enable_secret: str | None
+    interfaces: list[str]
+    uplinks: list[str]
+    mac: str = ""
+
+
+@dataclass
+class Site:
+    name: str
+    description: str
+    subnet: str
+    devices: list[DeviceSpec]
+    switches: list[SwitchSpec]
+    source: Path | None = None
+
+    def device(self, name: str) -> DeviceSpec:
+        for d in self.devices:
+            if d.name == name:
+                return d
+        raise KeyError(name)
+
+
+def mac_for(oui: str, site: str, name: str) -> str:
+    tail = hashlib.sha256(f"{site}/{name}".encode()).hexdigest()[:6]
+    return f"{oui.lower()}:{tail[0:2]}:{tail[2:4]}:{tail[4:6]}"
+
+
+def site_path(site: str) -> Path:
+    p = Path(site)
+    if p.suffix in (".yml", ".yaml") or "/" in site:
+        return p
+    return SITES_DIR / f"{site}.yml"
+
+
+def _err(src: Path, where: str, msg: str) -> LabError:
+    return LabError(f"{src}: {where}: {msg}")
+
+
+def load_site(site: str | Path, kinds: dict[str, Any] | None = None) -> Site:
+    """Parse and expand a site file; ``kinds`` (kind -> device class) validates variants."""
+    src = site_path(str(site))
+    if not src.is_file():
+        known = ", ".join(sorted(p.stem for p in SITES_DIR.glob("*.yml")))
+        raise LabError(f"site {site!r} not found ({src}); known sites: {known}")
+    try:
+        doc = yaml.safe_load(src.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise LabError(f"{src}: not valid YAML: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise _err(src, "top level", "must be a mapping with name, subnet, switches, devices")
+    name = str(doc.get("name", ""))
+    if not NAME_RE.match(name):
+        raise _err(src, "name", f"{name!r} must be lower-case letters, digits and '-'")
+    try:
+        net = ipaddress.ip_network(str(doc.get("subnet", "")))
+    except ValueError as exc:
+        raise _err(
+            src, "subnet", f"{doc.get('subnet')!r} is not a network ({exc}); use e.g. 127.20.0.0/24"
+        ) from exc
+    if not net.subnet_of(ipaddress.ip_network("127.0.0.0/8")):
+        raise _err(src, "subnet", f"{net} is outside 127.0.0.0/8; the lab binds loopback addresses only")
+
+    used: set[str] = set()
+
+    def take(addr: str | None, where: str) -> str:
+        if addr is None:
+            raise _err(src, where, "no address left in the subnet; widen `subnet` or lower `count`")
+        ip = ipaddress.ip_address(addr)
+        if ip not in net:
+            raise _err(src, where, f"address {addr} is outside subnet {net}")
+        if addr in used:
+            raise _err(src, where, f"address {addr} is used twice")
+        used.add(addr)
+        return addr
+
+    hosts = (str(h) for h in net.hosts() if h.packed[-1] not in (0, 255))
+    first = ipaddress.ip_address(doc.get("first_device_address", str(net.network_address + 10)))
+
+    def next_free() -> str | None:
+        for h in hosts:
+            if ipaddress.ip_address(h) >= first and h not in used:
+                return h
+        return None
+
+    switches: list[SwitchSpec] = []
+    for i, sw in enumerate(doc.get("switches") or []):
+        where = f"switches[{i}]"
+        dialect = sw.get("dialect")
+        if dialect not in DIALECT_PORT_NAMES:
+            raise _err(
+                src,
+                f"{where}.dialect",
+                f"{dialect!r} is not supported; use {' or '.join(DIALECT_PORT_NAMES)}",
+            )
+        count = int(sw.get("ports", 24))
+        names = [DIALECT_PORT_NAMES[dialect](n) for n in range(1, count + 1)]
+        uplinks = names[-int(sw.get("uplinks", 1)) :]
+        switches.append(
+            SwitchSpec(
+                name=str(sw["name"]),
+                dialect=dialect,
+                address=take(str(sw["address"]), f"{where}.address"),
+                port=int(sw.get("ssh_port", 22)),
+                username=str(sw.get("username", "admin")),
+                password=str(sw.get("password", "admin")),
+                enable_secret=None if sw.get("enable_secret") is None else str(sw["enable_secret"]),
+                interfaces=names,
+                uplinks=uplinks,
+                mac=mac_for(str(sw.get("oui", "00:1b:54")), name, str(sw["name"])),
+            )
+        )
+    free_ports = {s.name: [p for p in s.interfaces if p not in s.uplinks] for s in switches}
+    rr = 0
+
+    devices: list[DeviceSpec] = []
+    names: set[str] = set()
+    for i, group in enumerate(doc.get("devices") or []):
+        where = f"devices[{i}]"
+        kind = group.get("kind")
+        if kinds is not None and kind not in kinds:
+            raise _err(
+                src, f"{where}.kind", f"{kind!r} is not a device kind; use one of {', '.join(sorted(kinds))}"
+            )
+        cls = kinds.get(kind) if kinds else None
+        variant = str(group.get("variant") or (next(iter(cls.VARIANTS)) if cls else ""))
+        if cls is not None and variant not in cls.VARIANTS:
+            raise _err(
+                src,
+                f"{where}.variant",
+                f"{variant!r} is not a {kind} variant; use one of {', '.join(cls.VARIANTS)}",
+            )
+        count = int(group.get("count", 1))
+        if count < 1:
+            raise _err(src, f"{where}.count", f"{count} must be at least 1")
+        if "name" in group and count != 1:
+            raise _err(src, where, "`name` names one device; use `prefix` with `count`")
+        overrides = {
+            k: group[k]
+            for k in ("settings", "users", "lockout", "policy", "weaknesses", "port_mappings")
+            if k in group
+        }
+        for n in range(1, count + 1):
+            width = max(2, len(str(count)))
+            dname = str(group["name"]) if "name" in group else f"{group.get('prefix', kind)}-{n:0{width}d}"
+            if not NAME_RE.match(dname) or dname in names:
+                raise _err(src, f"{where}.name", f"{dname!r} is invalid or repeated")
+            names.add(dname)
+            addr = take(str(group["address"]) if "address" in group and count == 1 else next_free(), where)
+            spec = DeviceSpec(dname, kind, variant, addr, vlan=int(group.get("vlan", 1)), overrides=overrides)
+            oui = (cls.VARIANTS[variant].get("oui") if cls else None) or "02:00:00"
+            spec.mac = mac_for(oui, name, dname)
+            if switches and group.get("switch", "auto") is not None:
+                wanted = group.get("switch", "auto")
+                order = [s.name for s in switches]
+                candidates = (
+                    [wanted] if wanted != "auto" else order[rr % len(order) :] + order[: rr % len(order)]
+                )
+                for sname in candidates:
+                    if sname not in free_ports:
+                        raise _err(src, f"{where}.switch", f"{sname!r} is not a switch of this site")
+                    if free_ports[sname]:
+                        spec.switch, spec.switch_port = sname, free_ports[sname].pop(0)
+                        break
+                else:
+                    raise _err(
+                        src, f"{where}.switch", f"no free access port left for {dname}; add switch ports"
+                    )
+                rr += 1
+            devices.append(spec)
+    return Site(name, str(doc.get("description", "")), str(net), devices, switches, src)

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Bring a site up and down from Python (pytest fixtures, benchmarks, the demo)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .control import LabControl, state_dir_for
+from .errors import LabError
+
+LAB_SCRIPT = Path(__file__).resolve().parent.parent / "lab"
+
+
+class LabSite:
+    """A running site: its ground truth, and a handle to set faults and restart it."""
+
+    def __init__(self, site: str, *, state_dir: Path | None = None, timeout: float = 120.0) -> None:
+        self.site = site
+        self.state_dir = state_dir or state_dir_for(site)
+        self.timeout = timeout
+        self.control = LabControl(self.state_dir)
+        self.truth: dict[str, Any] = {}
+        self.up_seconds = 0.0
+
+    def _run(self, *args: str, timeout: float) -> str:
+        cmd = [sys.executable, "-m", "iotlab", *args, "--state-dir", str(self.state_dir)]
+        env_path = str(LAB_SCRIPT.parent)
+        proc = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**__import__("os").environ, "PYTHONPATH": env_path},
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise LabError(
+                f"`lab {' '.join(args)}` failed ({proc.returncode}): "
+                f"{proc.stderr.strip() or proc.stdout.strip()}"
+            )
+        return proc.stdout
+
+    def up(self, fresh: bool = True) -> LabSite:
+        t0 = time.monotonic()
+        self._run(
+            "up",
+            self.site,
+            *(["--fresh"] if fresh else []),
+            "--timeout",
+            str(self.timeout),
+            timeout=self.timeout + 10,
+        )
+        self.up_seconds = time.monotonic() - t0
+        self.refresh()
+        return self
+
+    def down(self) -> None:
+        self._run("down", self.site, timeout=60)
+
+    def restart(self) -> None:
+        """Stop and start again keeping state (what a power cycle does to a device)."""
+        self.down()
+        self.up(fresh=False)
+
+    def refresh(self) -> dict[str, Any]:
+        self.truth = self.control.ground_truth(fresh=True)
+        return self.truth
+
+    # -- lookups --------------------------------------------------------------------------
+    @property
+    def devices(self) -> list[dict[str, Any]]:
+        return self.truth["devices"]
+
+    def device(self, name: str) -> dict[str, Any]:
+        for d in self.refresh()["devices"]:
+            if d["name"] == name:
+                return d
+        raise KeyError(f"no device {name!r} in site {self.site}")
+
+    def first(self, kind: str, variant: str | None = None) -> dict[str, Any]:
+        for d in self.truth["devices"]:
+            if d["kind"] == kind and (variant is None or d["variant"] == variant):
+                return d
+        raise KeyError(f"site {self.site} has no {kind} {variant or ''}")
+
+    def of_kind(self, kind: str) -> list[dict[str, Any]]:
+        return [d for d in self.truth["devices"] if d["kind"] == kind]
+
+    def switch(self, name: str) -> dict[str, Any]:
+        return next(s for s in self.refresh()["switches"] if s["name"] == name)
+
+    # -- faults ---------------------------------------------------------------------------
+    def fault(
+        self, device: str, operation: str, fault: str, times: int | None = None, delay: float | None = None
+    ):
+        return self.control.fault(device, operation, fault, times, delay)
+
+    def clear_faults(self) -> int:
+        return self.control.clear()
+
+    def dump(self) -> str:
+        return json.dumps(self.truth, indent=1)
