@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+"""Assess one device: reachability, the active probes, then the catalogue's checks.
+
+``assess_device()`` returns a plain dict (what the module returns): the device summary,
+the findings, ``assessed`` (False when the device could not be reached: its risk is then
+unknown, never zero) and the probe notes. Passwords never enter the result.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import checks, probes
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import Device
+
+PROBES = ("credentials", "mqtt", "snmp", "rtsp", "management")
+MGMT_TCP = ("telnet", "ssh", "http", "https", "ftp", "rdp", "vnc", "smb", "winrm")
+MAX_REACH_PORTS = 8
+
+
+class Options:
+    def __init__(
+        self,
+        probes=PROBES,
+        credentials=None,
+        max_login_attempts=3,
+        timeout=3.0,
+        snmp_community="public",
+        snmp_probe_all=False,
+        rtsp_paths=("/",),
+    ):
+        unknown = sorted(set(probes) - set(PROBES))
+        if unknown:
+            raise ValueError("probes: %s unknown; use any of %s" % (", ".join(unknown), ", ".join(PROBES)))
+        if max_login_attempts < 0:
+            raise ValueError("max_login_attempts=%r must be 0 or more" % max_login_attempts)
+        if not 0 < float(timeout) <= 60:
+            raise ValueError("timeout=%r must be between 0 and 60 seconds" % timeout)
+        self.probes = set(probes)
+        self.credentials = list(credentials or [])
+        self.max_login_attempts = int(max_login_attempts)
+        self.timeout = float(timeout)
+        self.snmp_community = snmp_community
+        self.snmp_probe_all = bool(snmp_probe_all)
+        self.rtsp_paths = list(rtsp_paths) or ["/"]
+
+
+def _default_driver_factory(hostvars):
+    from ansible_collections.iotguard.hardening.plugins.module_utils import drivers
+
+    name = drivers.driver_name_for(hostvars)
+    if not name:
+        return None, None
+    return name, (lambda host, timeout: drivers.get_driver(name, host, timeout=timeout))
+
+
+def _candidates(device, opts):
+    seen, out = set(), []
+    for cred, source in [(c, "supplied") for c in opts.credentials] + [
+        (c, "vendor default") for c in device.default_credentials
+    ]:
+        pair = (cred.get("username"), cred.get("password"))
+        if pair[0] is None or pair in seen:
+            continue
+        seen.add(pair)
+        out.append({"username": pair[0], "password": pair[1] or "", "source": source})
+    return out
+
+
+def probe_credentials(device, opts, hostvars, driver_factory, notes):
+    candidates = _candidates(device, opts)
+    if not candidates:
+        notes.append("credentials: no known default or supplied credential for this device; not tried")
+        return None
+    name, factory = driver_factory(hostvars)
+    if factory is None:
+        notes.append("credentials: no driver for this device (set iot_driver); defaults not tried")
+        return None
+    budget = probes.attempt_budget(device.lockout, device.lockout_threshold, opts.max_login_attempts)
+    if budget == 0:
+        notes.append("credentials: lockout threshold leaves no safe attempt; not tried")
+        return None
+    driver = factory(device.address, opts.timeout)
+    try:
+        res = probes.try_credentials(driver.login, candidates, budget)
+    except Exception as exc:  # noqa: BLE001 - any driver failure is a note on this device, not a crash
+        notes.append("credentials: %s" % hostile.text(exc, 200))
+        return None
+    finally:
+        try:
+            driver.close()
+        except Exception:  # noqa: BLE001, S110 - closing a half-open session must not hide the result
+            pass
+    res["protocol"] = name
+    if res["skipped"]:
+        notes.append(
+            "credentials: %d candidate(s) not tried to stay below the lockout threshold" % res["skipped"]
+        )
+    return res
+
+
+def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
+    opts = opts or Options()
+    ctx = ctx or {}
+    device = Device(name, hostvars)
+    notes, obs = [], {}
+    result = {
+        "device": device.summary(),
+        "findings": [],
+        "assessed": True,
+        "errors": [],
+        "notes": notes,
+        "observations": obs,
+    }
+
+    tcp = [s for s in device.services.values() if s.proto == "tcp"][:MAX_REACH_PORTS]
+    answered = [s for s in tcp if probes.tcp_open(device.address, s.port, opts.timeout)]
+    if tcp and not answered:
+        result["assessed"] = False
+        result["errors"].append(
+            "unreachable: no port of %s answered within %.0fs (tried %s); check that the device is on and "
+            "routable from the controller, or remove it from the inventory"
+            % (device.address, opts.timeout, ", ".join("tcp/%d" % s.port for s in tcp))
+        )
+        return result
+    obs["answered"] = ["tcp/%d" % s.port for s in answered]
+
+    if "management" in opts.probes:
+        obs["management_reachable"] = ["%s tcp/%d" % (s.name, s.port) for s in answered if s.name in MGMT_TCP]
+    if "credentials" in opts.probes:
+        res = probe_credentials(device, opts, hostvars, driver_factory or _default_driver_factory, notes)
+        if res is not None:
+            obs["credentials"] = res
+    if "mqtt" in opts.probes:
+        for s in answered:
+            if s.name == "mqtt":
+                try:
+                    obs.setdefault("mqtt", {})[s.port] = probes.mqtt_connect(
+                        device.address, s.port, opts.timeout
+                    )
+                except probes.ProbeError as exc:
+                    notes.append("mqtt tcp/%d: %s" % (s.port, exc))
+    if "rtsp" in opts.probes:
+        for s in answered:
+            if s.name != "rtsp":
+                continue
+            for path in opts.rtsp_paths:
+                try:
+                    r = probes.rtsp_describe(device.address, s.port, path, opts.timeout)
+                except probes.ProbeError as exc:
+                    notes.append("rtsp tcp/%d: %s" % (s.port, exc))
+                    break
+                r["path"] = path
+                obs.setdefault("rtsp", {})[s.port] = r
+                if r["status"] == 200:
+                    break
+    if "snmp" in opts.probes and (opts.snmp_probe_all or device.has("snmp")):
+        port = next((s.port for s in device.services.values() if s.name == "snmp"), 161)
+        r = probes.snmp_get(device.address, opts.snmp_community, port, timeout=opts.timeout)
+        r["port"] = port
+        obs["snmp"] = r
+    result["findings"] = checks.evaluate(device, obs, ctx)
+    return result

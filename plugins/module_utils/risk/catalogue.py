@@ -1,0 +1,229 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+# ruff: noqa: E501 - the catalogue is prose kept as data: one sentence per line reads and diffs best
+"""The findings catalogue, kept as data.
+
+Each entry says what the weakness is, how bad it is, which evidence raises it (``check``:
+the name of a function in ``checks.CHECKS``), how to fix it and which role of this
+collection fixes it, and where it is documented (CWE; the HIPAA Security Rule section for
+medical clients). Adding a finding means adding an entry here and, if no existing check
+fits, one check function.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = "1.0"
+
+#: severity -> (rank, base score on a 0..10 scale, SARIF level)
+SEVERITIES = {
+    "critical": (4, 10.0, "error"),
+    "high": (3, 7.5, "error"),
+    "medium": (2, 5.0, "warning"),
+    "low": (1, 2.5, "note"),
+    "info": (0, 0.0, "none"),
+}
+SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
+
+#: device class -> how much harm a compromise of this class does (multiplies its score)
+CLASS_CRITICALITY = {
+    "medical": 1.5,
+    "workstation": 1.3,
+    "nvr": 1.3,
+    "camera": 1.2,
+    "building_controller": 1.2,
+    "router": 1.2,
+    "network_switch": 1.2,
+    "voip_phone": 1.1,
+    "printer": 1.0,
+    "thermostat": 0.9,
+    "smart_speaker": 0.8,
+    "unknown": 1.0,
+}
+DEFAULT_CRITICALITY = 1.0
+
+#: exposure findings add to the device's exposure factor (1.0 = reachable only inside)
+EXPOSURE_WEIGHTS = {
+    "IOTG-INTERNET-EXPOSED": 0.5,
+    "IOTG-MGMT-OUTSIDE-VPN": 0.25,
+    "IOTG-FLAT-NETWORK": 0.25,
+}
+MAX_EXPOSURE = 2.0
+
+FINDINGS = (
+    {
+        "id": "IOTG-DEFAULT-CREDS",
+        "title": "Factory-default credentials accepted",
+        "severity": "critical",
+        "check": "default_credentials",
+        "evidence": "A login with the vendor's factory default (or a credential the engineer listed as known-weak) succeeded.",
+        "description": "Anyone who knows the vendor's published default password can log in and take over the device.",
+        "remediation": "Rotate the credential to a unique random password kept in the client's credential store, then prove the old one no longer works.",
+        "fixed_by": ["credential_rotation"],
+        "cwe": ["CWE-1392", "CWE-798"],
+        "hipaa": ["164.312(d)", "164.308(a)(5)(ii)(D)"],
+    },
+    {
+        "id": "IOTG-CLEARTEXT-MGMT",
+        "title": "Cleartext management protocol (telnet, FTP)",
+        "severity": "high",
+        "check": "cleartext_management",
+        "evidence": "A management service that sends passwords in clear text (telnet, FTP) is open.",
+        "description": "Passwords and sessions can be read by anyone on the path; telnet daemons on IoT devices are a favourite botnet entry point.",
+        "remediation": "Disable telnet/FTP on the device; manage it with SSH or HTTPS, reachable only through the VPN.",
+        "fixed_by": ["wireguard", "vlan_segmentation"],
+        "cwe": ["CWE-319"],
+        "hipaa": ["164.312(e)(1)"],
+    },
+    {
+        "id": "IOTG-HTTP-NO-TLS",
+        "title": "Web administration without TLS",
+        "severity": "medium",
+        "check": "http_without_tls",
+        "evidence": "The device's web administration answers over plain HTTP and no HTTPS is offered.",
+        "description": "Administrator passwords cross the network unencrypted.",
+        "remediation": "Enable HTTPS (and disable plain HTTP) on the device, or confine its management to the VPN.",
+        "fixed_by": ["wireguard"],
+        "cwe": ["CWE-319"],
+        "hipaa": ["164.312(e)(2)(ii)"],
+    },
+    {
+        "id": "IOTG-EOL",
+        "title": "End-of-life operating system or firmware",
+        "severity": "high",
+        "check": "end_of_life",
+        "evidence": "Discovery identified an operating system or firmware the vendor no longer patches.",
+        "description": "Known vulnerabilities stay open for good (e.g. Windows XP: no security updates since 2014).",
+        "remediation": "Replace or upgrade the system; until then isolate it on its own VLAN with no internet access and allow only the flows it needs.",
+        "fixed_by": ["vlan_segmentation"],
+        "cwe": ["CWE-1104"],
+        "hipaa": ["164.308(a)(1)(ii)(B)", "164.308(a)(5)(ii)(B)"],
+    },
+    {
+        "id": "IOTG-INTERNET-EXPOSED",
+        "title": "Device exposed to the internet (router port mapping)",
+        "severity": "critical",
+        "check": "internet_exposed",
+        "evidence": "The router holds a UPnP port mapping or port-forward to this device.",
+        "description": "The device can be reached, and attacked, from anywhere on the internet.",
+        "remediation": "Remove the port mapping, disable UPnP on the router and reach the device through the VPN.",
+        "fixed_by": ["wireguard"],
+        "cwe": ["CWE-668"],
+        "hipaa": ["164.312(e)(1)", "164.312(a)(1)"],
+    },
+    {
+        "id": "IOTG-MGMT-OUTSIDE-VPN",
+        "title": "Management reachable from outside the VPN",
+        "severity": "high",
+        "check": "management_outside_vpn",
+        "evidence": "A management port answered the assessment, which ran from outside the VPN.",
+        "description": "Anyone on the local network (a guest, a compromised PC) can reach the device's administration.",
+        "remediation": "Allow management ports only from the VPN's address range.",
+        "fixed_by": ["wireguard", "vlan_segmentation"],
+        "cwe": ["CWE-668"],
+        "hipaa": ["164.312(a)(1)"],
+    },
+    {
+        "id": "IOTG-NO-LOCKOUT",
+        "title": "No lockout after repeated failed logins",
+        "severity": "medium",
+        "check": "no_lockout",
+        "evidence": "The device accepts unlimited failed logins (no lockout policy reported or configured).",
+        "description": "Passwords can be guessed by brute force without limit.",
+        "remediation": "Turn on the device's lockout (a few attempts, then a delay) or put it behind a gateway that limits attempts.",
+        "fixed_by": ["lockout_policy"],
+        "cwe": ["CWE-307"],
+        "hipaa": ["164.308(a)(5)(ii)(C)", "164.312(a)(1)"],
+    },
+    {
+        "id": "IOTG-FLAT-NETWORK",
+        "title": "IoT device on the same VLAN as staff workstations",
+        "severity": "high",
+        "check": "flat_network",
+        "evidence": "The device shares a VLAN with the staff workstations.",
+        "description": "One compromised device can reach every workstation (and the reverse): no segment limits an intrusion.",
+        "remediation": "Move the device onto the VLAN of its class and allow only the flows it needs between VLANs.",
+        "fixed_by": ["vlan_segmentation"],
+        "cwe": ["CWE-653"],
+        "hipaa": ["164.308(a)(1)(ii)(B)", "164.312(a)(1)"],
+    },
+    {
+        "id": "IOTG-MQTT-NOAUTH",
+        "title": "MQTT broker accepts clients without credentials",
+        "severity": "high",
+        "check": "mqtt_unauthenticated",
+        "evidence": "An MQTT CONNECT without user name or password was accepted (CONNACK return code 0).",
+        "description": "Anyone can read device telemetry and publish commands to the devices.",
+        "remediation": "Require authentication (and TLS) on the broker; allow only the VPN and the devices' VLAN.",
+        "fixed_by": ["credential_rotation", "vlan_segmentation"],
+        "cwe": ["CWE-306"],
+        "hipaa": ["164.312(d)", "164.312(a)(1)"],
+    },
+    {
+        "id": "IOTG-RTSP-NOAUTH",
+        "title": "Video stream (RTSP) without authentication",
+        "severity": "high",
+        "check": "rtsp_unauthenticated",
+        "evidence": "An RTSP DESCRIBE without credentials returned the stream description (200 OK).",
+        "description": "Anyone who reaches the device can watch its camera feed.",
+        "remediation": "Require authentication on the stream; let only the NVR's VLAN reach the camera.",
+        "fixed_by": ["credential_rotation", "vlan_segmentation"],
+        "cwe": ["CWE-306"],
+        "hipaa": ["164.312(a)(1)", "164.312(d)"],
+    },
+    {
+        "id": "IOTG-SNMP-PUBLIC",
+        "title": "SNMP answers to the community 'public'",
+        "severity": "high",
+        "check": "snmp_public",
+        "evidence": "An SNMP GET of sysDescr.0 with the community 'public' was answered.",
+        "description": "The device discloses its configuration (and with a writable community, accepts changes) to anyone.",
+        "remediation": "Disable SNMPv1/v2c or set a random community; prefer SNMPv3 with authentication and privacy.",
+        "fixed_by": ["credential_rotation"],
+        "cwe": ["CWE-1392", "CWE-200"],
+        "hipaa": ["164.312(d)"],
+    },
+)
+
+BY_ID = {f["id"]: f for f in FINDINGS}
+
+
+def severity_rank(severity):
+    """The rank of a severity name; ValueError that names the allowed values."""
+    try:
+        return SEVERITIES[severity][0]
+    except KeyError:
+        raise ValueError(
+            "severity=%r is not a severity; use one of %s" % (severity, ", ".join(SEVERITY_ORDER))
+        ) from None
+
+
+def criticality(device_class):
+    return CLASS_CRITICALITY.get(device_class or "unknown", DEFAULT_CRITICALITY)
+
+
+def validate():
+    """Self-check of the catalogue (unit tests call it): every field present and sane."""
+    required = (
+        "id",
+        "title",
+        "severity",
+        "check",
+        "evidence",
+        "description",
+        "remediation",
+        "fixed_by",
+        "cwe",
+        "hipaa",
+    )
+    seen = set()
+    problems = []
+    for entry in FINDINGS:
+        for key in required:
+            if not entry.get(key):
+                problems.append("%s: %s is empty" % (entry.get("id", "?"), key))
+        if entry.get("id") in seen:
+            problems.append("%s: duplicate id" % entry["id"])
+        seen.add(entry.get("id"))
+        if entry.get("severity") not in SEVERITIES:
+            problems.append("%s: unknown severity %r" % (entry.get("id"), entry.get("severity")))
+    return problems

@@ -1,0 +1,182 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+"""Evidence -> findings. One function per catalogue ``check`` name.
+
+A check reads the device (discovery's facts), the observations of the active probes and
+the site context, and returns ``(location, evidence)`` pairs: one finding each. A check
+raises nothing when its evidence is missing: no evidence, no finding (an unknown is never
+reported as a weakness).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import catalogue
+
+
+def default_credentials(device, obs, ctx):
+    res = obs.get("credentials") or {}
+    acc = res.get("accepted")
+    if not acc:
+        return []
+    where = res.get("protocol") or device.driver or "login"
+    return [(where, "login as %r accepted (%s)" % (acc["username"], acc.get("source") or "vendor default"))]
+
+
+def cleartext_management(device, obs, ctx):
+    out = []
+    for name in ("telnet", "ftp"):
+        for port in device.ports_of(name):
+            out.append(("tcp/%d" % port, "%s service open on tcp/%d" % (name, port)))
+    return out
+
+
+def http_without_tls(device, obs, ctx):
+    if device.has("https"):
+        return []
+    http_ports = device.ports_of("http")
+    if not http_ports and "http" in device.mgmt_protocols:
+        http_ports = [80]
+    return [
+        ("tcp/%d" % p, "web administration on http://%s:%d with no HTTPS offered" % (device.address, p))
+        for p in http_ports
+    ]
+
+
+def end_of_life(device, obs, ctx):
+    if device.eol is not True:
+        return []
+    what = (
+        device.eol_reason
+        or " ".join(x for x in (device.os, device.firmware) if x)
+        or "operating system/firmware"
+    )
+    return [("os", "end of life: %s" % what)]
+
+
+def internet_exposed(device, obs, ctx):
+    out = []
+    for m in ctx.get("port_mappings") or []:
+        if m.get("internal_client") != device.address or not m.get("enabled", True):
+            continue
+        proto = (m.get("protocol") or "TCP").lower()
+        out.append(
+            (
+                "upnp/%s/%s" % (proto, m.get("external_port")),
+                "router %s maps external %s/%s to %s:%s (%s)"
+                % (
+                    m.get("router") or "gateway",
+                    proto,
+                    m.get("external_port"),
+                    device.address,
+                    m.get("internal_port"),
+                    m.get("description") or "no description",
+                ),
+            )
+        )
+    return out
+
+
+def management_outside_vpn(device, obs, ctx):
+    if ctx.get("assessed_from_vpn"):
+        return []
+    ports = obs.get("management_reachable") or []
+    if not ports:
+        return []
+    return [("mgmt", "management answered from outside the VPN on %s" % ", ".join(ports))]
+
+
+def no_lockout(device, obs, ctx):
+    if device.lockout is not False:
+        return []
+    return [("auth", "device reports no lockout after failed logins")]
+
+
+def _in_staff_network(device, ctx):
+    vlans = set(ctx.get("staff_vlans") or [])
+    if device.vlan is not None and device.vlan in vlans:
+        return "VLAN %d is a staff workstation VLAN" % device.vlan
+    if device.vlan is None:
+        try:
+            addr = ipaddress.ip_address(device.address)
+        except ValueError:
+            return None
+        for net in ctx.get("staff_networks") or []:
+            if addr in ipaddress.ip_network(net, strict=False):
+                return "address %s is in the staff network %s" % (device.address, net)
+    return None
+
+
+def flat_network(device, obs, ctx):
+    if device.device_class in (ctx.get("staff_classes") or ("workstation",)):
+        return []
+    why = _in_staff_network(device, ctx)
+    return [("vlan", why)] if why else []
+
+
+def mqtt_unauthenticated(device, obs, ctx):
+    return [
+        ("tcp/%s" % port, "MQTT CONNECT without credentials accepted on tcp/%s" % port)
+        for port, r in sorted((obs.get("mqtt") or {}).items())
+        if r.get("accepted")
+    ]
+
+
+def rtsp_unauthenticated(device, obs, ctx):
+    return [
+        (
+            "tcp/%s" % port,
+            "RTSP DESCRIBE %s without credentials answered %d %s"
+            % (r.get("path", "/"), r["status"], r.get("reason", "")),
+        )
+        for port, r in sorted((obs.get("rtsp") or {}).items())
+        if r.get("status") == 200
+    ]
+
+
+def snmp_public(device, obs, ctx):
+    r = obs.get("snmp") or {}
+    if not r.get("answered") or r.get("value") is None:
+        return []
+    return [
+        (
+            "udp/%s" % r.get("port", 161),
+            "community 'public' answered sysDescr.0 = %r" % hostile.text(r["value"], 80),
+        )
+    ]
+
+
+CHECKS = {
+    "default_credentials": default_credentials,
+    "cleartext_management": cleartext_management,
+    "http_without_tls": http_without_tls,
+    "end_of_life": end_of_life,
+    "internet_exposed": internet_exposed,
+    "management_outside_vpn": management_outside_vpn,
+    "no_lockout": no_lockout,
+    "flat_network": flat_network,
+    "mqtt_unauthenticated": mqtt_unauthenticated,
+    "rtsp_unauthenticated": rtsp_unauthenticated,
+    "snmp_public": snmp_public,
+}
+
+
+def evaluate(device, obs, ctx, enabled=None):
+    """Every finding of ``device``: dicts with rule, severity, location, evidence, key."""
+    findings = []
+    for entry in catalogue.FINDINGS:
+        if enabled is not None and entry["id"] not in enabled:
+            continue
+        for location, evidence in CHECKS[entry["check"]](device, obs, ctx):
+            findings.append(
+                {
+                    "rule": entry["id"],
+                    "severity": entry["severity"],
+                    "location": location,
+                    "evidence": hostile.text(evidence, 512),
+                    "key": "%s|%s|%s" % (entry["id"], device.identity(), location),
+                }
+            )
+    return findings

@@ -1,0 +1,219 @@
+#!/usr/bin/python
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+# ruff: noqa: E402 - Ansible modules keep their documentation above the imports
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: risk_assess
+short_description: Assess one IoT device against the findings catalogue
+version_added: 0.1.0
+description:
+  - Reads the device's discovery facts (the C(iot_*) host vars of
+    P(iotguard.hardening.iot_discovery#inventory)), runs the active checks that apply to it
+    and returns its findings from the catalogue in C(plugins/module_utils/risk/catalogue.py).
+  - "Active checks are read-only and bounded: a login with the device's factory defaults or
+    the credentials given in O(credentials), never more attempts than the device's lockout
+    allows; an MQTT CONNECT without credentials; an SNMP GET of sysDescr.0 with
+    O(snmp_community); an RTSP DESCRIBE without credentials; a TCP connect to each
+    management port."
+  - A device that answers on none of its known ports is returned with RV(assessed=false) and
+    the reason in RV(errors); the report then marks the run incomplete. The task does not
+    fail, so one dead device does not hide the others.
+  - Runs on the controller (C(connection: local)); the action plugin of the same name fills
+    O(facts) and O(name) from the host's variables when they are not given.
+author:
+  - iotguard.hardening maintainers
+attributes:
+  check_mode:
+    support: full
+    details: The checks only read; the module behaves the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+    details: Runs on the controller and reaches the device over its own protocols.
+options:
+  name:
+    description: The device's inventory name (the action plugin passes C(inventory_hostname)).
+    type: str
+    required: true
+  facts:
+    description:
+      - The device's host vars; only C(ansible_host) and the C(iot_*) keys are read.
+      - C(iot_class) is required; a host without it has not been discovered.
+    type: dict
+    required: true
+  probes:
+    description: The active checks to run.
+    type: list
+    elements: str
+    choices: [credentials, mqtt, snmp, rtsp, management]
+    default: [credentials, mqtt, snmp, rtsp, management]
+  credentials:
+    description:
+      - Known-weak credentials to try besides the device's factory defaults (for example the
+        client's old shared password). Each item has C(username) and C(password).
+      - Passwords never appear in the result.
+    type: list
+    elements: dict
+    default: []
+  max_login_attempts:
+    description:
+      - At most this many logins per device; fewer when the device's lockout threshold is
+        known (one below it) or a lockout of unknown threshold is on (one).
+    type: int
+    default: 3
+  timeout:
+    description: Seconds to wait for each connection and answer.
+    type: float
+    default: 3.0
+  snmp_community:
+    description: The community to try (the weakness is that C(public) works).
+    type: str
+    default: public
+  snmp_probe_all:
+    description: Send the SNMP GET to every device, not only to those discovery saw SNMP on.
+    type: bool
+    default: false
+  rtsp_paths:
+    description: Stream paths to ask for with DESCRIBE, in order.
+    type: list
+    elements: str
+    default: ["/"]
+  port_mappings:
+    description: The router's port mappings (from M(iotguard.hardening.risk_port_mappings)).
+    type: list
+    elements: dict
+    default: []
+  staff_vlans:
+    description: VLAN ids of the staff workstations; a non-workstation device on one is on a flat network.
+    type: list
+    elements: int
+    default: []
+  staff_networks:
+    description: Staff networks (CIDR), used for devices whose VLAN is unknown.
+    type: list
+    elements: str
+    default: []
+  assessed_from_vpn:
+    description:
+      - Set when the controller runs this check from inside the management VPN; management
+        ports that answer are then not a finding.
+    type: bool
+    default: false
+notes:
+  - Probes only the address in C(ansible_host); run it only against the client's own networks.
+seealso:
+  - module: iotguard.hardening.risk_report
+  - module: iotguard.hardening.risk_port_mappings
+"""
+
+EXAMPLES = r"""
+- name: Assess each discovered device from the controller
+  iotguard.hardening.risk_assess:
+    max_login_attempts: 2
+    staff_vlans: [10]
+  delegate_to: localhost
+  register: device_risk
+
+- name: Only the passive checks and the MQTT probe
+  iotguard.hardening.risk_assess:
+    probes: [mqtt]
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+assessed:
+  description: Whether the device answered; when false its risk is unknown (see RV(errors)).
+  returned: always
+  type: bool
+device:
+  description: What the assessment knows about the device (cleaned discovery facts).
+  returned: always
+  type: dict
+  sample: {"name": "cam-1", "address": "127.20.1.10", "class": "camera", "open_ports": [80, 554]}
+findings:
+  description: One item per weakness found (catalogue id, severity, where, evidence).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - rule: IOTG-DEFAULT-CREDS
+      severity: critical
+      location: hikvision_isapi
+      evidence: "login as 'admin' accepted (vendor default)"
+      key: "IOTG-DEFAULT-CREDS|aa:bb:cc:dd:ee:ff|hikvision_isapi"
+errors:
+  description: Why the device could not be assessed.
+  returned: always
+  type: list
+  elements: str
+notes:
+  description: What a probe could not do (no driver, no default known, lockout budget).
+  returned: always
+  type: list
+  elements: str
+observations:
+  description: The raw probe results the findings were drawn from (no secrets).
+  returned: always
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import assess
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import FactsError
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            facts=dict(type="dict", required=True),
+            probes=dict(
+                type="list", elements="str", choices=list(assess.PROBES), default=list(assess.PROBES)
+            ),
+            credentials=dict(type="list", elements="dict", default=[], no_log=True),
+            max_login_attempts=dict(type="int", default=3),
+            timeout=dict(type="float", default=3.0),
+            snmp_community=dict(type="str", default="public", no_log=False),
+            snmp_probe_all=dict(type="bool", default=False),
+            rtsp_paths=dict(type="list", elements="str", default=["/"]),
+            port_mappings=dict(type="list", elements="dict", default=[]),
+            staff_vlans=dict(type="list", elements="int", default=[]),
+            staff_networks=dict(type="list", elements="str", default=[]),
+            assessed_from_vpn=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    for i, cred in enumerate(p["credentials"]):
+        if not isinstance(cred, dict) or not cred.get("username") or "password" not in cred:
+            module.fail_json(msg="credentials[%d] needs 'username' and 'password' keys" % i)
+    try:
+        opts = assess.Options(
+            probes=p["probes"],
+            credentials=p["credentials"],
+            max_login_attempts=p["max_login_attempts"],
+            timeout=p["timeout"],
+            snmp_community=p["snmp_community"],
+            snmp_probe_all=p["snmp_probe_all"],
+            rtsp_paths=p["rtsp_paths"],
+        )
+        ctx = {
+            "port_mappings": p["port_mappings"],
+            "staff_vlans": p["staff_vlans"],
+            "staff_networks": p["staff_networks"],
+            "assessed_from_vpn": p["assessed_from_vpn"],
+        }
+        result = assess.assess_device(p["name"], p["facts"], opts, ctx)
+    except (FactsError, ValueError) as exc:
+        module.fail_json(msg=str(exc))
+    warnings = result["errors"] if not result["assessed"] else []
+    for w in warnings:
+        module.warn("%s: %s" % (result["device"]["name"], w))
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

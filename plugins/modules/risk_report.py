@@ -1,0 +1,210 @@
+#!/usr/bin/python
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+# ruff: noqa: E402 - Ansible modules keep their documentation above the imports
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: risk_report
+short_description: Score a client's devices, compare with the last run, write reports, gate a pipeline
+version_added: 0.1.0
+description:
+  - Takes the results of M(iotguard.hardening.risk_assess) for every device of a client,
+    scores each finding, device and site (the report explains how each number was reached)
+    and compares with the previous run (new, fixed, unchanged findings).
+  - Writes C(<report_dir>/<client>/<UTC stamp>/) with C(report.html) (self-contained, for the
+    client), C(report.json) (versioned schema), C(findings.csv) and C(findings.sarif), then
+    points C(<report_dir>/<client>/latest) at it. The directory appears only when every file
+    is complete.
+  - The gate (O(fail_on_severity), O(fail_on)) fails the task after the report is written,
+    so a pipeline stops on high-risk findings and still keeps the report.
+  - In check mode nothing is written; the scores, the comparison and the gate still run.
+author:
+  - iotguard.hardening maintainers
+attributes:
+  check_mode:
+    support: full
+    details: Builds the report and applies the gate without writing any file.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+    details: Runs on the controller.
+options:
+  client:
+    description: The client's name; names the report directory (letters, digits, C(.), C(_), C(-)).
+    type: str
+    required: true
+  results:
+    description: The registered results of M(iotguard.hardening.risk_assess), one per device.
+    type: list
+    elements: dict
+    required: true
+  report_dir:
+    description: Directory that holds one sub-directory per client.
+    type: path
+    required: true
+  formats:
+    description: Which files to write.
+    type: list
+    elements: str
+    choices: [json, html, csv, sarif]
+    default: [json, html, csv, sarif]
+  previous:
+    description:
+      - The C(report.json) of the run to compare with. Default is the client's C(latest)
+        report in O(report_dir); an empty value there means this is the first run.
+    type: path
+  fail_on_severity:
+    description:
+      - Fail when a finding at or above this severity is present (or new, see O(fail_on)).
+      - C(none) never fails.
+    type: str
+    choices: [none, info, low, medium, high, critical]
+    default: none
+  fail_on:
+    description: C(any) gates on every finding, C(new) only on findings the previous run did not have.
+    type: str
+    choices: [any, new]
+    default: any
+  fail_on_incomplete:
+    description: Fail, after writing the report (which says so), when a device could not be assessed.
+    type: bool
+    default: true
+  secrets:
+    description:
+      - Strings that must never appear in a report (for example the credentials tried). When
+        one shows up in a rendered file nothing is written and the task fails.
+    type: list
+    elements: str
+    default: []
+"""
+
+EXAMPLES = r"""
+- name: Write the client's report and fail on new high findings
+  iotguard.hardening.risk_report:
+    client: clinic
+    results: "{{ ansible_play_hosts | map('extract', hostvars, '__risk_assessment_result') | list }}"
+    report_dir: "{{ playbook_dir }}/../reports"
+    fail_on_severity: high
+    fail_on: new
+  run_once: true
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+path:
+  description: The dated directory written (not set in check mode).
+  returned: success
+  type: str
+  sample: reports/clinic/20261124T180000Z
+files:
+  description: The files written, by format.
+  returned: success
+  type: dict
+complete:
+  description: False when a device could not be assessed; the report says so too.
+  returned: always
+  type: bool
+summary:
+  description: Counts of devices and findings by severity and class.
+  returned: always
+  type: dict
+client_score:
+  description: The client's score, band and how it was computed.
+  returned: always
+  type: dict
+diff:
+  description: New, fixed, unchanged and not re-checked findings versus the last run; null on the first.
+  returned: always
+  type: dict
+gate:
+  description: The findings that broke the gate (empty when it passed).
+  returned: always
+  type: list
+  elements: str
+"""
+
+import datetime
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import report
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            client=dict(type="str", required=True),
+            results=dict(type="list", elements="dict", required=True),
+            report_dir=dict(type="path", required=True),
+            formats=dict(
+                type="list", elements="str", choices=list(report.FORMATS), default=list(report.FORMATS)
+            ),
+            previous=dict(type="path"),
+            fail_on_severity=dict(
+                type="str", default="none", choices=["none", "info", "low", "medium", "high", "critical"]
+            ),
+            fail_on=dict(type="str", default="any", choices=["any", "new"]),
+            fail_on_incomplete=dict(type="bool", default=True),
+            secrets=dict(type="list", elements="str", default=[], no_log=True),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    try:
+        report.check_client(p["client"])
+        if p["previous"]:
+            previous = report.load_report(p["previous"])
+        else:
+            previous = report.load_previous(p["report_dir"], p["client"])
+        doc = report.build(p["client"], p["results"], now.strftime("%Y-%m-%dT%H:%M:%SZ"), previous)
+        files = report.render(doc, p["formats"])
+        leaked = [name for name, text in files.items() for s in p["secrets"] if s and s in text]
+        if leaked:
+            module.fail_json(
+                msg="a secret would appear in %s; nothing was written (report a bug)"
+                % ", ".join(sorted(set(leaked)))
+            )
+        failed_gate = report.gate(doc, p["fail_on_severity"], p["fail_on"])
+        result = dict(
+            changed=False,
+            complete=doc["complete"],
+            summary=doc["summary"],
+            client_score=doc["client_score"],
+            sites=doc["sites"],
+            diff=doc["diff"],
+            gate=failed_gate,
+            not_assessed=doc["not_assessed"],
+        )
+        if not module.check_mode:
+            path = report.write(p["report_dir"], p["client"], now.strftime("%Y%m%dT%H%M%SZ"), files)
+            result.update(changed=True, path=path, files={n: os.path.join(path, n) for n in files})
+    except report.ReportError as exc:
+        module.fail_json(msg=str(exc))
+    if failed_gate:
+        module.fail_json(
+            msg="gate: %d finding(s) at or above %s%s: %s"
+            % (
+                len(failed_gate),
+                p["fail_on_severity"],
+                " (new)" if p["fail_on"] == "new" else "",
+                "; ".join(failed_gate[:20]),
+            ),
+            **result,
+        )
+    if not doc["complete"] and p["fail_on_incomplete"]:
+        module.fail_json(
+            msg="incomplete assessment: %s could not be assessed (%s); the report says so"
+            % (
+                ", ".join(n["name"] for n in doc["not_assessed"]),
+                "; ".join(e for n in doc["not_assessed"] for e in n["errors"])[:1000],
+            ),
+            **result,
+        )
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
