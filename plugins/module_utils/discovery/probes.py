@@ -1,0 +1,736 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+"""Asynchronous, bounded probes: TCP connect + banner grab per port, UDP sweeps.
+
+One ``Scanner`` scans many hosts at once:
+
+* TCP: one connection per (host, port); the probe that port's protocol needs runs on that
+  connection (SSH/FTP/telnet banners, HTTP(S) GET /, RTSP OPTIONS, MQTT CONNECT, PJL INFO
+  ID, SIP OPTIONS, SMB negotiate + anonymous session set-up, DICOM association + C-ECHO).
+  A global semaphore bounds open sockets (``concurrency``); ``host_rate`` bounds new
+  connections per second to one host; every step has a timeout; ``host_timeout`` bounds
+  one host in all.
+* UDP: one socket per probe kind sends one datagram per host (SNMP: one per community),
+  replies are matched by source address, then the sweep waits ``udp_timeout``. This keeps
+  a thousand silent hosts from costing a thousand timeouts.
+
+Nothing here tries a credential: MQTT connects without one, SMB sets up the anonymous
+(null) session, SNMP uses the communities the caller configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+import struct
+import time
+
+from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
+from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import wire
+
+try:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    HAS_CRYPTOGRAPHY = True
+except ImportError:  # pragma: no cover - the TLS certificate is then not read
+    HAS_CRYPTOGRAPHY = False
+
+TCP_PROTOCOLS = {
+    21: "ftp",
+    22: "ssh",
+    23: "telnet",
+    80: "http",
+    104: "dicom",
+    443: "https",
+    445: "smb",
+    554: "rtsp",
+    631: "http",
+    1883: "mqtt",
+    2323: "telnet",
+    4242: "dicom",
+    5000: "http",
+    5060: "sip",
+    8000: "http",
+    8008: "http",
+    8080: "http",
+    8443: "https",
+    8554: "rtsp",
+    9100: "jetdirect",
+    11112: "dicom",
+}
+DEFAULT_PORTS = [
+    21,
+    22,
+    23,
+    80,
+    104,
+    443,
+    445,
+    554,
+    631,
+    1883,
+    2323,
+    5000,
+    5060,
+    8000,
+    8008,
+    8080,
+    8443,
+    9100,
+    11112,
+]
+UDP_PROBES = ("snmp", "ssdp", "mdns", "sip", "bacnet")
+UDP_PORTS = {"snmp": 161, "ssdp": 1900, "mdns": 5353, "sip": 5060, "bacnet": 47808}
+MDNS_SERVICES = "_services._dns-sd._udp.local"
+KNOWN_SNMP_COMMUNITIES = ("public", "private")
+
+
+class ScanConfig:
+    """Probe options, validated; ``errors`` names the option and the fix."""
+
+    def __init__(
+        self,
+        ports=None,
+        udp_probes=UDP_PROBES,
+        snmp_communities=("public",),
+        concurrency=256,
+        host_rate=100.0,
+        connect_timeout=1.0,
+        read_timeout=2.0,
+        udp_timeout=1.0,
+        host_timeout=15.0,
+        banner_limit=256,
+        port_protocols=None,
+    ):
+        self.ports = list(DEFAULT_PORTS if ports is None else ports)
+        self.udp_probes = list(udp_probes or ())
+        self.snmp_communities = list(snmp_communities or ())
+        self.concurrency = concurrency
+        self.host_rate = host_rate
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.udp_timeout = udp_timeout
+        self.host_timeout = host_timeout
+        self.banner_limit = banner_limit
+        self.port_protocols = dict(TCP_PROTOCOLS)
+        self.port_protocols.update(port_protocols or {})
+        self.validate()
+
+    def validate(self):
+        from ansible_collections.iotguard.hardening.plugins.module_utils.discovery.errors import (
+            DiscoveryError,
+        )
+
+        for i, p in enumerate(self.ports):
+            if not isinstance(p, int) or isinstance(p, bool) or not 0 < p < 65536:
+                raise DiscoveryError(
+                    "ports[%d]" % i, p, "is not a TCP port", "use an integer from 1 to 65535"
+                )
+        for i, u in enumerate(self.udp_probes):
+            if u not in UDP_PROBES:
+                raise DiscoveryError(
+                    "udp_probes[%d]" % i, u, "is not a UDP probe", "choose from %s" % ", ".join(UDP_PROBES)
+                )
+        for name in ("connect_timeout", "read_timeout", "udp_timeout", "host_timeout"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not 0 < v <= 300:
+                raise DiscoveryError(
+                    name, v, "is not a timeout in seconds", "use a number above 0 and at most 300"
+                )
+        if not isinstance(self.concurrency, int) or not 1 <= self.concurrency <= 10000:
+            raise DiscoveryError(
+                "concurrency", self.concurrency, "is out of range", "use an integer from 1 to 10000"
+            )
+        if not isinstance(self.host_rate, (int, float)) or self.host_rate < 0:
+            raise DiscoveryError(
+                "host_rate", self.host_rate, "is not a rate", "use connections per second >= 0 (0: no limit)"
+            )
+        for port, proto in self.port_protocols.items():
+            if proto not in PROBES:
+                raise DiscoveryError(
+                    "port_protocols[%s]" % port,
+                    proto,
+                    "is not a probe",
+                    "choose from %s" % ", ".join(sorted(PROBES)),
+                )
+
+
+class _HostRate:
+    """Spaces connection starts to one host at least ``1/rate`` seconds apart."""
+
+    def __init__(self, rate):
+        self.interval = 1.0 / rate if rate else 0.0
+        self.next = 0.0
+
+    async def wait(self):
+        if not self.interval:
+            return
+        now = time.monotonic()
+        at = max(now, self.next)
+        self.next = at + self.interval
+        if at > now:
+            await asyncio.sleep(at - now)
+
+
+async def _read(reader, limit, timeout, done=None):
+    """Read until EOF, ``limit`` bytes, ``done(buf)`` true, or ``timeout`` seconds in all."""
+    buf = bytearray()
+    deadline = time.monotonic() + timeout
+    while len(buf) < limit:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        try:
+            chunk = await asyncio.wait_for(reader.read(min(65536, limit - len(buf))), left)
+        except (asyncio.TimeoutError, ConnectionError, OSError):
+            break
+        if not chunk:
+            break
+        buf += chunk
+        if done is not None and done(buf):
+            break
+    return bytes(buf)
+
+
+def _http_done(buf):
+    head, sep, body = bytes(buf).partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    low = head.lower()
+    if b"content-length:" in low:
+        try:
+            n = int(low.split(b"content-length:", 1)[1].split(b"\r\n", 1)[0].strip())
+        except ValueError:
+            return b"</title" in body.lower()
+        return len(body) >= n
+    return b"</title" in body.lower()
+
+
+def _headers_done(buf):
+    return b"\r\n\r\n" in buf
+
+
+def _line_done(buf):
+    return b"\n" in buf
+
+
+class _Conn:
+    def __init__(self, reader, writer, cfg, address, port):
+        self.reader = reader
+        self.writer = writer
+        self.cfg = cfg
+        self.address = address
+        self.port = port
+        self.sent = []
+
+    async def send(self, data):
+        self.sent.append(len(data))
+        self.writer.write(data)
+        await self.writer.drain()
+
+    def read(self, limit=4096, done=None, timeout=None):
+        return _read(self.reader, limit, timeout or self.cfg.read_timeout, done)
+
+
+async def probe_banner(c, first_line=False):
+    data = await c.read(1024, _line_done if first_line else None, timeout=c.cfg.read_timeout)
+    out = {}
+    if data:
+        out["banner"] = hostile.text(data.split(b"\n")[0] if first_line else data, c.cfg.banner_limit)
+    return out
+
+
+async def probe_ssh(c):
+    out = await probe_banner(c, first_line=True)
+    if out.get("banner", "").startswith("SSH-"):
+        out["protocol"] = "ssh"
+    return out
+
+
+async def probe_ftp(c):
+    return await probe_banner(c, first_line=True)
+
+
+async def probe_telnet(c):
+    text = bytearray()
+    deadline = time.monotonic() + c.cfg.read_timeout
+    while len(text) < 2048 and time.monotonic() < deadline:
+        # stop once a prompt has arrived and the device went quiet
+        idle = 0.3 if text.strip() else deadline - time.monotonic()
+        data = await _read(c.reader, 2048, max(0.01, min(idle, deadline - time.monotonic())), lambda b: True)
+        if not data:
+            break
+        chunk, reply = wire.telnet_strip(data)
+        text += chunk
+        if reply:
+            await c.send(reply)
+        low = bytes(text).lower().rstrip()
+        if low.endswith((b"login:", b"username:", b"password:", b"user name:", b">", b"#")):
+            break
+    return {"banner": hostile.text(bytes(text), c.cfg.banner_limit)} if text.strip() else {}
+
+
+async def probe_http(c):
+    host = c.address if ":" not in c.address else "[%s]" % c.address
+    req = (
+        "GET / HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: iotguard-discovery/1.0\r\n"
+        "Accept: */*\r\nConnection: close\r\n\r\n" % (host, c.port)
+    ).encode("ascii")
+    await c.send(req)
+    data = await c.read(65536, _http_done)
+    try:
+        out = wire.http_summary(data)
+    except ValueError:
+        return {"banner": hostile.text(data, c.cfg.banner_limit)} if data else {}
+    tls = c.writer.get_extra_info("ssl_object")
+    if tls is not None:
+        out.update(_tls_info(tls))
+    return out
+
+
+def _tls_info(tls):
+    out = {}
+    try:
+        der = tls.getpeercert(binary_form=True)
+        out["tls_version"] = tls.version()
+    except (ValueError, AttributeError):
+        return out
+    if der and HAS_CRYPTOGRAPHY:
+        try:
+            cert = x509.load_der_x509_certificate(der)
+        except ValueError:
+            return out
+        for key, name in (("tls_subject", cert.subject), ("tls_issuer", cert.issuer)):
+            parts = []
+            for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME):
+                for attr in name.get_attributes_for_oid(oid):
+                    parts.append("%s=%s" % (oid._name, attr.value))
+            if parts:
+                out[key] = hostile.text(", ".join(parts), 200)
+    return out
+
+
+async def probe_rtsp(c):
+    req = "OPTIONS rtsp://%s:%d/ RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: iotguard-discovery/1.0\r\n\r\n" % (
+        c.address,
+        c.port,
+    )
+    await c.send(req.encode("ascii"))
+    data = await c.read(8192, _headers_done)
+    try:
+        status, headers, _ = wire.parse_http_like(data)
+    except ValueError:
+        return {}
+    if not status.upper().startswith("RTSP/"):
+        return {"banner": hostile.text(data, c.cfg.banner_limit)}
+    out = {"status": hostile.text(status, 80)}
+    if headers.get("server"):
+        out["server"] = hostile.text(headers["server"], 200)
+    if headers.get("public"):
+        out["methods"] = hostile.text(headers["public"], 200)
+    return out
+
+
+async def probe_mqtt(c):
+    await c.send(wire.mqtt_connect())
+    data = await c.read(4, lambda b: len(b) >= 4)
+    try:
+        out = wire.parse_mqtt_connack(data)
+    except ValueError:
+        return {"banner": hostile.text(data, c.cfg.banner_limit)} if data else {}
+    if out["anonymous"]:
+        await c.send(wire.mqtt_subscribe("$SYS/broker/version"))
+        more = await c.read(1024, lambda b: any((x >> 4) == 3 for x in b[:1]) and len(b) > 8, timeout=0.5)
+        try:
+            _topic, payload = wire.parse_mqtt_publish(more)
+            out["version"] = payload
+        except (ValueError, IndexError):
+            pass
+        try:
+            await c.send(b"\xe0\x00")  # DISCONNECT
+        except (ConnectionError, OSError):
+            pass
+    return out
+
+
+async def probe_jetdirect(c):
+    await c.send(wire.PJL_INFO_ID)
+    data = await c.read(2048, lambda b: b"\x0c" in b or bytes(b).count(b"\n") >= 2)
+    try:
+        return wire.parse_pjl_id(data)
+    except ValueError:
+        return {"banner": hostile.text(data, c.cfg.banner_limit)} if data else {}
+
+
+async def probe_sip_tcp(c):
+    local = c.writer.get_extra_info("sockname")
+    await c.send(wire.sip_options(c.address, local[0], local[1], os.urandom(6).hex(), "TCP"))
+    data = await c.read(8192, _headers_done)
+    try:
+        return wire.sip_summary(data)
+    except ValueError:
+        return {}
+
+
+async def probe_smb(c):
+    await c.send(wire.smb_negotiate())
+    data = await c.read(4096, _nbss_done)
+    try:
+        out = wire.parse_smb_negotiate(data)
+    except ValueError:
+        return {}
+    if out.get("smb1") and not out.get("extended_security"):
+        await c.send(wire.smb_session_setup(out.get("session_key", 0)))
+        data = await c.read(4096, _nbss_done)
+        try:
+            out.update(wire.parse_smb_session_setup(data))
+        except (ValueError, IndexError):
+            pass
+    out.pop("session_key", None)
+    return out
+
+
+def _nbss_done(buf):
+    return len(buf) >= 4 and len(buf) >= 4 + int.from_bytes(bytes(buf[1:4]), "big")
+
+
+def _pdu_done(buf):
+    return len(buf) >= 6 and len(buf) >= 6 + int.from_bytes(bytes(buf[2:6]), "big")
+
+
+async def probe_dicom(c):
+    await c.send(wire.dicom_associate_rq())
+    data = await c.read(16384, _pdu_done)
+    try:
+        out = wire.parse_dicom_associate(data)
+    except ValueError:
+        return {}
+    if out.get("association") == "accepted" and out.get("accepted_contexts"):
+        await c.send(wire.dicom_c_echo_rq())
+        data = await c.read(4096, _pdu_done)
+        try:
+            out.update(wire.parse_dicom_c_echo_rsp(data))
+        except (ValueError, IndexError, struct.error) as exc:
+            out["echo_error"] = hostile.text(str(exc), 80)
+        try:
+            await c.send(wire.DICOM_RELEASE_RQ)
+            await c.read(10, _pdu_done, timeout=0.5)
+        except (ConnectionError, OSError):
+            pass
+    return out
+
+
+async def probe_none(c):
+    return {}
+
+
+async def probe_generic(c):
+    """Unknown port: take what the device says first; if silent, try HTTP."""
+    data = await c.read(1024, _line_done, timeout=min(0.5, c.cfg.read_timeout))
+    if data:
+        return {"banner": hostile.text(data, c.cfg.banner_limit)}
+    return await probe_http(c)
+
+
+PROBES = {
+    "ftp": probe_ftp,
+    "ssh": probe_ssh,
+    "telnet": probe_telnet,
+    "http": probe_http,
+    "https": probe_http,
+    "rtsp": probe_rtsp,
+    "mqtt": probe_mqtt,
+    "jetdirect": probe_jetdirect,
+    "sip": probe_sip_tcp,
+    "smb": probe_smb,
+    "dicom": probe_dicom,
+    "generic": probe_generic,
+    "none": probe_none,
+}
+
+
+def tls_context():
+    """Devices carry self-signed or expired certificates and old TLS: read, never trust."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+    except (ssl.SSLError, ValueError):
+        pass
+    return ctx
+
+
+class Scanner:
+    """Scan addresses; ``stats`` counts what was sent (tests and benchmarks read it)."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.stats = {"tcp_connects": 0, "tcp_open": 0, "udp_datagrams": 0, "udp_replies": 0}
+        self._tls = None
+
+    # ---------------------------------------------------------------- TCP
+    async def _tcp_port(self, sem, rate, address, port):
+        proto = self.cfg.port_protocols.get(port, "generic")
+        tls = None
+        if proto == "https":
+            if self._tls is None:
+                self._tls = tls_context()
+            tls = self._tls
+        await rate.wait()
+        async with sem:
+            self.stats["tcp_connects"] += 1
+            try:
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(
+                        address, port, ssl=tls, server_hostname=None if tls is None else ""
+                    ),
+                    self.cfg.connect_timeout + (self.cfg.read_timeout if tls else 0),
+                )
+            except ssl.SSLError as exc:
+                # the port is open, the TLS handshake failed: say so
+                return port, {"protocol": proto, "error": hostile.text("TLS: %s" % exc.reason, 120)}
+            except (OSError, asyncio.TimeoutError):
+                return port, None
+            self.stats["tcp_open"] += 1
+            conn = _Conn(reader, writer, self.cfg, address, port)
+            info = {"protocol": proto}
+            try:
+                info.update(await asyncio.wait_for(PROBES[proto](conn), self.cfg.read_timeout * 3))
+            except (asyncio.TimeoutError, ConnectionError, OSError, ValueError, IndexError) as exc:
+                info["error"] = hostile.text("%s: %s" % (type(exc).__name__, exc), 120)
+            finally:
+                writer.close()
+                try:
+                    await asyncio.wait_for(writer.wait_closed(), 0.5)
+                except (asyncio.TimeoutError, ConnectionError, OSError, ssl.SSLError):
+                    pass
+            return port, info
+
+    async def _tcp_host(self, sem, address):
+        rate = _HostRate(self.cfg.host_rate)
+        tasks = [self._tcp_port(sem, rate, address, p) for p in self.cfg.ports]
+        result = {"open_ports": [], "services": {}}
+        try:
+            done = await asyncio.wait_for(asyncio.gather(*tasks), self.cfg.host_timeout)
+        except asyncio.TimeoutError:
+            result["error"] = "host_timeout (%ss) reached" % self.cfg.host_timeout
+            return result
+        for port, info in done:
+            if info is not None:
+                result["open_ports"].append(port)
+                result["services"]["%d/tcp" % port] = info
+        return result
+
+    # ---------------------------------------------------------------- UDP
+    async def _udp_sweep(self, kind, addresses):
+        """Send each host the probe of ``kind``; return {address: info}."""
+        loop = asyncio.get_running_loop()
+        port = UDP_PORTS[kind]
+        replies = {}
+        expect = {}
+
+        class _Proto(asyncio.DatagramProtocol):
+            def datagram_received(proto_self, data, addr):
+                self.stats["udp_replies"] += 1
+                replies.setdefault(addr[0], []).append(data[:65536])
+
+        v4 = [a for a in addresses if ":" not in a]
+        if not v4:
+            return {}
+        transport, _ = await loop.create_datagram_endpoint(_Proto, local_addr=("0.0.0.0", 0))  # noqa: S104 - replies come from many hosts
+        try:
+            sock = transport.get_extra_info("sockname")
+            rid = int.from_bytes(os.urandom(3), "big")
+            for n, address in enumerate(v4):
+                for payload in self._udp_payloads(kind, address, sock, rid, expect):
+                    transport.sendto(payload, (address, port))
+                    self.stats["udp_datagrams"] += 1
+                if n % 64 == 63:
+                    await asyncio.sleep(0)  # let replies in while sending
+            await asyncio.sleep(self.cfg.udp_timeout)
+        finally:
+            transport.close()
+        out = {}
+        for address, datagrams in replies.items():
+            info = self._udp_parse(kind, datagrams, expect.get(address))
+            if info:
+                out[address] = info
+        return out
+
+    def _udp_payloads(self, kind, address, sock, rid, expect):
+        if kind == "snmp":
+            ids = {}
+            for i, community in enumerate(self.cfg.snmp_communities):
+                request_id = (rid + i) & 0x7FFFFFFF
+                ids[request_id] = i
+                yield wire.snmp_get_request(community, request_id, "2c")
+            expect[address] = ids
+        elif kind == "ssdp":
+            yield wire.ssdp_msearch()
+        elif kind == "mdns":
+            yield wire.dns_query([MDNS_SERVICES])
+        elif kind == "sip":
+            yield wire.sip_options(address, "0.0.0.0", sock[1], os.urandom(6).hex())  # noqa: S104 - Via host is informative only
+        elif kind == "bacnet":
+            yield wire.BACNET_WHO_IS
+
+    def _udp_parse(self, kind, datagrams, expect):
+        for data in datagrams:
+            try:
+                if kind == "snmp":
+                    request_id, values = wire.parse_snmp_response(data)
+                    if expect is None or request_id not in expect:
+                        continue
+                    community = self.cfg.snmp_communities[expect[request_id]]
+                    values["community"] = (
+                        community
+                        if community in KNOWN_SNMP_COMMUNITIES
+                        else "configured #%d" % expect[request_id]
+                    )
+                    values["version"] = "2c"
+                    return values
+                if kind == "ssdp":
+                    _status, headers, _ = wire.parse_http_like(data)
+                    out = {}
+                    for key in ("server", "location", "st", "usn"):
+                        if headers.get(key):
+                            out[key] = hostile.text(headers[key], 200)
+                    if out:
+                        return out
+                if kind == "mdns":
+                    records = wire.parse_dns_response(data)
+                    return _mdns_summary(records)
+                if kind == "sip":
+                    return wire.sip_summary(data)
+                if kind == "bacnet":
+                    return wire.parse_bacnet_i_am(data)
+            except (ValueError, IndexError, KeyError, UnicodeError):
+                continue
+        return None
+
+    async def _mdns_followup(self, address, services):
+        """Ask one responder for instances of the service types it announced."""
+        loop = asyncio.get_running_loop()
+        got = []
+
+        class _Proto(asyncio.DatagramProtocol):
+            def datagram_received(proto_self, data, addr):
+                if addr[0] == address:
+                    got.append(data[:65536])
+
+        transport, _ = await loop.create_datagram_endpoint(_Proto, local_addr=("0.0.0.0", 0))  # noqa: S104
+        try:
+            transport.sendto(wire.dns_query(services[:8]), (address, 5353))
+            self.stats["udp_datagrams"] += 1
+            await asyncio.sleep(min(0.5, self.cfg.udp_timeout))
+        finally:
+            transport.close()
+        records = []
+        for data in got:
+            try:
+                records.extend(wire.parse_dns_response(data))
+            except (ValueError, IndexError):
+                continue
+        return _mdns_summary(records)
+
+    async def _ssdp_location(self, address, location):
+        """Fetch the UPnP description, but only from the probed address itself."""
+        from urllib.parse import urlsplit
+
+        try:
+            u = urlsplit(location)
+            port = u.port or 80
+        except ValueError:
+            return {}
+        if u.scheme != "http" or u.hostname != address:
+            return {}
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(address, port), self.cfg.connect_timeout
+            )
+        except (OSError, asyncio.TimeoutError):
+            return {}
+        self.stats["tcp_connects"] += 1
+        try:
+            path = (u.path or "/") + ("?" + u.query if u.query else "")
+            req = "GET %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n\r\n" % (path, address, port)
+            writer.write(req.encode("ascii", "replace"))
+            await writer.drain()
+            data = await _read(reader, 65536, self.cfg.read_timeout, _http_done)
+        finally:
+            writer.close()
+        _, _, body = data.partition(b"\r\n\r\n")
+        return wire.upnp_description(body)
+
+    # ---------------------------------------------------------------- all
+    async def scan(self, addresses):
+        """``{address: {"open_ports": [...], "services": {"80/tcp": {...}, "161/udp": {...}}}}``."""
+        addresses = list(addresses)
+        sem = asyncio.Semaphore(self.cfg.concurrency)
+        udp_tasks = {
+            kind: asyncio.ensure_future(self._udp_sweep(kind, addresses)) for kind in self.cfg.udp_probes
+        }
+        tcp = await asyncio.gather(*(self._tcp_host(sem, a) for a in addresses))
+        results = dict(zip(addresses, tcp, strict=True))
+        follow = []
+        for kind, task in udp_tasks.items():
+            for address, info in (await task).items():
+                if address not in results:
+                    continue
+                results[address]["services"]["%d/udp" % UDP_PORTS[kind]] = dict(info, protocol=kind)
+                if kind == "mdns" and info.get("service_types") and not info.get("instances"):
+                    follow.append((address, "mdns", self._mdns_followup(address, info["service_types"])))
+                if kind == "ssdp" and info.get("location"):
+                    follow.append((address, "ssdp", self._ssdp_location(address, info["location"])))
+        if follow:
+            done = await asyncio.gather(*(f[2] for f in follow), return_exceptions=True)
+            for (address, kind, _), info in zip(follow, done, strict=True):
+                if isinstance(info, dict) and info:
+                    key = "%d/udp" % UDP_PORTS[kind]
+                    merged = results[address]["services"][key]
+                    for k, v in info.items():
+                        if k not in merged or not merged[k]:
+                            merged[k] = v
+        return results
+
+
+def _mdns_summary(records):
+    out = {}
+    types, instances, txt = [], [], []
+    for r in records:
+        if r["type"] == 12 and r["name"].lower() == MDNS_SERVICES:
+            types.append(r["value"])
+        elif r["type"] == 12:
+            instances.append(r["value"])
+        elif r["type"] == 16:
+            txt.extend(r["value"])
+        elif r["type"] == 1 and r["name"].endswith(".local"):
+            out.setdefault("hostname", hostile.hostname(r["name"][: -len(".local")]))
+        elif r["type"] == 33:
+            out.setdefault("hostname", hostile.hostname(r["value"]["target"].replace(".local", "")))
+    if types:
+        out["service_types"] = sorted(set(types))[:16]
+    if instances:
+        out["instances"] = sorted(set(instances))[:16]
+    if txt:
+        out["txt"] = txt[:32]
+    return out
+
+
+def run(coro):
+    """Run a coroutine from synchronous code (inventory plugin, module)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
+
+
+def scan(addresses, cfg):
+    scanner = Scanner(cfg)
+    results = run(scanner.scan(addresses))
+    return results, scanner.stats
