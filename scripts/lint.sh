@@ -6,3 +6,4 @@ echo "-- ruff"; ruff check .
 echo "-- ruff format"; ruff format --check .
 echo "-- yamllint"; yamllint -s .
 echo "-- ansible-lint"; ansible-lint --offline
+echo "-- changelog fragments"; antsibull-changelog lint

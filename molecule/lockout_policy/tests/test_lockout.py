@@ -45,7 +45,7 @@ def ssh_login(address: str, user: str, password: str) -> bool:
     except paramiko.AuthenticationException:
         return False
     else:
-        _, out, _ = client.exec_command("id -un")
+        _stdin, out, _stderr = client.exec_command("id -un")
         return out.read().decode().strip() == user
     finally:
         client.close()
@@ -59,7 +59,7 @@ def failures(host, user: str) -> int:
 def test_pam_locks_after_deny_failures(host):
     user, good = "pamuser", _password("pamuser")
     assert host.run(f"printf '%s\\n' '{good}' | pamtester sshd {user} authenticate").rc == 0
-    for _ in range(DENY):
+    for _attempt in range(DENY):
         assert host.run(f"printf 'wrong\\n' | pamtester sshd {user} authenticate").rc != 0
     assert failures(host, user) == DENY
     locked = host.run(f"printf '%s\\n' '{good}' | pamtester sshd {user} authenticate")
