@@ -9,12 +9,13 @@ export CONTAINERS_CONF := $(TOP)/containers/containers.conf
 export PYTHONDONTWRITEBYTECODE := 1
 S ?=
 
-.PHONY: setup image lint sanity unit integration molecule test demo build clean help
+.PHONY: setup image lint sanity unit integration molecule test demo build bench clean help
 
 help:
 	@echo "make demo      the main job, end to end on the simulated client site"
 	@echo "make test      lint, sanity, unit, integration and every Molecule scenario"
 	@echo "make molecule S=<scenario>   one Molecule scenario (all when S is empty)"
+	@echo "make bench     the benchmarks under tests/bench (BENCH=<dir> for one)"
 	@echo "make lint | sanity | unit | integration | build | image | setup"
 
 setup:
@@ -40,6 +41,9 @@ molecule: image
 
 build: setup
 	@scripts/build-collection.sh
+
+bench: image
+	@scripts/bench.sh
 
 test: setup
 	@scripts/test-all.sh
