@@ -44,7 +44,7 @@ POLICIES = ("never", "if_default", "max_age", "always")
 STATUSES = ("rotated", "compliant", "would_rotate", "reconciled", "failed")
 
 
-def generate_password(policy=None, length=None, avoid=()):
+def generate_password(policy=None, length=None, avoid=(), username=None):
     """A random password the device accepts: one of each required class, rest from the
     alphabet, shuffled with ``secrets.SystemRandom``."""
     policy = policy or PasswordPolicy()
@@ -55,6 +55,8 @@ def generate_password(policy=None, length=None, avoid=()):
         chars += [secrets.choice(policy.alphabet) for _ in range(n - len(chars))]
         rng.shuffle(chars)
         pw = "".join(chars)
+        if username and len(username) >= 3 and username.lower() in pw.lower():
+            continue
         if pw not in avoid and policy.check(pw) is None:
             return pw
     raise ValueError("cannot generate a password for this policy; check min_length/max_length/classes")
@@ -98,6 +100,7 @@ class Rotation:
         self.sleep = sleep
         self.steps = []
         self.logins = 0
+        self._secrets = list(self.factory) + ([new_password] if new_password else [])
         self.result = {
             "host": host,
             "user": username,
@@ -125,7 +128,7 @@ class Rotation:
             raise
         except DriverError as exc:
             self._step(step, "error", str(exc))
-            raise Unreachable(str(exc)) from exc
+            raise
         self._step(step, "accepted" if ok else "refused")
         return ok
 
@@ -139,13 +142,23 @@ class Rotation:
                 if self._login(password, step):
                     return True
                 answer = False
-            except Unreachable:
+            except DriverError:
                 continue
         return answer
 
+    def _scrub(self, text):
+        """Devices may echo what they were sent: no known secret survives into a result."""
+        for secret in sorted(set(self._secrets), key=len, reverse=True):
+            if secret and len(secret) >= 3:
+                text = text.replace(secret, "********")
+        return text
+
     def _finish(self, status, reason="", changed=None):
         self.result["status"] = status
-        self.result["reason"] = clean(reason, 512)
+        self.result["reason"] = self._scrub(clean(reason, 512))
+        for step in self.steps:
+            if "detail" in step:
+                step["detail"] = self._scrub(step["detail"])
         if changed is not None:
             self.result["changed"] = changed
         self.result["steps"] = self.steps
@@ -170,6 +183,7 @@ class Rotation:
 
         # 1. which credential works now
         known = candidates(acct)
+        self._secrets.extend(known)
         tries = [(pw, self._source_of(acct, pw)) for pw in known]
         tries += [(pw, "default") for pw in self.factory if pw not in known]
         if self.new_password is not None and self.new_password not in [p for p, _ in tries]:
@@ -178,7 +192,7 @@ class Rotation:
             return self._finish(
                 "failed",
                 "no credential to try: the store has none for user %r and the fingerprint lists no "
-                "factory default; pass current_password or store it first" % self.username,
+                "factory default; pass factory_passwords or store the working password first" % self.username,
             )
         working = source = None
         for pw, src in tries:
@@ -186,6 +200,8 @@ class Rotation:
                 ok = self._login(pw, "verify_%s" % src)
             except Unreachable as exc:
                 return self._finish("failed", "device unreachable: %s" % exc)
+            except DriverError as exc:
+                return self._finish("failed", "cannot verify the credential: %s" % exc)
             if ok:
                 working, source = pw, src
                 break
@@ -193,8 +209,9 @@ class Rotation:
             return self._finish(
                 "failed",
                 "none of the %d known credential(s) for user %r is accepted (store: %d, factory "
-                "defaults: %d); the device may be locked or changed by hand: set the password "
-                "with current_password" % (len(tries), self.username, len(known), len(self.factory)),
+                "defaults: %d); the device may be locked or changed by hand: store the working "
+                "password (or pass it in factory_passwords) and run again"
+                % (len(tries), self.username, len(known), len(self.factory)),
             )
         self.result["credential_source"] = source
 
@@ -222,7 +239,8 @@ class Rotation:
                 )
         else:
             avoid = set(known) | set(self.factory) | {working}
-            new = generate_password(policy, self.length, avoid=avoid)
+            new = generate_password(policy, self.length, avoid=avoid, username=self.username)
+        self._secrets.append(new)
 
         # 4. pending before the device is touched
         try:
@@ -266,7 +284,7 @@ class Rotation:
         old_refused = None
         try:
             old_refused = not self._login(working, "verify_old_refused")
-        except Unreachable:
+        except DriverError:
             old_refused = None
 
         # 8. commit

@@ -10,6 +10,8 @@ prove or change the enable secret the driver logs in as ``login_username`` /
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
     BaseDriver,
     DriverError,
@@ -28,6 +30,7 @@ except ImportError:  # pragma: no cover - depends on the controller
     HAS_NETMIKO = False
 
 ENABLE = "enable"
+MAX_CONFIG = 512 * 1024
 _REJECT = ("% invalid", "% incomplete", "% ambiguous", "error", "not allowed", "too short", "rejected")
 
 
@@ -39,6 +42,10 @@ class NetmikoSwitchDriver(BaseDriver):
     user_line = None
     enable_line = None
     save_command = "write memory"
+
+    def _user_line(self, conn, username, secret):
+        return self.user_line.format(username=username, secret=secret)
+
     # no spaces: IOS would take the rest of the line; no '?' (help key) or quotes
     password_policy = PasswordPolicy(
         min_length=10,
@@ -129,14 +136,14 @@ class NetmikoSwitchDriver(BaseDriver):
     def change_password(self, username, old_password, new_password):
         if any(c.isspace() or c == "?" for c in new_password):
             raise PasswordRejected("switch CLI passwords cannot hold spaces or '?'")
-        if username == ENABLE:
-            if not self.enable_line:
-                raise DriverError("%s has no enable secret; rotate the manager user instead" % self.name)
-            line = self.enable_line.format(secret=new_password)
-        else:
-            line = self.user_line.format(username=username, secret=new_password)
+        if username == ENABLE and not self.enable_line:
+            raise DriverError("%s has no enable secret; rotate the manager user instead" % self.name)
         conn = self._privileged(username, old_password)
         try:
+            if username == ENABLE:
+                line = self.enable_line.format(secret=new_password)
+            else:
+                line = self._user_line(conn, username, new_password)
             out = conn.send_config_set([line], cmd_verify=False)
             low = out.lower()
             if any(marker in low for marker in _REJECT):
@@ -155,8 +162,17 @@ class NetmikoSwitchDriver(BaseDriver):
 class CiscoIosDriver(NetmikoSwitchDriver):
     name = "cisco_ios"
     device_type = "cisco_ios"
-    user_line = "username {username} privilege 15 secret {secret}"
+    user_line = "username {username} secret {secret}"
+    user_line_privilege = "username {username} privilege {level} secret {secret}"
     enable_line = "enable secret {secret}"
+
+    def _user_line(self, conn, username, secret):
+        """Keep the user's privilege level: IOS resets it to 1 when the line omits it."""
+        running = conn.send_command("show running-config", read_timeout=self.timeout)[:MAX_CONFIG]
+        for m in re.finditer(r"^username (\S+) privilege (\d+) ", running, re.M):
+            if m.group(1) == username:
+                return self.user_line_privilege.format(username=username, level=m.group(2), secret=secret)
+        return self.user_line.format(username=username, secret=secret)
 
 
 class HpProcurveDriver(NetmikoSwitchDriver):

@@ -62,6 +62,8 @@ class MemDriver(BaseDriver):
         d = self.device
         if d.fault("drop_before"):
             raise Unreachable("connection reset")
+        if d.fault("reject_echo"):
+            raise PasswordRejected("bad password %r (old %r)" % (new_password, old_password))
         if d.fault("reject"):
             raise PasswordRejected("password does not meet complexity")
         if old_password != d.password:
@@ -268,3 +270,13 @@ def test_summarise():
     )
     assert (s["rotated"], s["failed"], s["compliant"], s["total"]) == (1, 1, 1, 3)
     assert s["failures"] == [{"host": "b", "user": "admin", "reason": "x"}]
+
+
+def test_device_echo_of_secrets_is_scrubbed(store):
+    dev = Device()
+    dev.faults["reject_echo"] = 1
+    r = rotate(store, dev)
+    assert r["status"] == "failed"
+    assert "********" in r["reason"] and DEFAULT not in repr(r)
+    pending_seen = [s.get("detail", "") for s in r["steps"]]
+    assert all("'" + DEFAULT + "'" not in d for d in pending_seen)

@@ -112,8 +112,8 @@ class CameraHandler(http.server.BaseHTTPRequestHandler):
         if self.kind == "axis":
             if self.path == "/axis-cgi/pwdgrp.cgi?action=get":
                 return self._reply(200, b'admins="root"\n')
-            if self.path == "/axis-cgi/pwdgrp.cgi" and self.command == "POST":
-                form = dict(urllib.parse.parse_qsl(body))
+            if self.path.startswith("/axis-cgi/pwdgrp.cgi?action=update"):
+                form = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
                 if form.get("action") != "update" or form.get("user") != st.user:
                     return self._reply(200, b"Error: no such account")
                 if len(form["pwd"]) < st.min_length:
