@@ -64,6 +64,7 @@ def gather_targets(options):
         found.extend(
             targets.read_dhcp_leases(lease["path"], lease.get("format", "auto"), "dhcp_leases[%d]" % i)
         )
+    layer2 = []
     if options.get("switches"):
         from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import switches
 
@@ -76,12 +77,19 @@ def gather_targets(options):
                     "give host, device_type, username, password",
                 )
             try:
-                found.extend(switches.read_switch(spec, i, options.get("source_timeout", 30)))
+                for t in switches.read_switch(spec, i, options.get("source_timeout", 30)):
+                    (found if t.address else layer2).append(t)
             except switches.SourceError as exc:
                 warnings.append("%s; its devices are missing switch/port data" % exc)
 
     kept = [t for t in found if not any(ipaddress.ip_address(t.address) in n for n in excl)]
-    return targets.merge(kept), ranges, warnings
+    merged = targets.merge(kept)
+    by_mac = {t.mac: t for t in merged.values() if t.mac}
+    for l2 in layer2:
+        t = by_mac.get(l2.mac)
+        if t is not None:
+            t.merge(l2)
+    return merged, ranges, warnings
 
 
 def _addr_key(a):

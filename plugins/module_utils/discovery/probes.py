@@ -25,6 +25,7 @@ import os
 import ssl
 import struct
 import time
+import warnings
 
 from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
 from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import wire
@@ -458,7 +459,9 @@ def tls_context():
     ctx.verify_mode = ssl.CERT_NONE
     try:
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1  # old device firmware speaks no newer TLS
     except (ssl.SSLError, ValueError):
         pass
     return ctx

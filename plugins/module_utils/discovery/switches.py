@@ -25,6 +25,14 @@ except ImportError:  # pragma: no cover - reported by read_switch()
     HAS_NETMIKO = False
     NETMIKO_ERRORS = ()
 
+try:
+    from textfsm.parser import Error as TextFSMError
+except ImportError:  # pragma: no cover - comes with netmiko
+
+    class TextFSMError(Exception):
+        pass
+
+
 # device_type -> (MAC table command, ARP table command, key names in the parsed rows)
 PLATFORMS = {
     "cisco_ios": {
@@ -74,13 +82,11 @@ def parse_tables(mac_rows, arp_rows, platform, switch_name, uplink_ports=(), max
         if mac and row.get(ip_k):
             ip_of.setdefault(mac, row[ip_k])
     out = []
-    for mac, (port, vlan) in macs.items():
+    for mac, (port, vlan) in sorted(macs.items()):
         if port in uplink_ports or len(per_port.get(port, ())) > max_macs_per_port:
             continue
-        address = ip_of.get(mac)
-        if not address:
-            continue
-        t = Target(address, "switch:%s" % switch_name, mac=mac)
+        # no address: the caller joins it by MAC with other sources (DHCP, nmap)
+        t = Target(ip_of.get(mac), "switch:%s" % switch_name, mac=mac)
         t.switch = switch_name
         t.switch_port = port
         t.vlan = vlan or None
@@ -125,12 +131,16 @@ def read_switch(spec, index, timeout):
         conn = ConnectHandler(**params)
         try:
             mac_rows = conn.send_command(keys["mac"], use_textfsm=True)
-            arp_rows = conn.send_command(keys["arp"], use_textfsm=True)
+            try:
+                arp_rows = conn.send_command(keys["arp"], use_textfsm=True)
+            except TextFSMError:
+                # an L2-only switch has no ARP table: its MACs are joined through other sources
+                arp_rows = []
         finally:
             conn.disconnect()
     except NETMIKO_ERRORS as exc:
         raise SourceError("%s (%s): %s" % (field, spec["host"], str(exc).splitlines()[0][:200])) from None
-    except (OSError, EOFError, ValueError) as exc:
+    except (OSError, EOFError, ValueError, TextFSMError) as exc:
         raise SourceError("%s (%s): %s" % (field, spec["host"], str(exc)[:200])) from None
     return parse_tables(mac_rows, arp_rows, platform, name, tuple(spec.get("uplink_ports") or ()))
 
