@@ -1,18 +1,22 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
-"""Fills ``facts`` and ``name`` of iotguard.hardening.risk_assess from the host's variables.
+"""Runs iotguard.hardening.risk_assess on the controller, with the host's discovery facts.
 
-Only ``ansible_host`` and the ``iot_*`` variables are passed on. Discovery marks device
-data unsafe, so nothing here is ever templated.
+``facts`` and ``name`` default to the host's ``ansible_host`` and ``iot_*`` variables and
+``inventory_hostname``. The assessment runs here (not as a shipped module) because the
+device drivers are picked at run time from the registry, and every probe starts on the
+controller anyway. Discovery marks device data unsafe, so nothing here is templated.
 """
 
 from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
+from ansible_collections.iotguard.hardening.plugins.modules.risk_assess import ARGUMENT_SPEC, run
 
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
+    _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -24,9 +28,16 @@ class ActionModule(ActionBase):
                 facts["ansible_host"] = task_vars["ansible_host"]
             args["facts"] = facts
         args.setdefault("name", task_vars.get("inventory_hostname"))
-        result.update(
-            self._execute_module(
-                module_name="iotguard.hardening.risk_assess", module_args=args, task_vars=task_vars
+        self._task.args = args
+        _validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        out, error = run(params)
+        if error:
+            result.update(failed=True, msg=error)
+            return result
+        result.update(out)
+        result["changed"] = False
+        if out["errors"]:
+            result.setdefault("warnings", []).extend(
+                "%s: %s" % (out["device"]["name"], e) for e in out["errors"]
             )
-        )
         return result

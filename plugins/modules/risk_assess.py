@@ -164,32 +164,28 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import assess
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import FactsError
 
+ARGUMENT_SPEC = dict(
+    name=dict(type="str", required=True),
+    facts=dict(type="dict", required=True),
+    probes=dict(type="list", elements="str", choices=list(assess.PROBES), default=list(assess.PROBES)),
+    credentials=dict(type="list", elements="dict", default=[], no_log=True),
+    max_login_attempts=dict(type="int", default=3),
+    timeout=dict(type="float", default=3.0),
+    snmp_community=dict(type="str", default="public", no_log=False),
+    snmp_probe_all=dict(type="bool", default=False),
+    rtsp_paths=dict(type="list", elements="str", default=["/"]),
+    port_mappings=dict(type="list", elements="dict", default=[]),
+    staff_vlans=dict(type="list", elements="int", default=[]),
+    staff_networks=dict(type="list", elements="str", default=[]),
+    assessed_from_vpn=dict(type="bool", default=False),
+)
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            facts=dict(type="dict", required=True),
-            probes=dict(
-                type="list", elements="str", choices=list(assess.PROBES), default=list(assess.PROBES)
-            ),
-            credentials=dict(type="list", elements="dict", default=[], no_log=True),
-            max_login_attempts=dict(type="int", default=3),
-            timeout=dict(type="float", default=3.0),
-            snmp_community=dict(type="str", default="public", no_log=False),
-            snmp_probe_all=dict(type="bool", default=False),
-            rtsp_paths=dict(type="list", elements="str", default=["/"]),
-            port_mappings=dict(type="list", elements="dict", default=[]),
-            staff_vlans=dict(type="list", elements="int", default=[]),
-            staff_networks=dict(type="list", elements="str", default=[]),
-            assessed_from_vpn=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
-    p = module.params
+
+def run(p):
+    """Assess with validated parameters ``p``; ``(result, error message or None)``."""
     for i, cred in enumerate(p["credentials"]):
         if not isinstance(cred, dict) or not cred.get("username") or "password" not in cred:
-            module.fail_json(msg="credentials[%d] needs 'username' and 'password' keys" % i)
+            return None, "credentials[%d] needs 'username' and 'password' keys" % i
     try:
         opts = assess.Options(
             probes=p["probes"],
@@ -206,11 +202,17 @@ def main():
             "staff_networks": p["staff_networks"],
             "assessed_from_vpn": p["assessed_from_vpn"],
         }
-        result = assess.assess_device(p["name"], p["facts"], opts, ctx)
+        return assess.assess_device(p["name"], p["facts"], opts, ctx), None
     except (FactsError, ValueError) as exc:
-        module.fail_json(msg=str(exc))
-    warnings = result["errors"] if not result["assessed"] else []
-    for w in warnings:
+        return None, str(exc)
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    result, error = run(module.params)
+    if error:
+        module.fail_json(msg=error)
+    for w in result["errors"]:
         module.warn("%s: %s" % (result["device"]["name"], w))
     module.exit_json(changed=False, **result)
 

@@ -49,8 +49,10 @@ def _default_driver_factory(hostvars):
     from ansible_collections.iotguard.hardening.plugins.module_utils import drivers
 
     name = drivers.driver_name_for(hostvars)
-    if not name:
-        return None, None
+    if name and name.startswith("netmiko:"):
+        name = name.split(":", 1)[1]
+    if not name or name not in drivers.DRIVERS:
+        return name, None
     return name, (lambda host, timeout: drivers.get_driver(name, host, timeout=timeout))
 
 
@@ -74,7 +76,9 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
         return None
     name, factory = driver_factory(hostvars)
     if factory is None:
-        notes.append("credentials: no driver for this device (set iot_driver); defaults not tried")
+        notes.append(
+            "credentials: no driver %r in this collection for the device; defaults not tried" % (name,)
+        )
         return None
     budget = probes.attempt_budget(device.lockout, device.lockout_threshold, opts.max_login_attempts)
     if budget == 0:

@@ -36,9 +36,9 @@ def cleartext_management(device, obs, ctx):
 def http_without_tls(device, obs, ctx):
     if device.has("https"):
         return []
+    if device.mgmt_protocols and "http" not in device.mgmt_protocols:
+        return []  # a web server that is not how the product is administered
     http_ports = device.ports_of("http")
-    if not http_ports and "http" in device.mgmt_protocols:
-        http_ports = [80]
     return [
         ("tcp/%d" % p, "web administration on http://%s:%d with no HTTPS offered" % (device.address, p))
         for p in http_ports
@@ -109,8 +109,11 @@ def _in_staff_network(device, ctx):
     return None
 
 
+INFRASTRUCTURE = ("network_switch", "router")
+
+
 def flat_network(device, obs, ctx):
-    if device.device_class in (ctx.get("staff_classes") or ("workstation",)):
+    if device.device_class in (ctx.get("staff_classes") or ("workstation",)) + INFRASTRUCTURE:
         return []
     why = _in_staff_network(device, ctx)
     return [("vlan", why)] if why else []

@@ -219,26 +219,16 @@ class Device:
         if isinstance(lockout, dict):
             th = lockout.get("threshold") or lockout.get("attempts")
             self.lockout_threshold = int(th) if isinstance(th, int) and th > 0 else None
-        self.default_credentials = []
-        for cred in (iot.get("iot_default_credentials") or [])[:16]:
-            if isinstance(cred, dict) and cred.get("username") is not None:
-                self.default_credentials.append(
-                    {
-                        "username": hostile.text(cred["username"], 64),
-                        "password": str(cred.get("password") or ""),
-                    }
-                )
+        self.default_credentials = factory_defaults(self.fingerprint_id)
         self.driver = hostile.text(iot.get("iot_driver") or "", 32)
 
     # --- what the checks ask ----------------------------------------------------------------
     def has(self, name):
-        return any(s.name == name for s in self.services.values()) or name in self.mgmt_protocols
+        """Whether a service of that protocol is open (what discovery saw, not the product sheet)."""
+        return any(s.name == name for s in self.services.values())
 
     def ports_of(self, name):
-        ports = sorted(s.port for s in self.services.values() if s.name == name)
-        if not ports and name in self.mgmt_protocols and name in CLEARTEXT_MGMT:
-            ports = [CLEARTEXT_MGMT[name]]
-        return ports
+        return sorted(s.port for s in self.services.values() if s.name == name)
 
     def management_services(self):
         names = set(self.mgmt_protocols)
