@@ -27,6 +27,15 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.rotation import
 from servers import CameraState, TelnetState, start_camera, start_ssh, start_telnet
 
 
+def vault_store(tmp_path):
+    from ansible.parsing.vault import VaultSecret
+    from ansible_collections.iotguard.hardening.plugins.module_utils.credstore.vault_file import VaultCodec
+
+    return get_store(
+        "vault_file", inventory_dir=str(tmp_path), codec=VaultCodec([("default", VaultSecret(b"k"))])
+    )
+
+
 @pytest.fixture
 def camera(request):
     kind = request.param
@@ -61,7 +70,7 @@ def test_camera_login_and_change(camera, driver):
 @pytest.mark.parametrize(("camera", "driver"), CAMERAS, indirect=["camera"])
 def test_camera_rotation_end_to_end(tmp_path, camera, driver):
     _kind, state, port = camera
-    store = get_store("keepass", path=str(tmp_path / "s.kdbx"), master_password="m")
+    store = vault_store(tmp_path)
     d = get_driver(driver, "127.0.0.1", port=port, timeout=5)
     r = Rotation("cam", state.user, d, store, factory_passwords=["12345"], retry_delay=0).run()
     assert r["status"] == "rotated", r
@@ -73,7 +82,7 @@ def test_camera_rotation_end_to_end(tmp_path, camera, driver):
 def test_connection_dropped_after_change_is_proven_by_login(tmp_path, camera):
     _kind, state, port = camera
     state.drop_after_change = True
-    store = get_store("keepass", path=str(tmp_path / "s.kdbx"), master_password="m")
+    store = vault_store(tmp_path)
     d = get_driver("hikvision_isapi", "127.0.0.1", port=port, timeout=5)
     r = Rotation("cam", "admin", d, store, factory_passwords=["12345"], retry_delay=0).run()
     assert r["status"] == "rotated", r
