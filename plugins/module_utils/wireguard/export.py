@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+"""Engineer configurations handed out from the controller: a wg-quick file and a QR code PNG."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+
+from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard import WireGuardError
+
+try:
+    import qrcode
+
+    HAS_QRCODE = True
+except ImportError:  # pragma: no cover - controller dependency
+    HAS_QRCODE = False
+
+
+def render_peer_config(
+    private_key, address, hub_public_key, endpoint, allowed_ips, preshared_key=None, keepalive=25
+):
+    lines = [
+        "[Interface]",
+        "PrivateKey = %s" % private_key,
+        "Address = %s" % address,
+        "",
+        "[Peer]",
+        "PublicKey = %s" % hub_public_key,
+    ]
+    if preshared_key:
+        lines.append("PresharedKey = %s" % preshared_key)
+    lines += ["AllowedIPs = %s" % ", ".join(allowed_ips), "Endpoint = %s" % endpoint]
+    if keepalive:
+        lines.append("PersistentKeepalive = %d" % keepalive)
+    return "\n".join(lines) + "\n"
+
+
+def qr_png(text):
+    if not HAS_QRCODE:
+        raise WireGuardError(
+            "the Python package qrcode (with pillow) is needed on the controller: pip install 'qrcode[pil]'"
+        )
+    buf = io.BytesIO()
+    qrcode.make(text, border=2).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def write_private(path, data):
+    """Write bytes atomically with mode 0600; return True when the content changed."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.read() == data:
+                if os.stat(path).st_mode & 0o777 != 0o600:
+                    os.chmod(path, 0o600)
+                    return True
+                return False
+    except FileNotFoundError:
+        pass
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    tmp = os.path.join(directory, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.rename(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return True
+
+
+def differs(path, data):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read() != data or os.stat(path).st_mode & 0o777 != 0o600
+    except FileNotFoundError:
+        return True

@@ -1,0 +1,76 @@
+#!/usr/bin/python
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: totp_enroll
+short_description: Enrol engineers for the TOTP second factor, secrets kept vault-encrypted
+description:
+  - Creates a TOTP secret (RFC 6238, 160 bits) for each name that has none yet and keeps all
+    of them in one ansible-vault encrypted file on the controller (mode 0600). Existing
+    secrets are never changed, so enrolling again is idempotent.
+  - Writes, per engineer, an C(otpauth://) URI and a QR code PNG (both 0600) for an
+    authenticator app.
+  - Runs on the controller only (an action); the play needs a vault password
+    (C(--vault-password-file) or C(--ask-vault-pass)).
+  - The result holds the secrets (for the hub's authenticator) and is always C(no_log).
+version_added: 0.1.0
+author: iotguard.hardening contributors
+requirements:
+  - qrcode[pil] (for O(export_dir))
+options:
+  names:
+    description: Engineers (peer names) to enrol.
+    type: list
+    elements: str
+    required: true
+  store:
+    description: The encrypted secrets file, under the client's inventory.
+    type: path
+    required: true
+  issuer:
+    description: Issuer shown by authenticator apps.
+    type: str
+    default: iotguard
+  export_dir:
+    description: Where to write C(<name>-totp.uri) and C(<name>-totp.png); omit for none.
+    type: path
+attributes:
+  action:
+    support: full
+  check_mode:
+    support: full
+    details: In check mode nothing is written; new secrets are generated but discarded.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+"""
+
+EXAMPLES = r"""
+- name: Enrol the engineers
+  iotguard.hardening.totp_enroll:
+    names: [alice, bob]
+    store: "{{ inventory_dir }}/wireguard/gw1-totp.vault"
+    export_dir: "{{ inventory_dir }}/wireguard/export"
+  register: enrol
+"""
+
+RETURN = r"""
+enrolled:
+  description: Names that got a new secret in this run.
+  returned: always
+  type: list
+  elements: str
+exported:
+  description: QR code files written in this run.
+  returned: always
+  type: list
+  elements: str
+secrets:
+  description: Base32 secret per requested name (the task result is never logged).
+  returned: always
+  type: dict
+"""

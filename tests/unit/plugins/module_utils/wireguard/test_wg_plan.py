@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+import base64
+
+import pytest
+from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard import WireGuardError
+from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.plan import build_plan
+
+
+def key(n):
+    return base64.b64encode(bytes([n]) * 32).decode()
+
+
+HUB = key(1)
+
+
+def peers(*names):
+    return [{"name": n, "public_key": key(10 + i)} for i, n in enumerate(names)]
+
+
+def plan(**kw):
+    args = {
+        "pool": "10.66.0.0/24",
+        "hub_endpoint": "192.0.2.1:51820",
+        "hub_public_key": HUB,
+        "peers": peers("alice", "bob"),
+        "mgmt_zones": ["10.20.0.0/24"],
+    }
+    args.update(kw)
+    return build_plan(
+        args.pop("pool"),
+        args.pop("hub_endpoint"),
+        args.pop("hub_public_key"),
+        args.pop("peers"),
+        args.pop("mgmt_zones"),
+        **args,
+    )
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        ({"mgmt_zones": ["10.66.0.0/25"]}, r"pools overlap: pool \(10.66.0.0/24\) overlaps mgmt_zones\[0\]"),
+        ({"reserved": ["10.0.0.0/8"]}, r"overlaps reserved\[0\]"),
+        ({"peers": peers("alice", "alice")}, r"peers\[1\].name='alice' is used twice"),
+        ({"peers": [{"name": "alice"}]}, r"peers\[0\] \(name='alice'\) has no public_key"),
+        (
+            {"peers": [{"name": "alice", "public_key": "short"}]},
+            r"peers\[0\].public_key='short' is not a WireGuard key",
+        ),
+        ({"hub_endpoint": "not an address"}, r"hub_endpoint='not an address' is not an endpoint"),
+        ({"hub_endpoint": "192.0.2.1"}, r"is not an endpoint: write it as address:port"),
+        ({"hub_endpoint": "999.1.1.1:51820"}, r"neither an IP address nor a DNS name"),
+        ({"hub_endpoint": "192.0.2.1:70000"}, r"port 70000 is outside"),
+        ({"pool": "10.66.0.1/24"}, r"pool='10.66.0.1/24' is not a network"),
+        ({"mgmt_zones": []}, r"mgmt_zones is empty"),
+        ({"peers": [{"name": "Alice!", "public_key": key(3)}]}, r"not a usable peer name"),
+    ],
+)
+def test_bad_input_names_field_and_fix(kw, match):
+    with pytest.raises(WireGuardError, match=match):
+        plan(**kw)
+
+
+@pytest.mark.parametrize("endpoint", ["192.0.2.1:51820", "[2001:db8::1]:51820", "vpn.example.net:443"])
+def test_good_endpoints(endpoint):
+    assert plan(hub_endpoint=endpoint)["peers"]["alice"]["endpoint"] == endpoint
+
+
+def test_allowed_ips_limited_to_hub_and_zones():
+    p = plan()
+    assert p["hub"]["address"] == "10.66.0.1/24"
+    assert p["peers"]["alice"]["allowed_ips"] == ["10.66.0.1/32", "10.20.0.0/24"]
+    assert {e["name"]: e["allowed_ips"] for e in p["hub"]["peers"]} == {
+        "alice": ["10.66.0.2/32"],
+        "bob": ["10.66.0.3/32"],
+    }
+
+
+def test_allocations_are_stable_when_peers_come_and_go():
+    first = plan(peers=peers("bob", "dave"))["allocations"]
+    assert first == {"bob": "10.66.0.2", "dave": "10.66.0.3"}
+    # alice sorts first but must not take bob's address
+    second = plan(peers=peers("alice", "bob", "dave"), previous=first)["allocations"]
+    assert second["bob"] == first["bob"] and second["dave"] == first["dave"]
+    assert second["alice"] == "10.66.0.4"
+    third = plan(peers=peers("alice", "dave"), previous=second)["allocations"]
+    assert third == {"alice": "10.66.0.4", "dave": "10.66.0.3"}
+
+
+def test_pool_exhausted():
+    with pytest.raises(WireGuardError, match="no free address"):
+        plan(pool="10.66.0.0/30", peers=peers("a", "b"))
+
+
+def test_site_to_site_networks_routed_to_the_site():
+    site = [{"name": "office", "public_key": key(5), "networks": ["192.168.50.0/24"]}]
+    p = plan(peers=site)
+    assert p["hub"]["peers"][0]["allowed_ips"] == ["10.66.0.2/32", "192.168.50.0/24"]
+    with pytest.raises(WireGuardError, match="overlaps"):
+        plan(peers=[dict(site[0], networks=["10.20.0.0/16"])])
+
+
+def test_staged_rotation_moves_addresses_to_new_key_and_keeps_old_known():
+    p = plan(
+        peers=[{"name": "alice", "public_key": key(7), "next_public_key": key(8)}],
+        psk_dir="/etc/wireguard/psk",
+    )
+    entries = {e["name"]: e for e in p["hub"]["peers"]}
+    assert entries["alice"]["public_key"] == key(8) and entries["alice"]["allowed_ips"] == ["10.66.0.2/32"]
+    assert entries["alice~old"]["public_key"] == key(7) and entries["alice~old"]["allowed_ips"] == []
+    assert entries["alice"]["preshared_key_path"] == "/etc/wireguard/psk/alice.psk"
