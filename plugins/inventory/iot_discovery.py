@@ -242,7 +242,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: .cache/iot_discovery
 cache_timeout: 3600
 keyed_groups:
-  - key: iot_lockout.supported
+  - key: iot_lockout.supported | string
     prefix: lockout
 groups:
   eol: iot_eol is not none
@@ -296,13 +296,20 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def verify_file(self, path):
         return super().verify_file(path) and path.endswith(("iot_discovery.yml", "iot_discovery.yaml"))
 
-    def _options(self):
+    def _discovery_options(self):
         return {name: self.get_option(name) for name in _OPTION_NAMES}
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
-        self._read_config_data(path)
-        options = self._options()
+        config = self._read_config_data(path)
+        unknown = sorted(set(config) - set(self._options))
+        if unknown:
+            raise AnsibleParserError(
+                "iot_discovery %s: unknown option(s) %s; valid options are listed by "
+                "ansible-doc -t inventory iotguard.hardening.iot_discovery"
+                % (path, ", ".join(repr(u) for u in unknown))
+            )
+        options = self._discovery_options()
         for sw in options["switches"] or []:
             if isinstance(sw, dict) and sw.get("password"):
                 # templated values (vault, lookups) come in as templates

@@ -21,6 +21,12 @@ try:
 
     HAS_NETMIKO = True
     NETMIKO_ERRORS = (NetmikoAuthenticationException, NetmikoTimeoutException)
+    try:
+        from paramiko.ssh_exception import SSHException
+
+        NETMIKO_ERRORS += (SSHException,)
+    except ImportError:  # pragma: no cover - netmiko depends on paramiko
+        pass
 except ImportError:  # pragma: no cover - reported by read_switch()
     HAS_NETMIKO = False
     NETMIKO_ERRORS = ()
@@ -112,6 +118,11 @@ def read_switch(spec, index, timeout):
         )
     if not spec.get("host"):
         raise DiscoveryError(field + ".host", spec.get("host"), "is missing", "give the switch's address")
+    if not spec.get("username") or not spec.get("password"):
+        raise SourceError(
+            "%s (%s): username or password is empty; set them (e.g. from a vaulted variable or an "
+            "environment lookup) to read this switch" % (field, spec["host"])
+        )
     params = {
         "device_type": platform,
         "host": spec["host"],
