@@ -5,9 +5,14 @@
 ``@pytest.mark.parametrize("lab_site", ["large"], indirect=True)``), yields an
 ``iotlab.testing.LabSite`` (ground truth in ``.truth``, ``fault()``, ``clear_faults()``,
 ``restart()``) and brings it down. A site that cannot start is an error, never a skip.
+
+To run beside a site that is already up (another checkout's test run), move this run
+elsewhere: ``IOTLAB_REBASE=127.20.1.0/24 IOTLAB_STATE_ROOT=/tmp/lab2 pytest ...``.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from iotlab.testing import LabSite
@@ -16,7 +21,7 @@ from iotlab.testing import LabSite
 @pytest.fixture(scope="session")
 def lab_site(request):
     name = getattr(request, "param", "clinic")
-    site = LabSite(name)
+    site = LabSite(name, rebase=os.environ.get("IOTLAB_REBASE") or None)
     try:
         site.up(fresh=True)
     except Exception as exc:  # noqa: BLE001 - re-raised as a test error that names the cause

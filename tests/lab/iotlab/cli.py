@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     ready = state_dir / "ready.json"
     with contextlib.suppress(FileNotFoundError):
         ready.unlink()
-    lab = open_site(args.site, state_dir)
+    lab = open_site(args.site, state_dir, args.rebase)
     (state_dir / "lab.pid").write_text(f"{os.getpid()}\n")
     try:
         asyncio.run(lab.run(ready))
@@ -80,6 +80,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "iotlab", "run", args.site, "--state-dir", str(state_dir), "--verbose"]
     if args.fresh:
         cmd.append("--fresh")
+    if args.rebase:
+        cmd += ["--rebase", args.rebase]
     env = dict(
         os.environ,
         PYTHONPATH=os.pathsep.join(
@@ -221,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name in ("up", "run"):
             sp.add_argument("--fresh", action="store_true", help="forget saved state: factory defaults")
             sp.add_argument("--verbose", action="store_true")
+            sp.add_argument("--rebase", help="move the site to another 127.x subnet of the same size")
         sp.set_defaults(func=fn)
     sp = sub.add_parser("status", help="which sites are up, their devices and faults")
     sp.add_argument("site", nargs="?")

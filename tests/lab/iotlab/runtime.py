@@ -283,5 +283,5 @@ class Lab:
         return [s.name for s in self.site.switches]
 
 
-def open_site(site: str, state_dir: Path) -> Lab:
-    return Lab(load_site(site, KINDS), state_dir)
+def open_site(site: str, state_dir: Path, rebase: str | None = None) -> Lab:
+    return Lab(load_site(site, KINDS, rebase), state_dir)

@@ -85,8 +85,32 @@ def _err(src: Path, where: str, msg: str) -> LabError:
     return LabError(f"{src}: {where}: {msg}")
 
 
-def load_site(site: str | Path, kinds: dict[str, Any] | None = None) -> Site:
-    """Parse and expand a site file; ``kinds`` (kind -> device class) validates variants."""
+def rebase_doc(doc: dict[str, Any], subnet: str, src: Path) -> None:
+    """Move every address of a parsed site file into ``subnet`` (same size), in place.
+
+    Lets a second copy of a site run beside the first (another engineer's test run).
+    """
+    try:
+        old, new = ipaddress.ip_network(str(doc.get("subnet"))), ipaddress.ip_network(subnet)
+    except ValueError as exc:
+        raise _err(src, "rebase", f"{subnet!r} is not a network ({exc})") from exc
+    if new.prefixlen > old.prefixlen or not new.subnet_of(ipaddress.ip_network("127.0.0.0/8")):
+        raise _err(src, "rebase", f"{new} must be inside 127.0.0.0/8 and at least as large as {old}")
+
+    def move(addr: Any) -> str:
+        return str(new.network_address + (int(ipaddress.ip_address(str(addr))) - int(old.network_address)))
+
+    doc["subnet"] = str(new)
+    if "first_device_address" in doc:
+        doc["first_device_address"] = move(doc["first_device_address"])
+    for item in [*(doc.get("switches") or []), *(doc.get("devices") or [])]:
+        if "address" in item:
+            item["address"] = move(item["address"])
+
+
+def load_site(site: str | Path, kinds: dict[str, Any] | None = None, rebase: str | None = None) -> Site:
+    """Parse and expand a site file; ``kinds`` (kind -> device class) validates variants;
+    ``rebase`` moves the whole site to another loopback subnet of the same size."""
     src = site_path(str(site))
     if not src.is_file():
         known = ", ".join(sorted(p.stem for p in SITES_DIR.glob("*.yml")))
@@ -97,6 +121,8 @@ def load_site(site: str | Path, kinds: dict[str, Any] | None = None) -> Site:
         raise LabError(f"{src}: not valid YAML: {exc}") from exc
     if not isinstance(doc, dict):
         raise _err(src, "top level", "must be a mapping with name, subnet, switches, devices")
+    if rebase:
+        rebase_doc(doc, rebase, src)
     name = str(doc.get("name", ""))
     if not NAME_RE.match(name):
         raise _err(src, "name", f"{name!r} must be lower-case letters, digits and '-'")

@@ -19,8 +19,11 @@ LAB_SCRIPT = Path(__file__).resolve().parent.parent / "lab"
 class LabSite:
     """A running site: its ground truth, and a handle to set faults and restart it."""
 
-    def __init__(self, site: str, *, state_dir: Path | None = None, timeout: float = 120.0) -> None:
+    def __init__(
+        self, site: str, *, state_dir: Path | None = None, rebase: str | None = None, timeout: float = 120.0
+    ) -> None:
         self.site = site
+        self.rebase = rebase
         self.state_dir = state_dir or state_dir_for(site)
         self.timeout = timeout
         self.control = LabControl(self.state_dir)
@@ -51,6 +54,7 @@ class LabSite:
             "up",
             self.site,
             *(["--fresh"] if fresh else []),
+            *(["--rebase", self.rebase] if self.rebase else []),
             "--timeout",
             str(self.timeout),
             timeout=self.timeout + 10,

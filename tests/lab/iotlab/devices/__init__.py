@@ -7,6 +7,12 @@ from .axis import AxisCamera
 from .base import Device
 from .busybox import BusyBoxDevice
 from .hikvision import HikvisionCamera, HikvisionNvr
+from .printer import Printer
+from .router import Router
+from .speaker import SmartSpeaker
+from .thermostat import Thermostat
+from .voip import VoipPhone
+from .workstation import MedicalWorkstation
 
 KINDS: dict[str, type[Device]] = {
     cls.KIND: cls
@@ -15,5 +21,11 @@ KINDS: dict[str, type[Device]] = {
         HikvisionNvr,
         AxisCamera,
         BusyBoxDevice,
+        Printer,
+        Thermostat,
+        VoipPhone,
+        SmartSpeaker,
+        MedicalWorkstation,
+        Router,
     )
 }

@@ -1,0 +1,323 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Printers, thermostats, phones, speakers, the XP workstation and the router, each driven by
+a real client: snmpget, raw PJL, HTTP, an MQTT client written here, SIP/mDNS/SSDP datagrams,
+SMB1 and DICOM byte by byte.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import subprocess
+
+import pytest
+from iotlab.clients import http, tcp_exchange, udp_exchange
+
+pytestmark = pytest.mark.lab
+M_SEARCH = (
+    'M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: {st}\r\n\r\n'
+)
+
+
+# -- printer -------------------------------------------------------------------------------
+def snmpget(address: str, community: str, *oids: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["snmpget", "-v2c", "-c", community, "-t", "1", "-r", "0", "-Oqv", address, *oids],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+
+
+def test_printer_snmp_pjl_and_ews(lab_site):
+    prn = lab_site.device("prn-front-02")
+    got = snmpget(prn["address"], "public", "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.5.0")
+    assert got.returncode == 0, got.stderr
+    descr, name = got.stdout.strip().splitlines()
+    assert "JETDIRECT" in descr and name.strip('"') == "prn-front-02"
+    assert snmpget(prn["address"], "wrong", "1.3.6.1.2.1.1.1.0").returncode != 0
+    pjl = tcp_exchange(prn["address"], 9100, b"\x1b%-12345X@PJL INFO ID\r\n\x1b%-12345X\r\n")
+    assert pjl == f'@PJL INFO ID\r\n"{prn["model"]}"\r\n\x0c'.encode()
+    assert "snmp_public" in prn["weaknesses"] and "default_credentials" in prn["weaknesses"]
+    base = f"http://{prn['address']}/hp/device"
+    form = "application/x-www-form-urlencoded"
+    assert (
+        http(f"{base}/SnmpSettings/Save", method="POST", body="ReadCommunity=x", content_type=form).status
+        == 401
+    )
+    saved = http(
+        f"{base}/SnmpSettings/Save",
+        "admin",
+        "",
+        method="POST",
+        body="ReadCommunity=n0t-public",
+        content_type=form,
+    )
+    assert saved.status == 200
+    assert snmpget(prn["address"], "public", "1.3.6.1.2.1.1.1.0").returncode != 0
+    assert snmpget(prn["address"], "n0t-public", "1.3.6.1.2.1.1.1.0").returncode == 0
+    changed = http(
+        f"{base}/SecuritySettings/Save",
+        "admin",
+        "",
+        method="POST",
+        body="NewPassword=Printer2026&ConfirmPassword=Printer2026",
+        content_type=form,
+    )
+    assert changed.status == 200
+    truth = lab_site.device("prn-front-02")
+    assert truth["credentials"][0]["password"] == "Printer2026"
+    assert not {"snmp_public", "default_credentials"} & set(truth["weaknesses"])
+
+
+# -- thermostat + MQTT ---------------------------------------------------------------------
+def mqtt_packet(kind: int, flags: int, body: bytes) -> bytes:
+    assert len(body) < 128
+    return bytes([(kind << 4) | flags, len(body)]) + body
+
+
+def mqtt_str(s: str) -> bytes:
+    return struct.pack("!H", len(s)) + s.encode()
+
+
+def mqtt_connect(
+    address: str, user: str | None = None, password: str | None = None
+) -> tuple[socket.socket, int]:
+    s = socket.create_connection((address, 1883), timeout=5)
+    flags = 0x02 | (0x80 if user is not None else 0) | (0x40 if password is not None else 0)
+    body = mqtt_str("MQTT") + bytes([4, flags]) + struct.pack("!H", 30) + mqtt_str("pytest")
+    if user is not None:
+        body += mqtt_str(user)
+    if password is not None:
+        body += mqtt_str(password)
+    s.sendall(mqtt_packet(1, 0, body))
+    ack = s.recv(4)
+    assert ack[:2] == b"\x20\x02"
+    return s, ack[3]
+
+
+def test_thermostat_mqtt_without_auth_then_locked_down(lab_site):
+    dev = lab_site.device("hvac-02")
+    assert "mqtt_noauth" in dev["weaknesses"]
+    s, rc = mqtt_connect(dev["address"])
+    assert rc == 0
+    s.sendall(mqtt_packet(8, 2, struct.pack("!H", 1) + mqtt_str("thermostat/#") + b"\x00"))
+    data = b""
+    while b"setpoint" not in data or b"\x90\x03" not in data:
+        data += s.recv(4096)
+    assert data.startswith(b"\x90\x03\x00\x01\x00")  # SUBACK id 1, QoS 0
+    s.sendall(mqtt_packet(3, 0, mqtt_str("thermostat/hvac-02/cmd") + b"on"))
+    s.sendall(mqtt_packet(12, 0, b""))
+    tail = b""
+    while b"\xd0\x00" not in tail:
+        tail += s.recv(4096)
+    assert b"thermostat/hvac-02/cmd" in tail  # our own publish came back to our subscription
+    s.close()
+
+    api = f"http://{dev['address']}/api"
+    bad = http(f"{api}/login", method="POST", body=json.dumps({"username": "admin", "password": "x"}))
+    assert bad.status == 401
+    tok = json.loads(
+        http(f"{api}/login", method="POST", body=json.dumps({"username": "admin", "password": "admin"})).body
+    )
+    auth = {"Authorization": f"Bearer {tok['token']}"}
+    assert auth
+    put = _json(
+        f"{api}/settings",
+        "PUT",
+        {"mqtt_auth": True, "lockout": {"enabled": True, "threshold": 3}},
+        tok["token"],
+    )
+    assert put[0] == 200, put
+    weak = _json(f"{api}/password", "POST", {"new_password": "abc!defg1"}, tok["token"])
+    assert weak[0] == 400 and "not allowed" in weak[1]["error"]
+    ok = _json(f"{api}/password", "POST", {"new_password": "Hvac2026ok"}, tok["token"])
+    assert ok[0] == 200
+    assert mqtt_connect(dev["address"])[1] == 5  # not authorised without credentials now
+    assert mqtt_connect(dev["address"], "admin", "admin")[1] == 4
+    assert mqtt_connect(dev["address"], "admin", "Hvac2026ok")[1] == 0
+    truth = lab_site.device("hvac-02")
+    assert "mqtt_noauth" not in truth["weaknesses"] and truth["lockout"]["threshold"] == 3
+
+
+def _json(url: str, method: str, body: dict, token: str) -> tuple[int, dict]:
+    import urllib.request
+
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method=method)  # noqa: S310 - loopback
+    req.add_header("Authorization", f"Bearer {token}")
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - loopback
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+# -- VoIP ----------------------------------------------------------------------------------
+def test_voip_sip_options_and_fixed_lockout(lab_site):
+    phone = lab_site.device("phone-desk-03")
+    req = (
+        "OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/UDP nm;branch=foo;rport\r\nFrom: <sip:nm@nm>;tag=root\r\n"
+        "To: <sip:nm2@nm2>\r\nCall-ID: 50000\r\nCSeq: 42 OPTIONS\r\nMax-Forwards: 70\r\n"
+        "Content-Length: 0\r\n\r\n"
+    )
+    reply = udp_exchange(phone["address"], 5060, req.encode()).decode()
+    assert reply.startswith("SIP/2.0 200 OK\r\n")
+    assert "User-Agent: Yealink SIP-T46S 66.86.0.15\r\n" in reply and "CSeq: 42 OPTIONS" in reply
+    url = f"http://{phone['address']}/api/status"
+    assert http(url, "admin", "admin").status == 200
+    for _ in range(5):
+        assert http(url, "admin", "nope").status == 401
+    locked = http(url, "admin", "admin")
+    assert locked.status == 401 and "locked" in locked.body
+
+
+# -- speaker -------------------------------------------------------------------------------
+def dns_query(name: str, qtype: int = 12) -> bytes:
+    q = b"".join(bytes([len(p)]) + p.encode() for p in name.strip(".").split(".")) + b"\0"
+    return struct.pack("!6H", 0x1234, 0, 1, 0, 0, 0) + q + struct.pack("!HH", qtype, 1)
+
+
+def test_speaker_announces_itself_and_cannot_be_managed(lab_site):
+    spk = lab_site.first("smart_speaker")
+    answer = udp_exchange(spk["address"], 5353, dns_query("_services._dns-sd._udp.local"))
+    qid, flags, _qd, an = struct.unpack_from("!4H", answer)
+    assert qid == 0x1234 and flags & 0x8000 and an >= 2 and b"_sonos" in answer
+    sonos = udp_exchange(spk["address"], 5353, dns_query("_sonos._tcp.local"))
+    assert socket.inet_aton(spk["address"]) in sonos  # the A record
+    search = M_SEARCH.format(st="ssdp:all").encode()
+    ssdp = udp_exchange(spk["address"], 1900, search).decode()
+    assert "Sonos/" in ssdp and f"LOCATION: http://{spk['address']}:1400/" in ssdp
+    desc = http(f"http://{spk['address']}:1400/xml/device_description.xml")
+    assert "<manufacturer>Sonos, Inc.</manufacturer>" in desc.body
+    assert spk["credentials"] == [] and spk["management"] == []
+
+
+# -- Windows XP medical workstation --------------------------------------------------------
+NEGOTIATE = bytes.fromhex("ff534d4272000000000801400000000000000000000000000000400600000100") + (
+    b"\x00" + struct.pack("<H", 12) + b"\x02NT LM 0.12\x00"
+)
+
+
+def smb(sock: socket.socket, msg: bytes) -> bytes:
+    sock.sendall(struct.pack(">I", len(msg)) + msg)
+    n = int.from_bytes(sock.recv(4)[1:], "big")
+    data = b""
+    while len(data) < n:
+        data += sock.recv(n - len(data))
+    return data
+
+
+def test_xp_workstation_smb1_reveals_windows_5_1(lab_site):
+    ws = lab_site.device("mri-console")
+    with socket.create_connection((ws["address"], 445), timeout=5) as s:
+        neg = smb(s, NEGOTIATE)
+        assert neg[:5] == b"\xffSMBr" and neg[32] == 17
+        dialect, _mode, _mpx, _vcs, maxbuf, _raw, _key, caps = struct.unpack_from("<HBHHIIII", neg, 33)
+        assert dialect == 0 and maxbuf == 4356 and caps == 0xE3FD
+        # SESSION SETUP AndX, anonymous, unicode strings
+        header = bytearray(NEGOTIATE[:32])
+        header[4] = 0x73
+        header[10:12] = struct.pack("<H", 0xC001)
+        words = struct.pack("<BBHHHHIHHIII", 0xFF, 0, 0, 4356, 10, 0, 0, 0, 0, 0, 0x000000D4, 0)[:26]
+        body = b"\x00" + b"\0\0" + "".encode("utf-16-le") + "WORKGROUP\0".encode("utf-16-le")
+        setup = bytes(header) + bytes([13]) + words + struct.pack("<H", len(body)) + body
+        rsp = smb(s, setup)
+        assert struct.unpack_from("<I", rsp, 5)[0] == 0  # STATUS_SUCCESS
+        text = rsp[32 + 1 + 6 + 2 + 1 :].decode("utf-16-le", "replace")  # one pad byte aligns unicode
+        assert "Windows 5.1" in text and "Windows 2000 LAN Manager" in text
+    assert {"eol_os", "smbv1"} <= set(ws["weaknesses"]) and ws["os"] == "Windows XP"
+
+
+def _item(kind: int, body: bytes) -> bytes:
+    return struct.pack(">BBH", kind, 0, len(body)) + body
+
+
+def test_xp_workstation_dicom_c_echo(lab_site):
+    ws = lab_site.device("mri-console")
+    ctx = _item(
+        0x20, bytes([1, 0, 0, 0]) + _item(0x30, b"1.2.840.10008.1.1") + _item(0x40, b"1.2.840.10008.1.2")
+    )
+    body = (
+        struct.pack(">HH", 1, 0)
+        + ws["dicom_ae_title"].ljust(16).encode()
+        + b"ECHOSCU".ljust(16)
+        + b"\0" * 32
+        + _item(0x10, b"1.2.840.10008.3.1.1.1")
+        + ctx
+        + _item(0x50, _item(0x51, struct.pack(">I", 16384)))
+    )
+    with socket.create_connection((ws["address"], 104), timeout=5) as s:
+        s.sendall(struct.pack(">BBI", 1, 0, len(body)) + body)
+        ac = s.recv(65536)
+        assert ac[0] == 0x02  # A-ASSOCIATE-AC
+        assert _item(0x21, bytes([1, 0, 0, 0]) + _item(0x40, b"1.2.840.10008.1.2")) in ac  # context accepted
+        elems = b""
+        for group, elem, value in (
+            (0, 0x0002, b"1.2.840.10008.1.1\0"),
+            (0, 0x0100, struct.pack("<H", 0x0030)),
+            (0, 0x0110, struct.pack("<H", 7)),
+            (0, 0x0800, struct.pack("<H", 0x0101)),
+        ):
+            elems += struct.pack("<HHI", group, elem, len(value)) + value
+        cmd = struct.pack("<HHI", 0, 0, 4) + struct.pack("<I", len(elems)) + elems
+        pdv = struct.pack(">IB", len(cmd) + 2, 1) + b"\x03" + cmd
+        s.sendall(struct.pack(">BBI", 4, 0, len(pdv)) + pdv)
+        rsp = s.recv(65536)
+        assert rsp[0] == 0x04
+        assert struct.pack("<HHIH", 0, 0x0100, 2, 0x8030) in rsp  # C-ECHO-RSP
+        assert struct.pack("<HHIH", 0, 0x0120, 2, 7) in rsp  # answering message 7
+        assert struct.pack("<HHIH", 0, 0x0900, 2, 0) in rsp  # status success
+        s.sendall(struct.pack(">BBI", 5, 0, 4) + b"\0\0\0\0")
+        assert s.recv(10)[0] == 0x06  # A-RELEASE-RP
+
+
+# -- router --------------------------------------------------------------------------------
+SOAP = (
+    '<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+    '<u:GetGenericPortMappingEntry xmlns:u="urn:schemas-upnp-org:service:WANIPConnection:1">'
+    "<NewPortMappingIndex>{}</NewPortMappingIndex></u:GetGenericPortMappingEntry></s:Body></s:Envelope>"
+)
+
+
+def soap_entry(router: dict, index: int):
+    import urllib.request
+
+    req = urllib.request.Request(
+        f"http://{router['address']}:5000/ctl/IPConn", data=SOAP.format(index).encode(), method="POST"
+    )
+    req.add_header(
+        "SOAPAction", '"urn:schemas-upnp-org:service:WANIPConnection:1#GetGenericPortMappingEntry"'
+    )
+    req.add_header("Content-Type", 'text/xml; charset="utf-8"')
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - loopback
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_router_upnp_exposes_the_camera(lab_site):
+    router = lab_site.first("router")
+    cam = lab_site.device("cam-lobby-01")
+    search = M_SEARCH.format(st="urn:schemas-upnp-org:device:InternetGatewayDevice:1").encode()
+    ssdp = udp_exchange(router["address"], 1900, search).decode()
+    assert f"LOCATION: http://{router['address']}:5000/rootDesc.xml" in ssdp
+    desc = http(f"http://{router['address']}:5000/rootDesc.xml").body
+    assert "<controlURL>/ctl/IPConn</controlURL>" in desc
+    status, body = soap_entry(router, 0)
+    assert status == 200 and f"<NewInternalClient>{cam['address']}</NewInternalClient>" in body
+    assert (
+        "<NewExternalPort>8080</NewExternalPort>" in body and "<NewInternalPort>80</NewInternalPort>" in body
+    )
+    status, body = soap_entry(router, 99)
+    assert status == 500 and "<errorCode>713</errorCode>" in body
+    assert "internet_exposed" in cam["weaknesses"]
+    truth = lab_site.refresh()
+    assert any(
+        e["internal_device"] == "cam-lobby-01" and e["external_port"] == 8080 for e in truth["exposures"]
+    )
+    assert http(f"http://{router['address']}/").status == 401
+    assert http(f"http://{router['address']}/", "admin", "password").status == 200
