@@ -37,6 +37,7 @@ _SERVICE_FIELDS = [
     ("upnp.manufacturer", ("ssdp",), "manufacturer"),
     ("upnp.modelname", ("ssdp",), "modelname"),
     ("upnp.friendlyname", ("ssdp",), "friendlyname"),
+    ("upnp.device_type", ("ssdp",), "devicetype"),
     ("mdns.service", ("mdns",), "service_types"),
     ("mdns.service", ("mdns",), "instances"),
     ("mdns.txt", ("mdns",), "txt"),
@@ -128,8 +129,10 @@ def classify(scan, target=None, oui_vendor=None, min_score=2.0):
         score, hits, model = _score(fp, ev)
         # a product needs at least one rule beyond its MAC vendor
         if score >= min_score and any(h["field"] != "oui.vendor" for h in hits):
-            if best is None or score > best[0]:
-                best = (score, fp, hits, model)
+            # an operating system is a layer under a product: any product match wins over it
+            rank = (fp.get("kind") != "os", score)
+            if best is None or rank > best[4]:
+                best = (score, fp, hits, model, rank)
     facts = {
         "iot_open_ports": sorted((scan or {}).get("open_ports", [])),
         "iot_services": _services_view(scan),
@@ -139,7 +142,7 @@ def classify(scan, target=None, oui_vendor=None, min_score=2.0):
     }
     evidence_out = []
     if best:
-        score, fp, hits, model = best
+        score, fp, hits, model, _rank = best
         facts.update(
             {
                 "iot_fingerprint_id": fp["id"],
@@ -188,11 +191,37 @@ def classify(scan, target=None, oui_vendor=None, min_score=2.0):
                     "conclusion": "vendor",
                 }
             )
+    _layer_os(facts, ev, evidence_out)
     smb_os = next((v for f, v, _s in ev if f == "smb.os"), None)
-    if smb_os and facts["iot_class"] == "workstation":
+    if smb_os and facts["iot_os"] and facts["iot_os"].startswith("Windows"):
         facts["iot_os"] = "%s (SMB: %s)" % (facts["iot_os"] or "Windows", smb_os)
     facts["iot_evidence"] = evidence_out
     return facts
+
+
+def _layer_os(facts, ev, evidence_out):
+    """A product running an operating system we know (Windows XP under an MRI console)
+    takes that system's name and end of life."""
+    if (
+        facts.get("iot_fingerprint_id")
+        and (fpdb.by_id(facts["iot_fingerprint_id"]) or {}).get("kind") == "os"
+    ):
+        return
+    best = None
+    for fp in fpdb.FINGERPRINTS:
+        if fp.get("kind") != "os":
+            continue
+        score, hits, _model = _score(fp, ev)
+        if score >= 2 and (best is None or score > best[0]):
+            best = (score, fp, hits)
+    if not best:
+        return
+    fp, hits = best[1], best[2]
+    facts["iot_os"] = fp["os"]
+    if not facts.get("iot_eol") and fp.get("eol"):
+        facts["iot_eol"] = dict(fp["eol"])
+    for h in hits:
+        evidence_out.append(dict(h, conclusion="os=%s" % fp["os"]))
 
 
 def _class_hint(ev):
@@ -245,6 +274,7 @@ _SERVICE_KEEP = (
     "manufacturer",
     "modelname",
     "friendlyname",
+    "devicetype",
     "service_types",
     "instances",
     "txt",

@@ -22,6 +22,8 @@ only). Each entry says what a product is and how to recognise it from what it se
                         before the account locks, None unknown), ``note``
 ``eol``                 None, or ``date``/``reason`` when the product gets no more fixes
 ``driver``              the device driver the rotation and lockout roles use
+``kind``                ``os`` for an operating system entry: it also gives ``os``/``eol`` to a
+                        product running it (the MRI console on Windows XP)
 
 Rules are built from what the real products send (public banners, manuals, scan data);
 weights: 3 = unique to the product, 2 = strong, 1 = weak (MAC OUI, port alone).
@@ -502,6 +504,24 @@ FINGERPRINTS = [
         "driver": None,
     },
     {
+        "id": "venstar.thermostat",
+        "vendor": "Venstar",
+        "model": "ColorTouch",
+        "class": "thermostat",
+        "os": "embedded",
+        "match": [
+            ("http.title", r"(?i)Venstar(?: ColorTouch)?(?: (?P<model>T\d{4}\w*))?", 3),
+            ("ssdp.server", r"(?i)venstar", 2),
+            ("upnp.manufacturer", r"(?i)^Venstar", 3),
+            ("oui.vendor", r"(?i)Venstar", 1),
+        ],
+        "mgmt_protocols": ["http", "mqtt"],
+        "default_credentials": [],
+        "lockout": _UNKNOWN_LOCKOUT,
+        "eol": None,
+        "driver": None,
+    },
+    {
         "id": "honeywell.thermostat",
         "vendor": "Honeywell",
         "model": "Wi-Fi thermostat",
@@ -774,6 +794,25 @@ FINGERPRINTS = [
         "network_os": "community.network.edgeos",
     },
     {
+        "id": "netgear.router",
+        "vendor": "NETGEAR",
+        "model": "Nighthawk router",
+        "class": "router",
+        "os": "Linux (embedded)",
+        "match": [
+            ("http.realm", r"^NETGEAR (?P<model>[A-Z]+\d+\w*)", 3),
+            ("upnp.manufacturer", r"(?i)^NETGEAR", 2),
+            ("upnp.modelname", r"^(?P<model>[A-Z]{1,3}\d{3,5}\w*)$", 1),
+            ("http.title", r"(?i)^NETGEAR", 2),
+            ("oui.vendor", r"(?i)^NETGEAR", 1),
+        ],
+        "mgmt_protocols": ["http", "https", "upnp"],
+        "default_credentials": [_cred("admin", "password", "NETGEAR router user manual")],
+        "lockout": _NO_LOCKOUT,
+        "eol": None,
+        "driver": None,
+    },
+    {
         "id": "tplink.router",
         "vendor": "TP-Link",
         "model": "router",
@@ -793,6 +832,7 @@ FINGERPRINTS = [
     # ------------------------------------------------------------------ workstations
     {
         "id": "microsoft.windows_xp",
+        "kind": "os",
         "vendor": "Microsoft",
         "model": "Windows XP",
         "class": "workstation",
@@ -812,6 +852,7 @@ FINGERPRINTS = [
     },
     {
         "id": "microsoft.windows_7",
+        "kind": "os",
         "vendor": "Microsoft",
         "model": "Windows 7",
         "class": "workstation",
@@ -831,6 +872,7 @@ FINGERPRINTS = [
     },
     {
         "id": "microsoft.windows",
+        "kind": "os",
         "vendor": "Microsoft",
         "model": "Windows",
         "class": "workstation",
@@ -881,6 +923,8 @@ CLASS_HINTS = [
     ("smb.os", r"^Windows", "workstation", 1),
     ("snmp.sysdescr", r"(?i)\bswitch\b", "network_switch", 1),
     ("snmp.sysdescr", r"(?i)\brouter\b", "router", 1),
+    ("http.title", r"(?i)\b(gateway|router)\b", "router", 1),
+    ("upnp.device_type", r"InternetGatewayDevice", "router", 2),
     ("snmp.sysdescr", r"(?i)\bprinter\b", "printer", 1),
 ]
 

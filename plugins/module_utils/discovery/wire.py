@@ -437,13 +437,30 @@ def smb_negotiate():
     return _nbss(_smb1_header(0x72) + b"\x00" + struct.pack("<H", len(dialects)) + dialects)
 
 
-def _utf16_strings(raw):
-    """NUL-terminated UTF-16LE strings, in order (``raw`` starts at a string)."""
-    if len(raw) % 2:
-        raw = raw[:-1]
+def _utf16_run(raw, start):
+    """One NUL-terminated UTF-16LE string from ``start``: (text, next position)."""
+    pos = start
+    while pos + 1 < len(raw) and raw[pos : pos + 2] != b"\x00\x00":
+        pos += 2
+    return raw[start:pos].decode("utf-16-le", "replace"), pos + 2
+
+
+def _utf16_strings(raw, count=3):
+    """Up to ``count`` NUL-terminated UTF-16LE strings; copes with a one-byte alignment pad
+    (servers differ on whether they pad), by taking whichever alignment reads as text."""
     out = []
-    for part in raw.decode("utf-16-le", "replace").split("\x00"):
-        s = hostile.text(part, 128)
+    pos = 0
+    while pos < len(raw) and len(out) < count:
+        best = None
+        for p in (pos, pos + 1):
+            text, nxt = _utf16_run(raw, p)
+            score = sum(1 for ch in text if 0x20 <= ord(ch) < 0x7F) - 2 * sum(
+                1 for ch in text if ord(ch) > 0x2FF
+            )
+            if best is None or score > best[0]:
+                best = (score, text, nxt)
+        _score, text, pos = best
+        s = hostile.text(text, 128)
         if s:
             out.append(s)
     return out

@@ -212,3 +212,20 @@ def test_oui_txt_format(tmp_path):
         "4419B6     (base 16)\t\tHangzhou Hikvision\n"
     )
     assert oui.vendor(oui.load(str(p)), "44:19:b6:00:00:00") == "Hangzhou Hikvision"
+
+
+def test_product_on_windows_xp_takes_the_os_and_its_end_of_life():
+    scan = _scan(
+        p104_tcp={
+            "protocol": "dicom",
+            "association": "accepted",
+            "impl_class": "1.3.12.2.1107.5.2",
+            "impl_version": "MR_B17",
+        },
+        p445_tcp={"protocol": "smb", "os": "Windows 5.1", "lanman": "Windows 2000 LAN Manager"},
+    )
+    f = classify.classify(scan)
+    assert (f["iot_class"], f["iot_fingerprint_id"]) == ("medical", "siemens.healthineers")
+    assert f["iot_os"] == "Windows XP (SMB: Windows 5.1)"
+    assert f["iot_eol"]["date"] == "2014-04-08"
+    assert any(e["conclusion"] == "os=Windows XP" for e in f["iot_evidence"])
