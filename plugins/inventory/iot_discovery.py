@@ -135,7 +135,7 @@ options:
     description: TCP ports to connect to.
     type: list
     elements: int
-    default: [21, 22, 23, 80, 104, 443, 445, 554, 631, 1883, 2323, 5000, 5060,
+    default: [21, 22, 23, 80, 104, 443, 445, 554, 631, 1400, 1883, 2323, 5000, 5060,
               8000, 8008, 8080, 8443, 9100, 11112]
   port_protocols:
     description:
