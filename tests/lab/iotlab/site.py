@@ -21,7 +21,7 @@ from .errors import LabError
 SITES_DIR = Path(__file__).resolve().parent.parent / "sites"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,40}$")
 DIALECT_PORT_NAMES = {
-    "cisco_ios": lambda n: f"Gi1/0/{n}",
+    "cisco_ios": lambda n: f"Gi{(n - 1) // 48 + 1}/0/{(n - 1) % 48 + 1}",  # a stack of 48-port members
     "hp_procurve": str,
 }
 
