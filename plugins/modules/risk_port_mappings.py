@@ -31,6 +31,14 @@ options:
     type: list
     elements: str
     default: []
+  routers:
+    description:
+      - Discovered routers, each with C(address) and C(services) (its C(iot_services)). The
+        UPnP C(location) that discovery saw is read, but only when it points at the router's
+        own address (device data is never trusted to send the probe elsewhere).
+    type: list
+    elements: dict
+    default: []
   static:
     description:
       - Port-forwards known from the router's configuration, each with C(external_port),
@@ -74,6 +82,8 @@ mappings:
       source: upnp
 """
 
+import urllib.parse
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import probes
 
@@ -82,6 +92,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             urls=dict(type="list", elements="str", default=[]),
+            routers=dict(type="list", elements="dict", default=[]),
             static=dict(type="list", elements="dict", default=[]),
             timeout=dict(type="float", default=5.0),
             max_entries=dict(type="int", default=256),
@@ -108,15 +119,26 @@ def main():
                 "source": "static",
             }
         )
-    for url in module.params["urls"]:
+    urls = [(u, True) for u in module.params["urls"]]
+    for router in module.params["routers"]:
+        for url in probes.upnp_locations(router.get("address"), router.get("services")):
+            if (url, True) not in urls and (url, False) not in urls:
+                urls.append((url, False))
+    for url, configured in urls:
         try:
             found = probes.upnp_port_mappings(url, module.params["timeout"], module.params["max_entries"])
         except probes.ProbeError as exc:
-            module.fail_json(
-                msg="router %s: %s; check the URL (urls) or remove it" % (url, exc), mappings=out
-            )
+            if configured:
+                module.fail_json(
+                    msg="router %s: %s; check the URL (urls) or remove it" % (url, exc), mappings=out
+                )
+            if not isinstance(exc, probes.NotGateway):  # a speaker or camera is no gateway: nothing to say
+                module.warn(
+                    "UPnP gateway %s could not be read: %s; its mappings are not in the report" % (url, exc)
+                )
+            continue
         for m in found:
-            m.update(router=url, source="upnp")
+            m.update(router=url, router_address=urllib.parse.urlsplit(url).hostname, source="upnp")
             out.append(m)
     module.exit_json(changed=False, mappings=out)
 

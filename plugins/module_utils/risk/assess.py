@@ -9,13 +9,32 @@ unknown, never zero) and the probe notes. Passwords never enter the result.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import checks, probes
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import Device
 
 PROBES = ("credentials", "mqtt", "snmp", "rtsp", "management")
-MGMT_TCP = ("telnet", "ssh", "http", "https", "ftp", "rdp", "vnc", "smb", "winrm")
+MGMT_TCP = ("telnet", "ssh", "http", "https", "ftp", "rdp", "vnc", "winrm")
 MAX_REACH_PORTS = 8
+
+#: driver -> (HTTP path that reports the account lockout setting, regex whose group is true/false).
+#: Read only after a login worked, with that credential; data, so a driver adds one line.
+#: A reader is (path, regex, minimum): with ``minimum`` None the group is true/false; else the
+#: group is a firmware version and lockout exists from that major version on.
+LOCKOUT_READERS = {
+    "hikvision_isapi": ("/ISAPI/Security/illegalLoginLock", r"<enabled>\s*(true|false)\s*</enabled>", None),
+    # AXIS OS 10 brought brute-force delay protection; older firmware has none
+    "axis_vapix": (
+        "/axis-cgi/param.cgi?action=list&group=Properties.Firmware.Version",
+        r"Properties\.Firmware\.Version=(\d+)\.",
+        10,
+    ),
+}
+#: products whose lockout exists but is off at factory settings: while the factory default
+#: credential still works the device is at factory settings, so lockout is off too
+LOCKOUT_OFF_AT_FACTORY = ("hp.printer",)
 
 
 class Options:
@@ -95,7 +114,26 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
             driver.close()
         except Exception:  # noqa: BLE001, S110 - closing a half-open session must not hide the result
             pass
+    index = res.pop("index", None)
     res["protocol"] = name
+    if (
+        index is not None
+        and candidates[index]["source"] != "supplied"
+        and device.fingerprint_id in LOCKOUT_OFF_AT_FACTORY
+    ):
+        res["lockout_enabled"] = False
+    if index is not None and name in LOCKOUT_READERS and hasattr(driver, "http"):
+        path, pattern, minimum = LOCKOUT_READERS[name]
+        user, password = candidates[index]["username"], candidates[index]["password"]
+        try:
+            resp = driver.http.request("GET", path, user, password)
+            m = re.search(pattern, resp.text) if resp.status == 200 else None
+            if m and minimum is None:
+                res["lockout_enabled"] = m.group(1) == "true"
+            elif m:
+                res["lockout_enabled"] = int(m.group(1)) >= minimum
+        except Exception as exc:  # noqa: BLE001 - reading the setting is a bonus; the login result stands
+            notes.append("lockout: could not read the setting: %s" % hostile.text(exc, 200))
     if res["skipped"]:
         notes.append(
             "credentials: %d candidate(s) not tried to stay below the lockout threshold" % res["skipped"]
@@ -130,10 +168,17 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
     obs["answered"] = ["tcp/%d" % s.port for s in answered]
 
     if "management" in opts.probes:
-        obs["management_reachable"] = ["%s tcp/%d" % (s.name, s.port) for s in answered if s.name in MGMT_TCP]
+        upnp_ports = device.upnp_ports()
+        obs["management_reachable"] = [
+            "%s tcp/%d" % (s.name, s.port)
+            for s in answered
+            if s.name in MGMT_TCP and s.port not in upnp_ports
+        ]
     if "credentials" in opts.probes:
         res = probe_credentials(device, opts, hostvars, driver_factory or _default_driver_factory, notes)
         if res is not None:
+            if "lockout_enabled" in res:
+                obs["lockout_enabled"] = res.pop("lockout_enabled")
             obs["credentials"] = res
     if "mqtt" in opts.probes:
         for s in answered:
@@ -164,4 +209,5 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
         r["port"] = port
         obs["snmp"] = r
     result["findings"] = checks.evaluate(device, obs, ctx)
+    result["unknown"] = checks.unknown_rules(device, obs, ctx)
     return result

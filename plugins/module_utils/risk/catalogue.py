@@ -184,6 +184,56 @@ FINDINGS = (
     },
 )
 
+FINDINGS += (
+    {
+        "id": "IOTG-UPNP-IGD",
+        "title": "Router opens ports on request (UPnP IGD) or forwards ports",
+        "severity": "high",
+        "check": "upnp_gateway",
+        "evidence": "The router answers UPnP IGD port-mapping requests from the inside and holds port mappings to inside devices.",
+        "description": "Any inside device (or malware on it) can open a door from the internet to itself; existing forwards expose devices now.",
+        "remediation": "Disable UPnP IGD on the router, remove the port-forwards and reach inside devices through the VPN.",
+        "fixed_by": ["wireguard"],
+        "cwe": ["CWE-284", "CWE-668"],
+        "hipaa": ["164.312(e)(1)", "164.308(a)(1)(ii)(B)"],
+    },
+    {
+        "id": "IOTG-SMBV1",
+        "title": "SMBv1 file sharing enabled",
+        "severity": "high",
+        "check": "smbv1",
+        "evidence": "The SMB service negotiated the SMBv1 dialect (NT LM 0.12).",
+        "description": "SMBv1 carries wormable remote-code-execution flaws (EternalBlue, WannaCry) and has no encryption.",
+        "remediation": "Disable SMBv1; where the system cannot (Windows XP), isolate it on its own VLAN and allow SMB only from the hosts that need it.",
+        "fixed_by": ["vlan_segmentation"],
+        "cwe": ["CWE-327", "CWE-1104"],
+        "hipaa": ["164.312(e)(1)", "164.308(a)(1)(ii)(B)"],
+    },
+    {
+        "id": "IOTG-DICOM-NOAUTH",
+        "title": "DICOM service accepts associations without authentication",
+        "severity": "high",
+        "check": "dicom_unauthenticated",
+        "evidence": "A DICOM association (C-ECHO) from an unknown calling AE title was accepted.",
+        "description": "Anyone on the network can query, retrieve or store medical images: protected health information is exposed.",
+        "remediation": "Restrict the DICOM service to the known AE titles and addresses of the PACS and modalities; isolate it on the medical VLAN.",
+        "fixed_by": ["vlan_segmentation"],
+        "cwe": ["CWE-306"],
+        "hipaa": ["164.312(a)(1)", "164.312(d)", "164.312(e)(1)"],
+    },
+)
+
+#: operating systems and firmware whose vendor no longer ships security fixes, matched
+#: against what the device itself reports (SMB OS / LAN Manager strings, SNMP sysDescr,
+#: banners): (regular expression, product, end of support)
+EOL_MARKERS = (
+    (r"^Windows 5\.1\b|Windows XP", "Windows XP", "2014-04-08"),
+    (r"^Windows 5\.0\b|Windows 2000", "Windows 2000", "2010-07-13"),
+    (r"^Windows 5\.2\b|Windows Server 2003", "Windows Server 2003 / XP x64", "2015-07-14"),
+    (r"^Windows 6\.0\b|Windows Vista", "Windows Vista / Server 2008", "2017-04-11"),
+    (r"^Windows 6\.1\b|Windows 7\b", "Windows 7 / Server 2008 R2", "2020-01-14"),
+)
+
 BY_ID = {f["id"]: f for f in FINDINGS}
 
 

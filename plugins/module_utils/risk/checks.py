@@ -11,6 +11,7 @@ reported as a weakness).
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import catalogue
@@ -38,22 +39,31 @@ def http_without_tls(device, obs, ctx):
         return []
     if device.mgmt_protocols and "http" not in device.mgmt_protocols:
         return []  # a web server that is not how the product is administered
-    http_ports = device.ports_of("http")
-    return [
-        ("tcp/%d" % p, "web administration on http://%s:%d with no HTTPS offered" % (device.address, p))
-        for p in http_ports
-    ]
+    upnp = device.upnp_ports()
+    http_ports = [p for p in device.ports_of("http") if p not in upnp]
+    if not http_ports:
+        return []
+    where = ", ".join("http://%s:%d" % (device.address, p) for p in http_ports)
+    return [("http", "web administration on %s with no HTTPS offered" % where)]
 
 
 def end_of_life(device, obs, ctx):
-    if device.eol is not True:
-        return []
-    what = (
-        device.eol_reason
-        or " ".join(x for x in (device.os, device.firmware) if x)
-        or "operating system/firmware"
-    )
-    return [("os", "end of life: %s" % what)]
+    if device.eol is True:
+        what = (
+            device.eol_reason or " ".join(x for x in (device.os, device.firmware) if x) or "operating system"
+        )
+        return [("os", "end of life: %s" % what)]
+    for value in [*device.field_values("os", "lanman", "sysdescr", "banner", "server"), device.os]:
+        for pattern, product, date in catalogue.EOL_MARKERS:
+            if value and re.search(pattern, value):
+                return [
+                    (
+                        "os",
+                        "end of life: %s (no security fixes since %s); the device says %r"
+                        % (product, date, value),
+                    )
+                ]
+    return []
 
 
 def internet_exposed(device, obs, ctx):
@@ -89,7 +99,8 @@ def management_outside_vpn(device, obs, ctx):
 
 
 def no_lockout(device, obs, ctx):
-    if device.lockout is not False:
+    lockout = obs.get("lockout_enabled", device.lockout)  # what the device said beats the product sheet
+    if lockout is not False or not device.login_surface():
         return []
     return [("auth", "device reports no lockout after failed logins")]
 
@@ -117,6 +128,52 @@ def flat_network(device, obs, ctx):
         return []
     why = _in_staff_network(device, ctx)
     return [("vlan", why)] if why else []
+
+
+def _mapping(m):
+    return "%s/%s -> %s:%s" % (
+        m.get("protocol"),
+        m.get("external_port"),
+        m.get("internal_client"),
+        m.get("internal_port"),
+    )
+
+
+def upnp_gateway(device, obs, ctx):
+    maps = [
+        m
+        for m in ctx.get("port_mappings") or []
+        if m.get("source") == "upnp" and m.get("router_address") == device.address
+    ]
+    if not maps:
+        return []
+    listed = ", ".join(_mapping(m) for m in maps[:8])
+    return [
+        (
+            "upnp",
+            "the router's UPnP IGD holds %d port mapping(s) to inside devices (%s)" % (len(maps), listed),
+        )
+    ]
+
+
+def smbv1(device, obs, ctx):
+    return [
+        ("tcp/%d" % s.port, "SMB negotiated the SMBv1 dialect %r" % s.extra["dialect"])
+        for s in device.services.values()
+        if s.name == "smb" and s.extra.get("dialect") in ("NT LM 0.12", "NT LANMAN 1.0", "LANMAN2.1")
+    ]
+
+
+def dicom_unauthenticated(device, obs, ctx):
+    return [
+        (
+            "tcp/%d" % s.port,
+            "DICOM association from an unknown AE title accepted (C-ECHO status %s)"
+            % s.extra.get("echo_status"),
+        )
+        for s in device.services.values()
+        if s.name == "dicom" and s.extra.get("association") == "accepted"
+    ]
 
 
 def mqtt_unauthenticated(device, obs, ctx):
@@ -163,7 +220,20 @@ CHECKS = {
     "mqtt_unauthenticated": mqtt_unauthenticated,
     "rtsp_unauthenticated": rtsp_unauthenticated,
     "snmp_public": snmp_public,
+    "upnp_gateway": upnp_gateway,
+    "smbv1": smbv1,
+    "dicom_unauthenticated": dicom_unauthenticated,
 }
+
+
+def unknown_rules(device, obs, ctx):
+    """Rules this run could not decide for the device (their absence is not a fix)."""
+    out = []
+    if "credentials" not in obs:
+        out.append("IOTG-DEFAULT-CREDS")
+    if "lockout_enabled" not in obs and device.lockout is not False and device.login_surface():
+        out.append("IOTG-NO-LOCKOUT")
+    return out
 
 
 def evaluate(device, obs, ctx, enabled=None):

@@ -47,6 +47,11 @@ WELL_KNOWN = {
     8883: "mqtts",
 }
 MAX_PORTS = 256
+# service fields from discovery that checks read (all device data: cleaned, bounded)
+EXTRA_FIELDS = (
+    "anonymous", "location", "community", "auth", "status", "os", "lanman", "dialect", "sysdescr",
+    "association", "echo_status", "server", "banner",
+)  # fmt: skip
 
 
 def factory_defaults(fingerprint_id):
@@ -136,7 +141,11 @@ def _services(raw, open_ports):
         if tls is None and rec.get("tls_subject"):
             tls = True
         svc = Service(port, name, proto, tls, rec.get("banner") or rec.get("server") or rec.get("title"))
-        svc.extra = {k: rec[k] for k in ("anonymous", "location", "community", "auth", "status") if k in rec}
+        svc.extra = {
+            k: (hostile.text(rec[k], 128) if isinstance(rec[k], str) else rec[k])
+            for k in EXTRA_FIELDS
+            if k in rec and isinstance(rec[k], (str, int, bool))
+        }
         out[(svc.proto, port)] = svc
     for p in open_ports:
         out.setdefault(("tcp", p), Service(p))
@@ -230,6 +239,31 @@ class Device:
     def ports_of(self, name):
         return sorted(s.port for s in self.services.values() if s.name == name)
 
+    def upnp_ports(self):
+        """TCP ports that serve the device's own UPnP description (not an admin interface)."""
+        import urllib.parse
+
+        out = set()
+        for s in self.services.values():
+            loc = s.extra.get("location")
+            if isinstance(loc, str):
+                u = urllib.parse.urlsplit(loc)
+                if u.hostname == self.address and u.port:
+                    out.add(u.port)
+        return out
+
+    def field_values(self, *fields):
+        """Every value of the given service fields (for marker matching)."""
+        return [s.extra[f] for s in self.services.values() for f in fields if isinstance(s.extra.get(f), str)]
+
+    def login_surface(self):
+        """Whether anything here takes a password: a management service or a driver."""
+        upnp = self.upnp_ports()
+        return bool(self.driver) or any(
+            s.name in ("telnet", "ssh", "http", "https", "ftp") and s.port not in upnp
+            for s in self.services.values()
+        )
+
     def management_services(self):
         names = set(self.mgmt_protocols)
         return sorted(
@@ -256,6 +290,8 @@ class Device:
             "switch": self.switch,
             "switch_port": self.switch_port,
             "confidence": self.confidence,
+            "fingerprint_id": self.fingerprint_id,
+            "driver": self.driver,
             "open_ports": self.open_ports,
             "services": [
                 s.as_dict() for s in sorted(self.services.values(), key=lambda s: (s.proto, s.port))

@@ -34,6 +34,10 @@ class ProbeError(Exception):
     """The probe could not get an answer (refused, timed out, garbage); message is safe."""
 
 
+class NotGateway(ProbeError):
+    """The UPnP device answered but offers no WAN connection service."""
+
+
 def _recv_exact(sock, n):
     buf = b""
     while len(buf) < n:
@@ -337,6 +341,21 @@ def find_wan_service(description_url, timeout=5.0):
     )
 
 
+def upnp_locations(address, services):
+    """UPnP description URLs from a router's discovery services, only those on its own address."""
+    out = []
+    if not address or not isinstance(services, dict):
+        return out
+    for rec in list(services.values())[:64]:
+        loc = rec.get("location") if isinstance(rec, dict) else None
+        if not isinstance(loc, str) or len(loc) > 512:
+            continue
+        u = urllib.parse.urlsplit(loc)
+        if u.scheme == "http" and u.hostname == address and loc not in out:
+            out.append(loc)
+    return out
+
+
 def upnp_port_mappings(description_url, timeout=5.0, max_entries=MAX_MAPPINGS):
     """Every port mapping the router holds, as a list of dicts (device strings cleaned)."""
     service, control = find_wan_service(description_url, timeout)
@@ -411,6 +430,7 @@ def try_credentials(login, candidates, budget):
         if login(cred["username"], cred["password"]):
             return {
                 "accepted": {"username": cred["username"], "source": cred.get("source", "vendor default")},
+                "index": tried - 1,
                 "tried": tried,
                 "skipped": len(candidates) - tried,
             }

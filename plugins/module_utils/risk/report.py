@@ -50,12 +50,14 @@ def _catalogue_entry(rule):
     }
 
 
-def diff(current_findings, previous_doc, assessed_identities):
+def diff(current_findings, previous_doc, assessed_identities, unknown=None):
     """Compare finding keys with a previous report.
 
     ``fixed``: in the previous run, not now, on a device assessed now. A finding of a
-    device that could not be assessed this time is ``not_rechecked``, never ``fixed``.
+    device that could not be assessed this time, or whose rule this run could not decide
+    for that device (``unknown``: identity -> rule ids), is ``not_rechecked``, never ``fixed``.
     """
+    unknown = unknown or {}
     if not previous_doc:
         return None
     prev = {}
@@ -66,8 +68,13 @@ def diff(current_findings, previous_doc, assessed_identities):
     new = sorted(k for k in now if k not in prev)
     unchanged = sorted(k for k in now if k in prev)
     gone = [k for k in prev if k not in now]
-    fixed = sorted(k for k in gone if prev[k].get("identity") in assessed_identities)
-    not_rechecked = sorted(k for k in gone if prev[k].get("identity") not in assessed_identities)
+
+    def rechecked(f):
+        ident = f.get("identity")
+        return ident in assessed_identities and f.get("rule") not in unknown.get(ident, ())
+
+    fixed = sorted(k for k in gone if rechecked(prev[k]))
+    not_rechecked = sorted(k for k in gone if not rechecked(prev[k]))
 
     def brief(f):
         return {k: f.get(k) for k in ("key", "rule", "severity", "device", "location", "evidence")}
@@ -87,7 +94,7 @@ def build(client, results, generated_at, previous=None):
     check_client(client)
     if not isinstance(results, list):
         raise ReportError("results must be a list of risk_assess results, got %s" % type(results).__name__)
-    devices, not_assessed, all_findings, assessed_ids = [], [], [], set()
+    devices, not_assessed, all_findings, assessed_ids, unknown = [], [], [], set(), {}
     seen = set()
     for r in results:
         if not isinstance(r, dict) or not isinstance(r.get("device"), dict):
@@ -107,6 +114,7 @@ def build(client, results, generated_at, previous=None):
             )
             continue
         assessed_ids.add(identity)
+        unknown[identity] = [u for u in r.get("unknown") or [] if u in catalogue.BY_ID]
         findings = []
         for f in r.get("findings") or []:
             if f.get("rule") not in catalogue.BY_ID:
@@ -130,7 +138,13 @@ def build(client, results, generated_at, previous=None):
         ds = scoring.device_score(dev.get("class"), findings)
         d = dict(dev)
         d.update(
-            {"identity": identity, "findings": findings, "risk": ds, "warnings": list(r.get("errors") or [])}
+            {
+                "identity": identity,
+                "findings": findings,
+                "risk": ds,
+                "undecided": unknown[identity],
+                "notes": [str(n) for n in r.get("notes") or []],
+            }
         )
         devices.append(d)
         for f in findings:
@@ -185,7 +199,7 @@ def build(client, results, generated_at, previous=None):
         "sites": site_scores,
         "rules": {r: _catalogue_entry(r) for r in used_rules},
         "devices": devices,
-        "diff": diff(all_findings, previous, assessed_ids),
+        "diff": diff(all_findings, previous, assessed_ids, unknown),
     }
     return doc
 
