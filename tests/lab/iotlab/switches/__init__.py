@@ -60,7 +60,8 @@ class _Server(asyncssh.SSHServer):
         fault = sim._fault("login")
         if fault == "drop_before":
             if conn is not None:
-                conn.abort()
+                conn.abort()  # no auth answer at all: the link just goes
+                await conn.wait_closed()
             return False
         if fault == "reject":
             return False
@@ -70,7 +71,7 @@ class _Server(asyncssh.SSHServer):
             return False
         slow = fault == "slow"
         if slow:
-            await asyncio.sleep(2.0)
+            await asyncio.sleep(sim.slow_delay)
         user = sim.state["running"]["users"].get(username)
         stored = user.get("secret") if user else None
         ok = await asyncio.to_thread(_model.verify, password, stored)
@@ -81,6 +82,9 @@ class _Server(asyncssh.SSHServer):
 
 class SwitchSim:
     """A managed switch (``cisco_ios`` or ``hp_procurve`` dialect) listening for SSH."""
+
+    #: seconds the "slow" fault waits before each answer (an attribute, so tests may shorten it)
+    slow_delay: float = 2.0
 
     def __init__(
         self,

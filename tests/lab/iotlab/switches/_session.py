@@ -11,8 +11,6 @@ from ._cli import MAX_LINE, Failure, Grammar, Match
 if TYPE_CHECKING:  # pragma: no cover
     from . import SwitchSim
 
-SLOW_DELAY = 2.0
-
 
 class SessionClosed(Exception):
     """The session ended (client left, a fault dropped it, or the switch stopped)."""
@@ -137,7 +135,7 @@ class Session:
             while not self._closing:
                 line = await self.read_line()
                 if self.slow:
-                    await asyncio.sleep(SLOW_DELAY)
+                    await asyncio.sleep(self.sim.slow_delay)
                 await self.execute(line)
                 if not self._closing:
                     self.write(self.prompt())
@@ -191,7 +189,7 @@ class Session:
             return
         if fault == "slow" and not self.slow:
             self.slow = True
-            await asyncio.sleep(SLOW_DELAY)
+            await asyncio.sleep(self.sim.slow_delay)
         handler = getattr(self, "do_" + match.handler)
         changed = await handler(*match.args)
         if changed:
