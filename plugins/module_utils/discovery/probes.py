@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import ssl
 import struct
 import time
@@ -88,6 +89,14 @@ UDP_PROBES = ("snmp", "ssdp", "mdns", "sip", "bacnet")
 UDP_PORTS = {"snmp": 161, "ssdp": 1900, "mdns": 5353, "sip": 5060, "bacnet": 47808}
 MDNS_SERVICES = "_services._dns-sd._udp.local"
 KNOWN_SNMP_COMMUNITIES = ("public", "private")
+UDP_CHUNK = 64
+
+
+def _grow_rcvbuf(sock, size=1 << 20):
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+    except (OSError, AttributeError):
+        pass
 
 
 class ScanConfig:
@@ -160,6 +169,18 @@ class ScanConfig:
                 )
 
 
+if hasattr(asyncio, "timeout"):  # Python 3.11+: a deadline without an extra task per wait
+
+    async def _within(awaitable, seconds):
+        async with asyncio.timeout(seconds):
+            return await awaitable
+
+else:  # pragma: no cover - older Pythons
+
+    async def _within(awaitable, seconds):
+        return await asyncio.wait_for(awaitable, seconds)
+
+
 class _HostRate:
     """Spaces connection starts to one host at least ``1/rate`` seconds apart."""
 
@@ -186,7 +207,7 @@ async def _read(reader, limit, timeout, done=None):
         if left <= 0:
             break
         try:
-            chunk = await asyncio.wait_for(reader.read(min(65536, limit - len(buf))), left)
+            chunk = await _within(reader.read(min(65536, limit - len(buf))), left)
         except (asyncio.TimeoutError, ConnectionError, OSError):
             break
         if not chunk:
@@ -488,31 +509,41 @@ class Scanner:
         await rate.wait()
         async with sem:
             self.stats["tcp_connects"] += 1
+            loop = asyncio.get_running_loop()
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setblocking(False)
             try:
-                reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection(
-                        address, port, ssl=tls, server_hostname=None if tls is None else ""
-                    ),
-                    self.cfg.connect_timeout + (self.cfg.read_timeout if tls else 0),
+                # a bare socket first: most ports are closed, and a refused connect is then
+                # cheap; only an open port gets a stream (and TLS)
+                await _within(loop.sock_connect(sock, (address, port)), self.cfg.connect_timeout)
+            except (OSError, asyncio.TimeoutError):
+                sock.close()
+                return port, None
+            try:
+                reader, writer = await _within(
+                    asyncio.open_connection(sock=sock, ssl=tls, server_hostname=None if tls is None else ""),
+                    self.cfg.read_timeout,
                 )
             except ssl.SSLError as exc:
+                sock.close()
                 # the port is open, the TLS handshake failed: say so
+                self.stats["tcp_open"] += 1
                 return port, {"protocol": proto, "error": hostile.text("TLS: %s" % exc.reason, 120)}
             except (OSError, asyncio.TimeoutError):
-                return port, None
+                sock.close()
+                self.stats["tcp_open"] += 1
+                return port, {"protocol": proto, "error": "open, but the session could not start"}
             self.stats["tcp_open"] += 1
             conn = _Conn(reader, writer, self.cfg, address, port)
             info = {"protocol": proto}
             try:
-                info.update(await asyncio.wait_for(PROBES[proto](conn), self.cfg.read_timeout * 3))
+                info.update(await _within(PROBES[proto](conn), self.cfg.read_timeout * 3))
             except (asyncio.TimeoutError, ConnectionError, OSError, ValueError, IndexError) as exc:
                 info["error"] = hostile.text("%s: %s" % (type(exc).__name__, exc), 120)
             finally:
+                # closed, not awaited: the socket is gone on the loop's next turn
                 writer.close()
-                try:
-                    await asyncio.wait_for(writer.wait_closed(), 0.5)
-                except (asyncio.TimeoutError, ConnectionError, OSError, ssl.SSLError):
-                    pass
             return port, info
 
     async def _tcp_host(self, sem, address):
@@ -520,7 +551,7 @@ class Scanner:
         tasks = [self._tcp_port(sem, rate, address, p) for p in self.cfg.ports]
         result = {"open_ports": [], "services": {}}
         try:
-            done = await asyncio.wait_for(asyncio.gather(*tasks), self.cfg.host_timeout)
+            done = await _within(asyncio.gather(*tasks), self.cfg.host_timeout)
         except asyncio.TimeoutError:
             result["error"] = "host_timeout (%ss) reached" % self.cfg.host_timeout
             return result
@@ -546,19 +577,25 @@ class Scanner:
         v4 = [a for a in addresses if ":" not in a]
         if not v4:
             return {}
-        transport, _ = await loop.create_datagram_endpoint(_Proto, local_addr=("0.0.0.0", 0))  # noqa: S104 - replies come from many hosts
+        transports = []
         try:
-            sock = transport.get_extra_info("sockname")
             rid = int.from_bytes(os.urandom(3), "big")
-            for n, address in enumerate(v4):
-                for payload in self._udp_payloads(kind, address, sock, rid, expect):
-                    transport.sendto(payload, (address, port))
-                    self.stats["udp_datagrams"] += 1
-                if n % 64 == 63:
-                    await asyncio.sleep(0)  # let replies in while sending
+            # one socket per chunk of hosts, so a burst of replies never overflows one
+            # socket's receive buffer (a lost reply is a device misread)
+            for start in range(0, len(v4), UDP_CHUNK):
+                transport, _ = await loop.create_datagram_endpoint(_Proto, local_addr=("0.0.0.0", 0))  # noqa: S104
+                transports.append(transport)
+                _grow_rcvbuf(transport.get_extra_info("socket"))
+                sock = transport.get_extra_info("sockname")
+                for address in v4[start : start + UDP_CHUNK]:
+                    for payload in self._udp_payloads(kind, address, sock, rid, expect):
+                        transport.sendto(payload, (address, port))
+                        self.stats["udp_datagrams"] += 1
+                await asyncio.sleep(0)  # let replies in while sending
             await asyncio.sleep(self.cfg.udp_timeout)
         finally:
-            transport.close()
+            for transport in transports:
+                transport.close()
         out = {}
         for address, datagrams in replies.items():
             info = self._udp_parse(kind, datagrams, expect.get(address))
