@@ -1,7 +1,124 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Simulated managed switches for the lab: stateful, SSH, driven by netmiko as real devices.
 
-DOCSTRING_PLACEHOLDER
+Switches
+========
+
+What it is
+----------
+``SwitchSim`` is one managed switch listening for SSH (asyncssh) on ``address:port``.
+netmiko drives it with its stock drivers, ``device_type="cisco_ios"`` or
+``"hp_procurve"``, and the output of every show command below parses with the
+ntc-templates that ship with netmiko (``send_command(..., use_textfsm=True)``). One
+asyncio loop can host dozens of them: each costs one listening socket and one task per
+open session. Password checks (scrypt) run in a worker thread, not on the loop.
+
+Contract::
+
+    sim = SwitchSim(name="SW-ACC-01", dialect="cisco_ios", address="127.20.0.2", port=22,
+                    username="admin", password="...", enable_secret="..." | None,
+                    interfaces=["Gi1/0/1", ...], mac_table=[("aa:bb:cc:dd:ee:ff", 10, "Gi1/0/5")],
+                    state=<dict, {} at first start>, on_change=<callable>,
+                    fault_for=<callable op -> None | fault>)
+    await sim.start()    # returns once listening
+    await sim.stop()     # closes the listener and every session (a power-off)
+
+Bad arguments raise ``ValueError`` naming the field, the value and the fix.
+
+State (``state``, JSON-serialisable, mutated in place)
+------------------------------------------------------
+``{"schema": 1, "dialect", "host_key", "startup": cfg, "running": cfg, "boots"}`` where
+``cfg = {"hostname", "vlans": {"<id>": name}, "ports": {port: {"description",
+"shutdown", "mode": "access"|"trunk", "vlan": untagged/access VLAN, "tagged": [ids]}},
+"users": {name: {"level", "secret"}}, "enable_secret"}``.
+
+- First start (``{}``): factory config. Every port in VLAN 1, except that a port whose
+  MACs (``mac_table``) all sit in one VLAN is an access port of that VLAN (the VLAN is
+  created as ``VLAN0010`` / ``VLAN10``) and a port with MACs in several VLANs is a trunk
+  carrying them (an uplink). The host key (ed25519) is made once and kept in the state.
+- ``start()`` is a boot: ``running`` is reset from ``startup``. Only ``write memory`` /
+  ``copy run start`` (or answering "y" to ProCurve's save question at logout) copies
+  running to startup, so unsaved changes are lost across ``stop()``/``start()``.
+- ``on_change()`` is called after every change (config, save, boot): persist then.
+- Secrets are never stored in clear: users' passwords and the enable secret are IOS type 9
+  hashes (``$9$`` + scrypt). Changing one through config makes the old one fail at the
+  next login (or ``enable``) at once; after a restart, the saved one applies.
+- MAC table: derived, not stored. A MAC on an access port shows in that port's current
+  VLAN (so it moves when the port's access/untagged VLAN changes); on a trunk it shows in
+  its own VLAN if the trunk carries it; shut ports and deleted VLANs learn nothing.
+
+Logins
+------
+- ``cisco_ios``: the constructor's user is privilege 1 when ``enable_secret`` is given
+  (lands at ``>``; netmiko's ``enable()`` with ``secret=`` gets ``#``), else privilege 15
+  (lands at ``#``). A wrong enable secret gets ``Password:`` again, then ``% Bad secrets``.
+- ``hp_procurve``: the constructor's user is the manager (lands at ``#``); the
+  ``enable_secret`` is not used. On connect the switch prints its banner and
+  ``Press any key to continue`` and waits for one key, as netmiko's driver expects. An
+  operator (``password operator ...``) lands at ``>``; ``enable`` asks ``Username:`` and
+  ``Password:`` of the manager. ``logout`` asks ``Do you want to save the current
+  configuration [y/n/^C]?`` when running differs from startup, then ``Do you want to log
+  out [y/n]?``.
+
+Commands (keywords take any unique prefix: ``sh vl br``, ``conf t``, ``int gi1/0/5``)
+------------------------------------------------------------------------------------
+cisco_ios, exec: ``show version``, ``show vlan [brief]``, ``show mac address-table``
+(also ``show mac-address-table``), ``show interfaces status``, ``show running-config``
+(secrets as ``secret 9 $9$...``), ``show startup-config``, ``terminal length N``,
+``terminal width N``, ``enable``, ``disable``, ``configure terminal``, ``write [memory]``,
+``copy running-config startup-config`` (asks ``Destination filename [startup-config]?``),
+``exit``/``logout``. Config: ``vlan N`` (then ``name X`` / ``no name``), ``no vlan N`` (its
+ports stay assigned and show ``inactive``), ``interface <name>`` (``Gi1/0/5``,
+``gi1/0/5``, ``GigabitEthernet1/0/5``; then ``switchport mode access|trunk``,
+``switchport access vlan N`` (creates a missing VLAN, as IOS says), ``no switchport
+access vlan``, ``description ...``, ``no description``, ``shutdown``, ``no shutdown``),
+``hostname X``, ``username X [privilege N] secret [0|9] Y``, ``no username X``,
+``enable secret [0|9] Y``, ``no enable secret``, ``do <exec command>``, ``exit``, ``end``.
+A sub-mode falls back to global config, as IOS does. Errors as IOS prints them: the
+``^`` under the offending word and ``% Invalid input detected at '^' marker.``,
+``% Incomplete command.``, ``% Ambiguous command:  "..."``.
+
+hp_procurve, manager level: ``show vlans``, ``show mac-address``, ``show interfaces
+brief``, ``show running-config`` (``password manager`` without the credential),
+``show config`` (startup), ``show version``, ``no page``, ``terminal length|width N``,
+``configure [terminal]``, ``write memory``, ``logout``/``exit``. Config (show and write
+commands work there too): ``vlan N`` (context: ``name X``, ``untagged P``, ``tagged P``,
+``no untagged P``, ``no tagged P``), ``vlan N name X``, ``vlan N untagged P``, ``vlan N
+tagged P``, ``no vlan N`` (its ports return to DEFAULT_VLAN), ``interface P`` (context:
+``name X``, ``no name``, ``disable``, ``enable``), ``hostname X``, ``password
+manager|operator user-name X plaintext Y``, ``exit``, ``end``. Port lists: ``5``,
+``1-4,6``, ``A1-A4``. Errors: ``Invalid input: <word>``, ``Module not present for port or
+invalid port: <p>``.
+
+Device text is bounded and control characters are stripped (descriptions 240, names 32).
+
+Faults (``fault_for(op)``)
+--------------------------
+Asked once per login (``op="login"``) and before each command of a class: ``config``
+(any config command that changes state, ``vlan N`` included), ``change_password``
+(``username``/``enable secret``/``password manager|operator``), ``write_memory``
+(``write memory``, ``copy run start``). Answers:
+
+- ``drop_before``: the TCP connection is cut before the command applies (login: before any
+  auth answer; paramiko calls that "transport shut down or saw EOF").
+- ``drop_after``: the command applies, then the connection is cut (login: auth succeeds,
+  the shell is cut at once).
+- ``reject``: the command is refused with the dialect's error and nothing changes. login:
+  the password is refused. config: ``% Invalid input detected at '^' marker.`` /
+  ``Invalid input: <word>``. write_memory: ``%Error opening nvram:startup-config (Device
+  or resource busy)`` / ``Unable to save the configuration: ...``. change_password:
+  ``% Password too short - must be at least 8 characters. Password configuration
+  failed`` / ``Password does not meet the minimum length requirement.``
+- ``slow``: from then on this session answers each line after ``SwitchSim.slow_delay``
+  (2 s; an attribute a test may shorten). login: the auth answer is late too.
+- ``timeout``: the session stops answering (login: no auth answer) until the client
+  leaves or the switch stops.
+- ``flap``: every other time this op is asked, starting with the first, it is
+  ``drop_before``; the others go through (a retry succeeds).
+
+Any other answer raises ``ValueError`` naming the op and the value.
+
+Tests: ``tests/integration/lab_switches`` (netmiko against switches on 127.99.20.0/24).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import time
@@ -207,7 +208,7 @@ class CiscoIosSession(Session):
         for _ in range(3):
             self.write("Password: ")
             attempt = await self.read_line(echo=False)
-            if _model.verify(attempt, stored):
+            if await asyncio.to_thread(_model.verify, attempt, stored):
                 self.mode = "exec"
                 return False
         self.write("% Bad secrets\n\n")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import ClassVar
 
@@ -229,7 +230,8 @@ class HpProcurveSession(Session):
         self.write("Password: ")
         password = await self.read_line(echo=False)
         user = self.running["users"].get(name)
-        if user and user["level"] == "manager" and _model.verify(password, user["secret"]):
+        manager = user is not None and user["level"] == "manager"
+        if manager and await asyncio.to_thread(_model.verify, password, user["secret"]):
             self.mode = "manager"
         else:
             self.write("Invalid password\n")
