@@ -62,6 +62,13 @@ options:
   psk_dir:
     description: Directory on the hub holding C(<peer name>.psk); the hub's peer entries point there.
     type: path
+  switch:
+    description:
+      - For peers with a staged key (C(next_public_key)), false has the hub learn the new key
+        beside the old one; true moves the peer's addresses to the new key (the old one stays
+        known until the rotation is committed).
+    type: bool
+    default: false
   state_file:
     description: JSON file on the controller keeping allocations across runs. Omit to allocate without memory.
     type: path
@@ -132,6 +139,7 @@ def main():
             "peers": {"type": "list", "elements": "dict", "required": True},
             "state_file": {"type": "path"},
             "psk_dir": {"type": "path"},
+            "switch": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -149,6 +157,7 @@ def main():
             reserved=p["reserved"],
             keepalive=p["keepalive"],
             psk_dir=p["psk_dir"],
+            switch=p["switch"],
         )
     except WireGuardError as exc:
         module.fail_json(msg=str(exc))

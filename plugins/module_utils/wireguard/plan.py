@@ -160,8 +160,13 @@ def build_plan(
     reserved=(),
     keepalive=25,
     psk_dir=None,
+    switch=False,
 ):
-    """Validate everything, then return the plan (no side effects)."""
+    """Validate everything, then return the plan (no side effects).
+
+    A peer with ``next_public_key`` is being rotated: without ``switch`` the hub learns the
+    new key beside the old one; with ``switch`` the new key takes over the peer's addresses.
+    """
     pool_net = network(pool, "pool")
     parse_endpoint(hub_endpoint, "hub_endpoint")
     check_key(hub_public_key, "hub_public_key")
@@ -201,9 +206,14 @@ def build_plan(
         }
         hub_peers.append(entry)
         nxt = (p.get("next_public_key") or "").strip()
-        if nxt and nxt != entry["public_key"]:
-            # staged rotation: the new key takes over the addresses; the old key stays
-            # known (with nothing routed to it) until the rotation is committed
+        if nxt and nxt != entry["public_key"] and not switch:
+            # staged rotation, "add new": the hub knows the new key, nothing is routed to it yet
+            hub_peers.append(
+                {"name": p["name"] + "~new", "public_key": nxt, "allowed_ips": [], "preshared_key_path": psk}
+            )
+        elif nxt and nxt != entry["public_key"]:
+            # "switch": the new key takes over the addresses; the old key stays known (with
+            # nothing routed to it) until the rotation is committed
             hub_peers.append(
                 {
                     "name": p["name"] + "~old",

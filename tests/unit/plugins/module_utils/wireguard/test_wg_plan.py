@@ -102,12 +102,14 @@ def test_site_to_site_networks_routed_to_the_site():
         plan(peers=[dict(site[0], networks=["10.20.0.0/16"])])
 
 
-def test_staged_rotation_moves_addresses_to_new_key_and_keeps_old_known():
-    p = plan(
-        peers=[{"name": "alice", "public_key": key(7), "next_public_key": key(8)}],
-        psk_dir="/etc/wireguard/psk",
-    )
-    entries = {e["name"]: e for e in p["hub"]["peers"]}
-    assert entries["alice"]["public_key"] == key(8) and entries["alice"]["allowed_ips"] == ["10.66.0.2/32"]
-    assert entries["alice~old"]["public_key"] == key(7) and entries["alice~old"]["allowed_ips"] == []
-    assert entries["alice"]["preshared_key_path"] == "/etc/wireguard/psk/alice.psk"
+def test_staged_rotation_add_new_then_switch():
+    rotating = [{"name": "alice", "public_key": key(7), "next_public_key": key(8)}]
+    added = {e["name"]: e for e in plan(peers=rotating, psk_dir="/etc/wireguard/psk")["hub"]["peers"]}
+    assert added["alice"]["public_key"] == key(7) and added["alice"]["allowed_ips"] == ["10.66.0.2/32"]
+    assert added["alice~new"]["public_key"] == key(8) and added["alice~new"]["allowed_ips"] == []
+    switched = {
+        e["name"]: e for e in plan(peers=rotating, psk_dir="/etc/wireguard/psk", switch=True)["hub"]["peers"]
+    }
+    assert switched["alice"]["public_key"] == key(8) and switched["alice"]["allowed_ips"] == ["10.66.0.2/32"]
+    assert switched["alice~old"]["public_key"] == key(7) and switched["alice~old"]["allowed_ips"] == []
+    assert switched["alice"]["preshared_key_path"] == "/etc/wireguard/psk/alice.psk"
