@@ -298,3 +298,24 @@ def test_hostile_banner_is_never_evaluated(tmp_path):
     assert "title=" + jinja in p.stdout
     assert "{% for x in range(1) %}" in p.stdout
     assert not marker.exists() and not marker2.exists()
+
+
+def test_default_credentials_only_when_asked(tmp_path):
+    from test_discovery_credcheck import AuthDevice
+
+    cam = AuthDevice("127.99.2.230", "App-webs/", "IP Camera(C40567890)", "admin", "12345", "Digest")
+    with fd.FakeSite([cam.device]):
+        base = "networks: [127.99.2.230]\nports: [80]\nudp_probes: []\nread_timeout: 1\n"
+        off = unwrap(json.loads(run_inventory(write_source(tmp_path, base)).stdout)["_meta"]["hostvars"])
+        assert cam.attempts == []
+        assert off["127.99.2.230"]["iot_default_credential_valid"] is None
+        on = write_source(
+            tmp_path,
+            base + "try_default_credentials: true\nmax_credential_attempts: 3\n",
+            "on.iot_discovery.yml",
+        )
+        hv = unwrap(json.loads(run_inventory(on).stdout)["_meta"]["hostvars"])["127.99.2.230"]
+    assert hv["iot_default_credential_valid"] is True
+    assert hv["iot_default_credential_username"] == "admin"
+    assert len(cam.attempts) == 1
+    assert "12345" not in json.dumps(hv)
