@@ -61,6 +61,7 @@ description:
     host name from DHCP/mDNS/nmap (cleaned)."
   - "C(ansible_host): the address; for switches and routers also C(ansible_network_os)
     and C(ansible_connection=ansible.netcommon.network_cli)."
+  - UDP probes go to IPv4 addresses; IPv6 addresses get the TCP probes.
   - "Groups: C(iot) (every device), C(class_<class>), C(vendor_<vendor>) (lower case,
     non-alphanumerics as C(_)) and C(site_<site>); plus O(groups), O(keyed_groups) and
     O(compose)."
@@ -310,10 +311,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 % (path, ", ".join(repr(u) for u in unknown))
             )
         options = self._discovery_options()
-        for sw in options["switches"] or []:
-            if isinstance(sw, dict) and sw.get("password"):
-                # templated values (vault, lookups) come in as templates
-                sw["password"] = self.templar.template(sw["password"])
+        if options["switches"]:
+            # switch credentials may be vaulted variables or lookups
+            options["switches"] = self.templar.template(options["switches"])
 
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option("cache") and cache

@@ -548,13 +548,19 @@ class Scanner:
 
     async def _tcp_host(self, sem, address):
         rate = _HostRate(self.cfg.host_rate)
-        tasks = [self._tcp_port(sem, rate, address, p) for p in self.cfg.ports]
+        tasks = [asyncio.ensure_future(self._tcp_port(sem, rate, address, p)) for p in self.cfg.ports]
         result = {"open_ports": [], "services": {}}
-        try:
-            done = await _within(asyncio.gather(*tasks), self.cfg.host_timeout)
-        except asyncio.TimeoutError:
-            result["error"] = "host_timeout (%ss) reached" % self.cfg.host_timeout
-            return result
+        finished, pending = await asyncio.wait(tasks, timeout=self.cfg.host_timeout)
+        for t in pending:
+            t.cancel()
+        if pending:
+            # what finished in time is still reported
+            result["error"] = "host_timeout (%ss) reached; %d port(s) not probed" % (
+                self.cfg.host_timeout,
+                len(pending),
+            )
+            await asyncio.gather(*pending, return_exceptions=True)
+        done = [t.result() for t in tasks if t in finished and not t.cancelled() and t.exception() is None]
         for port, info in done:
             if info is not None:
                 result["open_ports"].append(port)

@@ -171,13 +171,24 @@ def test_host_timeout_reports_partial_host():
     async def silent(reader, writer, dev):
         await asyncio.sleep(5)
 
-    dev = fd.FakeDevice("127.99.1.51", tcp={20010: silent})
+    dev = fd.FakeDevice(
+        "127.99.1.51", tcp={20010: silent, 20011: fd.banner_handler(b"SSH-2.0-dropbear_2019.78\r\n")}
+    )
     with fd.FakeSite([dev]):
         cfg = probes.ScanConfig(
-            ports=[20010], udp_probes=[], read_timeout=2, host_timeout=0.5, port_protocols={20010: "telnet"}
+            ports=[20010, 20011],
+            udp_probes=[],
+            read_timeout=2,
+            host_timeout=0.5,
+            port_protocols={20010: "telnet", 20011: "ssh"},
         )
+        start = time.monotonic()
         results, _ = probes.scan(["127.99.1.51"], cfg)
-    assert "host_timeout" in results["127.99.1.51"]["error"]
+        assert time.monotonic() - start < 1.5
+    host = results["127.99.1.51"]
+    assert "host_timeout (0.5s) reached; 1 port(s) not probed" == host["error"]
+    # what finished in time is kept
+    assert host["services"]["20011/tcp"]["banner"] == "SSH-2.0-dropbear_2019.78"
 
 
 @pytest.mark.parametrize(
