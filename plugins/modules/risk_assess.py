@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # ruff: noqa: E402 - Ansible modules keep their documentation above the imports
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ description:
   - A device that answers on none of its known ports is returned with RV(assessed=false) and
     the reason in RV(errors); the report then marks the run incomplete. The task does not
     fail, so one dead device does not hide the others.
-  - Runs on the controller (C(connection: local)); the action plugin of the same name fills
-    O(facts) and O(name) from the host's variables when they are not given.
+  - "Runs on the controller: the action plugin of the same name runs the checks there and fills
+    O(facts) and O(name) from the host's variables when they are not given."
 author:
-  - iotguard.hardening maintainers
+  - iotguard.hardening maintainers (@iotguard)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full

@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # ruff: noqa: E402 - Ansible modules keep their documentation above the imports
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ description:
   - Read-only. Static port-forwards that the router does not publish over UPnP can be
     listed in O(static) (for example copied from the router's configuration).
 author:
-  - iotguard.hardening maintainers
+  - iotguard.hardening maintainers (@iotguard)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full

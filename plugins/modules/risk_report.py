@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # ruff: noqa: E402 - Ansible modules keep their documentation above the imports
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ description:
     so a pipeline stops on high-risk findings and still keeps the report.
   - In check mode nothing is written; the scores, the comparison and the gate still run.
 author:
-  - iotguard.hardening maintainers
+  - iotguard.hardening maintainers (@iotguard)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full

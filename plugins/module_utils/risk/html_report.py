@@ -53,7 +53,7 @@ def bar_chart(title, items, width=460, unit=""):
     """Horizontal bars: ``items`` is a list of (label, value, colour)."""
     row, left = 26, 130
     height = 30 + row * max(1, len(items))
-    top = max([v for _, v, _ in items] + [1])
+    top = max([item[1] for item in items] + [1])
     parts = [
         '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" aria-label="%s">'
         % (width, height, e(title)),

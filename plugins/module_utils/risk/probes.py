@@ -188,7 +188,7 @@ def _ber_children(data):
 
 def parse_snmp_response(data, request_id):
     """The first varbind's value as text, or ProbeError when the reply is not ours/not good."""
-    tag, msg, _ = _ber_read(data, 0)
+    tag, msg, _end = _ber_read(data, 0)
     if tag != 0x30:
         raise ProbeError("not an SNMP message")
     parts = _ber_children(msg)
@@ -219,7 +219,7 @@ def snmp_get(host, community="public", port=161, oid=SYS_DESCR, timeout=3.0, ret
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.settimeout(timeout)
-        for _ in range(retries + 1):
+        for _attempt in range(retries + 1):
             try:
                 sock.sendto(packet, (host, int(port)))
                 while True:

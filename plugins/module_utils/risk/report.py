@@ -388,7 +388,7 @@ def load_previous(report_dir, client):
         ) from exc
     if (
         doc.get("schema") != SCHEMA
-        or str(doc.get("schema_version", "")).split(".")[0] != SCHEMA_VERSION.split(".")[0]
+        or str(doc.get("schema_version", "")).split(".", 1)[0] != SCHEMA_VERSION.split(".", 1)[0]
     ):
         raise ReportError("previous report %s has schema %r version %r; this release reads %s %s" % (
             path, doc.get("schema"), doc.get("schema_version"), SCHEMA, SCHEMA_VERSION))  # fmt: skip
@@ -432,10 +432,14 @@ def write(report_dir, client, stamp, files):
         raise ReportError("stamp=%r must look like 20260101T120000Z" % (stamp,))
     base = prepare_dir(report_dir, client)
     final = os.path.join(base, stamp)
-    if os.path.exists(final):
-        raise ReportError(
-            "a report for %s at %s already exists in %s; run again in a second" % (client, stamp, base)
-        )
+    n = 1
+    while os.path.lexists(final):  # two runs in one second: the second gets a suffix
+        n += 1
+        if n > 99:
+            raise ReportError(
+                "more than 99 reports for %s at %s in %s; wait a second" % (client, stamp, base)
+            )
+        final = os.path.join(base, "%s-%d" % (stamp, n))
     staging = None
     try:
         staging = tempfile.mkdtemp(prefix=".%s.partial-" % stamp, dir=base)
@@ -451,7 +455,7 @@ def write(report_dir, client, stamp, files):
         link_tmp = os.path.join(base, ".latest.%d" % os.getpid())
         if os.path.lexists(link_tmp):
             os.unlink(link_tmp)
-        os.symlink(stamp, link_tmp)
+        os.symlink(os.path.basename(final), link_tmp)
         os.replace(link_tmp, os.path.join(base, "latest"))
     except OSError as exc:
         raise ReportError(

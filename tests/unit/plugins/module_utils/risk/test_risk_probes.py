@@ -94,7 +94,7 @@ def test_snmp_get_packet_is_standard_ber():
 
 def _snmp_response(request):
     """Answer a GetRequest by turning it into a GetResponse carrying an OCTET STRING."""
-    _tag, msg, _ = probes._ber_read(request, 0)
+    _tag, msg, _end = probes._ber_read(request, 0)
     version, community, pdu = probes._ber_children(msg)
     rid = probes._ber_children(pdu[1])[0][1]
     vb = probes._tlv(
