@@ -180,7 +180,7 @@ def test_enable_secret_change_locks_out_the_old_one(make_switch):
         # the old secret is refused as IOS refuses it: Password: again, then % Bad secrets
         assert conn.find_prompt().endswith(">")
         out = conn.send_command("enable", expect_string=r"Password:")
-        for _ in range(2):
+        for _attempt in range(2):
             out = conn.send_command("Enable-Pass1", expect_string=r"Password:", cmd_verify=False)
         out = conn.send_command("Enable-Pass1", expect_string=r">", cmd_verify=False)
         assert "% Bad secrets" in out

@@ -82,7 +82,7 @@ def test_login_flap_drops_every_other_connection(make_switch, dialect):
     sw = make_switch(dialect)
     sw.faults["login"] = "flap"
     outcomes = []
-    for _ in range(4):
+    for _attempt in range(4):
         try:
             with sw.connect() as conn:
                 conn.find_prompt()

@@ -27,7 +27,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def type9_hash(password: str, salt: str | None = None) -> str:
     """An IOS type 9 secret: scrypt (N=16384, r=1, p=1) in Cisco's base64 alphabet."""
     if salt is None:
-        salt = "".join(secrets.choice(_SALT_CHARS) for _ in range(14))
+        salt = "".join(secrets.choice(_SALT_CHARS) for _char in range(14))
     digest = hashlib.scrypt(password.encode(), salt=salt.encode(), n=16384, r=1, p=1, dklen=32)
     encoded = base64.b64encode(digest).translate(_TO_CISCO).rstrip(b"=").decode()
     return f"$9${salt}${encoded}"

@@ -205,7 +205,7 @@ class CiscoIosSession(Session):
         if not stored:
             self.write("% No password set\n")
             return False
-        for _ in range(3):
+        for _attempt in range(3):
             self.write("Password: ")
             attempt = await self.read_line(echo=False)
             if await asyncio.to_thread(_model.verify, attempt, stored):

@@ -52,7 +52,7 @@ def parse_ports(text: str) -> list[str] | None:
     the caller, which knows the chassis."""
     out: list[str] = []
     for part in text.split(","):
-        lo, _, hi = part.partition("-")
+        lo, _dash, hi = part.partition("-")
         try:
             p1, n1 = _split(lo.upper())
             p2, n2 = _split(hi.upper()) if hi else (p1, n1)
