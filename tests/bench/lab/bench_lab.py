@@ -39,6 +39,10 @@ def fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 - RFC 7616 Digest uses MD5
+
+
 async def http_once(host: str, path: str, headers: str = "") -> tuple[int, str]:
     reader, writer = await asyncio.open_connection(host, 80)
     writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{headers}\r\n".encode())
@@ -51,7 +55,7 @@ async def http_once(host: str, path: str, headers: str = "") -> tuple[int, str]:
 async def basic_login(dev: dict) -> bool:
     cred = dev["credentials"][0]
     token = base64.b64encode(f"{cred['username']}:{cred['password']}".encode()).decode()
-    status, _ = await http_once(dev["address"], "/api/status", f"Authorization: Basic {token}\r\n")
+    status, _unused = await http_once(dev["address"], "/api/status", f"Authorization: Basic {token}\r\n")
     return status == 200
 
 
@@ -66,7 +70,6 @@ async def digest_login(dev: dict) -> bool:
     if status != 401 or not challenge:
         return False
     realm, nonce = params["realm"], params["nonce"]
-    md5 = lambda s: hashlib.md5(s.encode()).hexdigest()  # noqa: E731,S324 - RFC 7616 MD5
     ha1, ha2 = md5(f"{cred['username']}:{realm}:{cred['password']}"), md5(f"GET:{path}")
     resp = md5(f"{ha1}:{nonce}:00000001:abcdef:auth:{ha2}")
     auth = (
@@ -74,7 +77,7 @@ async def digest_login(dev: dict) -> bool:
         f'uri="{path}", '
         f'response="{resp}", qop=auth, nc=00000001, cnonce="abcdef"\r\n'
     )
-    status, _ = await http_once(dev["address"], path, auth)
+    status, _unused = await http_once(dev["address"], path, auth)
     return status == 200
 
 

@@ -81,7 +81,7 @@ def test_hikvision_lockout_configurable(lab_site):
     assert put.status == 200, put.body
     got = http(f"{base}/illegalLoginLock", user, pw)
     assert "<maxIllegalLoginTimes>3</maxIllegalLoginTimes>" in got.body
-    for _ in range(3):
+    for _unused in range(3):
         assert http(f"{base}/userCheck", user, "wrong-password").status == 401
     locked = http(f"{base}/userCheck", user, pw)
     assert locked.status == 401 and "<lockStatus>lock</lockStatus>" in locked.body

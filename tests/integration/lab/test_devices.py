@@ -168,7 +168,7 @@ def test_voip_sip_options_and_fixed_lockout(lab_site):
     assert "User-Agent: Yealink SIP-T46S 66.86.0.15\r\n" in reply and "CSeq: 42 OPTIONS" in reply
     url = f"http://{phone['address']}/api/status"
     assert http(url, "admin", "admin").status == 200
-    for _ in range(5):
+    for _unused in range(5):
         assert http(url, "admin", "nope").status == 401
     locked = http(url, "admin", "admin")
     assert locked.status == 401 and "locked" in locked.body
@@ -321,3 +321,57 @@ def test_router_upnp_exposes_the_camera(lab_site):
     )
     assert http(f"http://{router['address']}/").status == 401
     assert http(f"http://{router['address']}/", "admin", "password").status == 200
+
+
+def test_router_admin_password_and_upnp_switch_off(lab_site):
+    router = lab_site.device("gw-internet")
+    form = "application/x-www-form-urlencoded"
+    url = f"http://{router['address']}/password.cgi"
+    wrong_old = http(
+        url,
+        "admin",
+        "password",
+        method="POST",
+        content_type=form,
+        body="sysOldPasswd=nope&sysNewPasswd=Router-2026&sysConfirmPasswd=Router-2026",
+    )
+    assert wrong_old.status == 400 and "old password" in wrong_old.body
+    ok = http(
+        url,
+        "admin",
+        "password",
+        method="POST",
+        content_type=form,
+        body="sysOldPasswd=password&sysNewPasswd=Router-2026&sysConfirmPasswd=Router-2026",
+    )
+    assert ok.status == 200
+    off = http(
+        f"http://{router['address']}/upnp.cgi",
+        "admin",
+        "Router-2026",
+        method="POST",
+        content_type=form,
+        body="upnp_enabled=0",
+    )
+    assert off.status == 200
+    import time
+
+    time.sleep(0.3)
+    with (
+        pytest.raises(ConnectionRefusedError),
+        socket.create_connection((router["address"], 5000), timeout=3),
+    ):
+        pass
+    truth = lab_site.device("gw-internet")
+    assert truth["credentials"][0]["password"] == "Router-2026"
+    assert "upnp_exposed" not in truth["weaknesses"] and 5000 not in truth["tcp_ports"]
+    assert "port_forwarding" in truth["weaknesses"]  # the static mappings are still there
+
+
+def test_udp_faults_mean_silence(lab_site):
+    phone = lab_site.device("phone-desk-02")
+    req = b"OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/UDP nm;branch=x\r\nCall-ID: 1\r\nCSeq: 1 OPTIONS\r\n\r\n"
+    lab_site.fault("phone-desk-02", "connect", "drop_before", times=1)
+    with pytest.raises(TimeoutError):
+        udp_exchange(phone["address"], 5060, req, timeout=1.0)
+    assert udp_exchange(phone["address"], 5060, req).startswith(b"SIP/2.0 200 OK")

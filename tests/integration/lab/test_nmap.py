@@ -36,7 +36,7 @@ def test_nmap_names_the_devices(lab_site, tmp_path):
     if nmap is None:
         pytest.fail("nmap is not installed (requirements/apt.txt lists it): run `make setup`")
     by_name = {d["name"]: d for d in lab_site.refresh()["devices"]}
-    targets = sorted({by_name[name]["address"] for name, _ in EXPECTED})
+    targets = sorted({by_name[name]["address"] for name, _unused in EXPECTED})
     out = tmp_path / "nmap.xml"
     proc = subprocess.run(
         [

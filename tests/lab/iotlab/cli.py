@@ -48,6 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)  # one line per connection otherwise
     state_dir = Path(args.state_dir) if args.state_dir else state_dir_for(args.site)
     state_dir.mkdir(parents=True, exist_ok=True)
     if args.fresh:

@@ -70,7 +70,7 @@ def http(
             resp = conn.getresponse()
             return HttpResult(
                 resp.status,
-                {k: v for k, v in resp.getheaders()},
+                dict(resp.getheaders()),
                 resp.read().decode("utf-8", "replace"),
                 resp.msg.get_all("WWW-Authenticate") or [],
             )

@@ -272,9 +272,9 @@ class Device:
 
     def set_setting(self, key: str, value: Any) -> None:
         self.settings[key] = value
-        lst = next((x for x in self._listeners.values() if x.setting == key), None)
-        if lst is not None:
-            self.lab.schedule(self._apply_listener(lst))
+        for lst in self._listeners.values():
+            if lst.setting == key:
+                self.lab.schedule(self._apply_listener(lst))
         self.changed()
 
     # -- listeners ---------------------------------------------------------------------
@@ -298,8 +298,18 @@ class Device:
         loop = asyncio.get_running_loop()
         if lst.proto == "udp":
             sock = bind_udp(self.address, lst.port, owner)
-            transport, _ = await loop.create_datagram_endpoint(
-                lambda: UdpProtocol(lst.handler, self.lab.tasks), sock=sock
+
+            async def answer(data: bytes, addr, _handler=lst.handler):
+                # a datagram is a "connect": drop/flap/timeout/reject mean no answer, slow delays it
+                try:
+                    if await self.gate("connect") in ("reject", "drop_after"):
+                        return None
+                except DropConnection:
+                    return None
+                return _handler(data, addr)
+
+            transport, _unused = await loop.create_datagram_endpoint(
+                lambda: UdpProtocol(answer, self.lab.tasks), sock=sock
             )
             self._servers[lst.name] = transport
             return

@@ -58,12 +58,12 @@ def associate_ac(rq: bytes, ident: DicomIdentity) -> bytes:
     called, calling = rq[4:20], rq[20:36]
     pos, contexts = 68, []
     while pos + 4 <= len(rq):
-        kind, _, length = struct.unpack_from(">BBH", rq, pos)
+        kind, _unused, length = struct.unpack_from(">BBH", rq, pos)
         body = rq[pos + 4 : pos + 4 + length]
         if kind == 0x20:
             ctx_id, sub, abstract, syntaxes = body[0], 4, "", []
             while sub + 4 <= len(body):
-                sk, _, sl = struct.unpack_from(">BBH", body, sub)
+                sk, _unused, sl = struct.unpack_from(">BBH", body, sub)
                 value = _uid(body[sub + 4 : sub + 4 + sl])
                 if sk == 0x30:
                     abstract = value
@@ -114,7 +114,7 @@ async def serve_dicom(conn: Conn, ident: DicomIdentity) -> None:
             return
         if len(head) < 6:
             head += await conn.reader.readexactly(6 - len(head))
-        kind, _, length = struct.unpack(">BBI", head)
+        kind, _unused, length = struct.unpack(">BBI", head)
         if length > MAX_PDU:
             raise DropConnection
         body = await asyncio.wait_for(conn.reader.readexactly(length), 30)

@@ -21,7 +21,7 @@ async def serve_ftp(conn: Conn, device: Device, banner: str) -> None:
         if not raw:
             return
         line = raw.decode("utf-8", "replace").strip()
-        verb, _, arg = line.partition(" ")
+        verb, _unused, arg = line.partition(" ")
         verb = verb.upper()
         if verb == "USER":
             user = arg[:64]

@@ -102,7 +102,7 @@ def render(resp: Response, version: str, server: str | None, *, keep_alive: bool
     lines.extend(f"{k}: {v}" for k, v in extra_first)
     if server:
         lines.append(f"Server: {server}")
-    names = {k.lower() for k, _ in resp.headers}
+    names = {k.lower() for k, _unused in resp.headers}
     for k, v in resp.headers:
         lines.append(f"{k}: {len(body) if k.lower() == 'content-length' and v == '' else v}")
     if "content-type" not in names and (body or resp.status == 200):
@@ -238,12 +238,12 @@ class HttpAuth:
         fault = await self.device.gate("login")
         if fault == "reject":
             return self.challenge()
-        scheme, _, rest = value.partition(" ")
+        scheme, _unused, rest = value.partition(" ")
         scheme = scheme.lower()
         user, result = "", "bad"
         if scheme == "basic" and "basic" in self.schemes:
             try:
-                user, _, password = base64.b64decode(rest.strip()).decode("utf-8").partition(":")
+                user, _unused, password = base64.b64decode(rest.strip()).decode("utf-8").partition(":")
             except (binascii.Error, UnicodeDecodeError):
                 return self.challenge()
             result = self.device.check_password(user, password)

@@ -20,7 +20,7 @@ def _name(labels: str) -> bytes:
 
 def _read_name(data: bytes, pos: int) -> tuple[str, int]:
     parts, jumped, end = [], False, pos
-    for _ in range(64):
+    for _unused in range(64):
         n = data[pos]
         if n == 0:
             pos += 1
@@ -82,7 +82,7 @@ class MdnsResponder:
         if flags & 0x8000:
             return None
         pos, answers, questions = 12, [], b""
-        for _ in range(min(qd, 16)):
+        for _unused in range(min(qd, 16)):
             qname, pos = _read_name(data, pos)
             qtype, _qclass = struct.unpack_from("!HH", data, pos)
             pos += 4

@@ -54,7 +54,7 @@ async def read_packet(conn: Conn) -> tuple[int, int, bytes] | None:
     if not first:
         return None
     mult, length = 1, 0
-    for _ in range(4):
+    for _unused in range(4):
         b = (await conn.reader.readexactly(1))[0]
         length += (b & 0x7F) * mult
         mult *= 128
@@ -113,8 +113,8 @@ class Session:
             return
         _client_id, pos = _str(body, pos)
         if flags & 0x04:  # will
-            _, pos = _str(body, pos)
-            _, pos = _str(body, pos)
+            _unused, pos = _str(body, pos)
+            _unused, pos = _str(body, pos)
         user = password = None
         if flags & 0x80:
             user, pos = _str(body, pos)

@@ -28,7 +28,7 @@ ALLOW = ", ".join(
 def sip_handler(user_agent: Callable[[], str], on_request: Callable[[str], None] | None = None):
     def handle(data: bytes, addr) -> bytes | None:
         text = data[:4096].decode("utf-8", "replace")
-        head, _, _ = text.partition("\r\n\r\n")
+        head, _sep, _rest = text.partition("\r\n\r\n")
         lines = head.split("\r\n")
         parts = lines[0].split(" ")
         if len(parts) != 3 or not parts[2].startswith("SIP/2.0"):

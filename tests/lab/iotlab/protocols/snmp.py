@@ -35,16 +35,17 @@ def enc_int(tag: int, value: int) -> bytes:
     return tlv(tag, value.to_bytes(length, "big", signed=True))
 
 
-def enc_oid(oid: tuple[int, ...]) -> bytes:
-    body = bytearray([40 * oid[0] + oid[1]])
-    for arc in oid[2:]:
-        chunk = [arc & 0x7F]
+def _base128(arc: int) -> bytes:
+    chunk = [arc & 0x7F]
+    arc >>= 7
+    while arc:
+        chunk.append(0x80 | (arc & 0x7F))
         arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
-        body += bytes(reversed(chunk))
-    return tlv(OID, bytes(body))
+    return bytes(reversed(chunk))
+
+
+def enc_oid(oid: tuple[int, ...]) -> bytes:
+    return tlv(OID, b"".join(_base128(a) for a in (40 * oid[0] + oid[1], *oid[2:])))
 
 
 def enc_value(value: Value) -> bytes:
@@ -90,14 +91,15 @@ def children(body: bytes) -> list[tuple[int, bytes]]:
 def dec_oid(body: bytes) -> tuple[int, ...]:
     if not body:
         raise ValueError("empty OID")
-    arcs = [body[0] // 40, body[0] % 40]
-    acc = 0
-    for b in body[1:]:
+    subids, acc = [], 0
+    for b in body:
         acc = (acc << 7) | (b & 0x7F)
         if not b & 0x80:
-            arcs.append(acc)
+            subids.append(acc)
             acc = 0
-    return tuple(arcs)
+    first = subids[0]
+    head = (first // 40, first % 40) if first < 80 else (2, first - 80)
+    return (*head, *subids[1:])
 
 
 def oid_str(oid: tuple[int, ...]) -> str:
@@ -123,7 +125,7 @@ class SnmpAgent:
         return (TIMETICKS, int((time.monotonic() - self.started) * 100))
 
     def handle(self, data: bytes, addr) -> bytes | None:
-        tag, body, _ = decode(data)
+        tag, body, _end = decode(data)
         if tag != SEQUENCE:
             return None
         parts = children(body)
@@ -137,7 +139,7 @@ class SnmpAgent:
         pdu_tag, pdu_body = parts[2]
         fields = children(pdu_body)
         request_id = int.from_bytes(fields[0][1], "big", signed=True)
-        varbinds = [children(vb)[0] for _, vb in children(fields[3][1])][:MAX_VARBINDS]
+        varbinds = [children(vb)[0] for _tag, vb in children(fields[3][1])][:MAX_VARBINDS]
         oids = [dec_oid(v[1]) for v in varbinds]
         mib = self.mib()
         ordered = sorted(mib)
@@ -161,7 +163,7 @@ class SnmpAgent:
                 repeat = max(1, min(int.from_bytes(fields[2][1], "big"), MAX_VARBINDS))
             for i, oid in enumerate(oids):
                 cur = oid
-                for _ in range(repeat):
+                for _step in range(repeat):
                     nxt = next((o for o in ordered if o > cur), None)
                     if nxt is None:
                         if version == 0:

@@ -17,7 +17,9 @@ def ssdp_handler(location: Callable[[], str], server: str, usn: str, targets: li
         lines = text.split("\r\n")
         if not lines or not lines[0].upper().startswith("M-SEARCH * HTTP/1.1"):
             return None
-        headers = {k.strip().upper(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:]) if k}
+        headers = {
+            k.strip().upper(): v.strip() for k, _unused, v in (ln.partition(":") for ln in lines[1:]) if k
+        }
         if headers.get("MAN", "").strip('"') != "ssdp:discover":
             return None
         st = headers.get("ST", "")

@@ -79,7 +79,7 @@ async def serve_telnet(conn: Conn, device: Device) -> None:
     io = TelnetIO(conn)
     await conn.send(device.variant.get("telnet_negotiation", BUSYBOX_NEGOTIATION))
     await io.write(device.variant.get("telnet_banner", "\r\n"))
-    for _ in range(LOGIN_ATTEMPTS):
+    for _unused in range(LOGIN_ATTEMPTS):
         await io.write(f"{device.variant.get('login_prompt', device.hostname + ' login')}: ")
         user = await asyncio.wait_for(io.readline(), LOGIN_IDLE_SECONDS)
         if user is None:

@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The lab's building blocks on their own (no site needed): BER, password policy, MQTT topic
+matching, site expansion. Table-driven, quick."""
+
+from __future__ import annotations
+
+import pytest
+from iotlab.devices import KINDS
+from iotlab.devices.base import check_policy
+from iotlab.protocols import snmp
+from iotlab.protocols.mqtt import topic_matches
+from iotlab.protocols.xmlish import field
+from iotlab.site import load_site
+
+
+@pytest.mark.parametrize(
+    "oid", [(1, 3, 6, 1, 2, 1, 1, 1, 0), (1, 3, 6, 1, 4, 1, 11, 2, 3, 9, 1), (2, 999, 16384, 2**31)]
+)
+def test_ber_oid_round_trip(oid):
+    tag, body, _end = snmp.decode(snmp.enc_oid(oid))
+    assert tag == snmp.OID and snmp.dec_oid(body) == oid
+
+
+@pytest.mark.parametrize("value", [0, 1, 127, 128, 255, 256, -1, -129, 2**31 - 1])
+def test_ber_integer_round_trip(value):
+    tag, body, _end = snmp.decode(snmp.enc_int(snmp.INTEGER, value))
+    assert tag == snmp.INTEGER and int.from_bytes(body, "big", signed=True) == value
+
+
+def test_ber_long_length():
+    blob = snmp.tlv(snmp.OCTET_STRING, b"x" * 300)
+    assert blob[1] == 0x82 and snmp.decode(blob)[1] == b"x" * 300
+
+
+HIK = {"min_length": 8, "max_length": 16, "min_classes": 2, "forbid_username": True}
+NO_SYMBOLS = {"min_length": 6, "max_length": 12, "min_classes": 2, "symbols": ""}
+
+
+@pytest.mark.parametrize(
+    ("policy", "password", "problem"),
+    [
+        (HIK, "Abcdefg1", None),
+        (HIK, "short1", "too short"),
+        (HIK, "x" * 17, "too long"),
+        (HIK, "abcdefgh", "character classes"),
+        (HIK, "admin-Pass1", "user name"),
+        (HIK, "Sp ace123", "not allowed"),
+        (NO_SYMBOLS, "abc123", None),
+        (NO_SYMBOLS, "abc!123", "not allowed"),
+    ],
+)
+def test_password_policy(policy, password, problem):
+    got = check_policy(policy, "admin", password)
+    assert (got is None) if problem is None else (problem in got)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "topic", "match"),
+    [
+        ("a/#", "a/b/c", True),
+        ("a/+/c", "a/b/c", True),
+        ("a/+", "a/b/c", False),
+        ("#", "x", True),
+        ("a/b", "a/b", True),
+        ("a/b", "a/c", False),
+    ],
+)
+def test_mqtt_topic_matching(pattern, topic, match):
+    assert topic_matches(pattern, topic) is match
+
+
+def test_xml_field_reads_namespaced_and_escaped():
+    text = '<x:User xmlns:x="u"><x:password>a&amp;b&lt;c</x:password></x:User>'
+    assert field(text, "password") == "a&b<c"
+    assert field(text, "missing") is None
+
+
+def test_site_expansion_is_deterministic_and_spreads_over_switches():
+    a, b = load_site("clinic", KINDS), load_site("clinic", KINDS)
+    assert [(d.name, d.address, d.mac, d.switch_port) for d in a.devices] == [
+        (d.name, d.address, d.mac, d.switch_port) for d in b.devices
+    ]
+    assert {d.switch for d in a.devices} == {"sw-core", "sw-floor2"}
+    big = load_site("large", KINDS)
+    assert len(big.devices) == 1000
+    assert all(
+        d.switch_port not in s.uplinks for s in big.switches for d in big.devices if d.switch == s.name
+    )
+
+
+def test_rebase_moves_every_address():
+    site = load_site("clinic", KINDS, rebase="127.20.99.0/24")
+    assert site.subnet == "127.20.99.0/24"
+    assert all(d.address.startswith("127.20.99.") for d in site.devices)
+    assert [s.address for s in site.switches] == ["127.20.99.2", "127.20.99.3"]
