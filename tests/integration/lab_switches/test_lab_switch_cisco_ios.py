@@ -184,6 +184,7 @@ def test_enable_secret_change_locks_out_the_old_one(make_switch):
             out = conn.send_command("Enable-Pass1", expect_string=r"Password:", cmd_verify=False)
         out = conn.send_command("Enable-Pass1", expect_string=r">", cmd_verify=False)
         assert "% Bad secrets" in out
+        assert "Enable-Pass1" not in out  # a password prompt does not echo
         out = conn.send_command("enable", expect_string=r"Password:")
         out = conn.send_command("Enable-New-3", expect_string=r"#", cmd_verify=False)
         assert conn.find_prompt().endswith("#")

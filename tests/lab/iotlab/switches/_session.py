@@ -80,11 +80,13 @@ class Session:
             return ch
 
     async def read_line(self, echo: bool = True) -> str:
+        """One line, echoed as typed (one write per chunk received, not per character)."""
         line: list[str] = []
         while True:
             if not self._pending:
                 await self._read_chunk()
             data, self._pending = self._pending, ""
+            shown: list[str] = []
             for i, ch in enumerate(data):
                 if self._skip_lf and ch == "\n":
                     self._skip_lf = False
@@ -93,13 +95,12 @@ class Session:
                 if ch in "\r\n":
                     self._skip_lf = ch == "\r"
                     self._pending = data[i + 1 :]
-                    self.write("\n")
+                    self.write(("".join(shown) if echo else "") + "\n")
                     return "".join(line)
                 if ch in "\x08\x7f":
                     if line:
                         line.pop()
-                        if echo:
-                            self.write("\b \b")
+                        shown.append("\b \b")
                     continue
                 if ch == "\x03":  # Ctrl-C abandons the line
                     line.clear()
@@ -107,8 +108,9 @@ class Session:
                 if ch < " " or len(line) >= MAX_LINE:
                     continue
                 line.append(ch)
-                if echo:
-                    self.write(ch)
+                shown.append(ch)
+            if echo and shown:
+                self.write("".join(shown))
 
     # ---- the dialect's side ------------------------------------------------------------
     def prompt(self) -> str:  # pragma: no cover - dialects override
