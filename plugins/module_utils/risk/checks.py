@@ -102,7 +102,9 @@ def no_lockout(device, obs, ctx):
     lockout = obs.get("lockout_enabled", device.lockout)  # what the device said beats the product sheet
     if lockout is not False or not device.login_surface():
         return []
-    return [("auth", "device reports no lockout after failed logins")]
+    if "lockout_enabled" in obs:
+        return [("auth", "the device's lockout setting, read after the login worked, is off")]
+    return [("auth", "the product has no account lockout (%s)" % (device.lockout_note or "product data"))]
 
 
 def _in_staff_network(device, ctx):

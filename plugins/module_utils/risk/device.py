@@ -195,6 +195,7 @@ class Device:
         self.os = hostile.text(iot.get("iot_os") or "", 64)
         self.firmware = hostile.text(iot.get("iot_firmware") or "", 64)
         self.mac = hostile.text(iot.get("iot_mac") or "", 32).lower()
+        self.hostname = hostile.hostname(iot.get("iot_hostname") or "")
         self.site = hostile.text(iot.get("iot_site") or "", 64)
         self.fingerprint_id = hostile.text(iot.get("iot_fingerprint_id") or "", 64)
         self.switch = hostile.text(iot.get("iot_switch") or "", 64)
@@ -225,6 +226,7 @@ class Device:
         lockout = iot.get("iot_lockout")
         self.lockout = _flag(lockout, "enabled", "active", "supported")
         self.lockout_threshold = None
+        self.lockout_note = hostile.text(lockout.get("note") or "", 128) if isinstance(lockout, dict) else ""
         if isinstance(lockout, dict):
             th = lockout.get("threshold") or lockout.get("attempts")
             self.lockout_threshold = int(th) if isinstance(th, int) and th > 0 else None
@@ -279,6 +281,7 @@ class Device:
         return {
             "name": self.name,
             "address": self.address,
+            "hostname": self.hostname,
             "class": self.device_class,
             "vendor": self.vendor,
             "model": self.model,

@@ -170,10 +170,13 @@ def _device_table(doc):
     ]
     for d in doc["devices"]:
         out.append(
-            '<tr><td><a href="#dev-%s">%s</a></td><td>%s</td><td>%s</td><td>%s %s</td><td>%d</td><td>%.1f %s</td></tr>'
+            '<tr><td><a href="#dev-%s">%s</a>%s</td><td>%s</td><td>%s</td><td>%s %s</td><td>%d</td><td>%.1f %s</td></tr>'
             % (
                 e(d["identity"]),
                 e(d["name"]),
+                '<br><span class="muted">%s</span>' % e(d["hostname"])
+                if d.get("hostname") and d["hostname"] != d["name"]
+                else "",
                 e(d.get("address")),
                 e(d.get("class")),
                 e(d.get("vendor")),
@@ -195,9 +198,12 @@ def _device_table(doc):
 def _device_details(doc):
     out = ['<section id="findings"><h2>Findings and remediation per device</h2>']
     for d in doc["devices"]:
+        title = d["name"] + (
+            " (%s)" % d["hostname"] if d.get("hostname") and d["hostname"] != d["name"] else ""
+        )
         out.append(
             '<div class="dev" id="dev-%s"><h3>%s %s</h3>'
-            % (e(d["identity"]), e(d["name"]), badge(d["risk"]["band"]))
+            % (e(d["identity"]), e(title), badge(d["risk"]["band"]))
         )
         out.append(
             '<p class="muted">%s, %s %s, %s. Score %.1f: %s.</p>'
@@ -210,6 +216,11 @@ def _device_details(doc):
                 e(d["risk"]["explanation"]),
             )
         )
+        if d.get("undecided") or d.get("notes"):
+            out.append(
+                '<p class="muted">Not decided this run: %s. %s</p>'
+                % (e(", ".join(d.get("undecided") or []) or "nothing"), e("; ".join(d.get("notes") or [])))
+            )
         if not d["findings"]:
             out.append("<p>No findings.</p></div>")
             continue
