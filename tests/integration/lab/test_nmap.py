@@ -4,7 +4,8 @@
 What nmap 7.93 names by vendor/product with ``--version-light`` (recorded here and in
 tests/lab/README.md): Hikvision cameras and the NVR (HTTP), Dropbear on Hikvision SSH,
 Axis cameras (FTP banner, with model and firmware), Yealink phones (SIP User-Agent), the
-Windows XP workstation (SMB1 negotiate) and SNMP with community ``public`` on printers.
+Windows XP workstation (SMB1 negotiate; ``smb-os-discovery`` says ``OS: Windows XP``) and
+SNMP with community ``public`` on printers.
 Not named: BusyBox telnet behind a login prompt, RTSP, MQTT, the thermostat and phone
 web UIs, DICOM (nmap has no DICOM version probe), the printer EWS without full intensity.
 """
@@ -75,3 +76,20 @@ def test_nmap_names_the_devices(lab_site, tmp_path):
         if want not in got:
             missing[f"{name} {port}"] = got
     assert not missing, f"nmap did not name: {missing}"
+
+
+def test_nmap_smb_os_discovery_sees_windows_xp(lab_site):
+    nmap = shutil.which("nmap")
+    if nmap is None:
+        pytest.fail("nmap is not installed (requirements/apt.txt lists it): run `make setup`")
+    ws = lab_site.device("mri-console")
+    proc = subprocess.run(
+        [nmap, "-Pn", "-n", "-p445", "--script", "smb-os-discovery", ws["address"]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "OS: Windows XP (Windows 2000 LAN Manager)" in proc.stdout, proc.stdout
+    assert f"NetBIOS computer name: {ws['netbios_name']}" in proc.stdout

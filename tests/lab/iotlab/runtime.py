@@ -226,7 +226,8 @@ class Lab:
     def write_ground_truth(self) -> None:
         if not self.devices:
             return
-        write_private(self.state_dir / "ground-truth.json", json.dumps(self.ground_truth(), indent=1))
+        text = json.dumps(self.ground_truth(), indent=1 if len(self.devices) <= 100 else None)
+        write_private(self.state_dir / "ground-truth.json", text)
 
     # -- control socket -------------------------------------------------------------------
     async def _start_control(self) -> None:

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ class StateStore:
         self.data: dict[str, Any] = {"version": STATE_VERSION, "devices": {}, "switches": {}}
         self.after_flush: Callable[[], None] | None = None
         self._pending: asyncio.TimerHandle | None = None
+        self.last_flush_seconds = 0.0
         if path.exists():
             try:
                 loaded = json.loads(path.read_text(encoding="utf-8"))
@@ -57,13 +59,16 @@ class StateStore:
             self.flush()
             return
         if self._pending is None:
-            self._pending = loop.call_later(self.delay, self.flush)
+            # a big site takes a while to write: space writes out so they stay a small share of the loop
+            self._pending = loop.call_later(max(self.delay, 4 * self.last_flush_seconds), self.flush)
 
     def flush(self) -> None:
         if self._pending is not None:
             with contextlib.suppress(Exception):
                 self._pending.cancel()
             self._pending = None
-        write_private(self.path, json.dumps(self.data, indent=1, sort_keys=True))
+        t0 = time.monotonic()
+        write_private(self.path, json.dumps(self.data, sort_keys=True, separators=(",", ":")))
         if self.after_flush is not None:
             self.after_flush()
+        self.last_flush_seconds = time.monotonic() - t0

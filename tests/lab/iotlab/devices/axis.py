@@ -107,7 +107,7 @@ class AxisCamera(Device):
                 if k == "root.Network.FTP.Enabled":
                     self.set_setting("ftp_enabled", v.lower() in ("yes", "true", "1"))
                 elif k == "root.Network.HostName":
-                    self.set_setting("hostname", v[:63])
+                    self.set_setting("hostname", "".join(ch for ch in v if ch.isalnum() or ch in "-.")[:63])
                 else:
                     self.set_setting("resolution", v[:32])
             if fault == "drop_after":

@@ -33,9 +33,11 @@ class WindowsIdentity:
     server: str = "MRI-CONSOLE"
 
 
-def _strings(values: list[str], unicode: bool, offset: int) -> bytes:
+def _strings(values: list[str], unicode: bool, offset: int | None) -> bytes:
+    """Null-terminated strings; unicode ones padded to an even ``offset`` (None: no padding,
+    as Windows does after the negotiate challenge)."""
     if unicode:
-        pad = b"\0" if offset % 2 else b""
+        pad = b"\0" if offset is not None and offset % 2 else b""
         return pad + b"".join(v.encode("utf-16-le") + b"\0\0" for v in values)
     return b"".join(v.encode("latin-1", "replace") + b"\0" for v in values)
 
@@ -89,7 +91,9 @@ async def serve_smb(conn: Conn, ident: WindowsIdentity) -> None:
                 words = struct.pack(
                     "<HBHHIIII", index, 0x03, 10, 1, 4356, 65536, 0, CAPABILITIES
                 ) + struct.pack("<QhB", filetime, 0, 8)
-                data = challenge + _strings([ident.domain, ident.server], unicode, 32 + 1 + 34 + 2 + 8)
+                data = challenge + _strings(
+                    [ident.domain, ident.server], True, None
+                )  # Windows: always UTF-16 here
                 reply = (
                     _header(msg, cmd, STATUS_OK, flags2)
                     + bytes([17])
