@@ -259,3 +259,34 @@ def test_status_reports_the_running_site(lab_site):
         me = lab_site.control.status()
         me["up"] = True
     assert me["up"] and me["devices"] == 25 and me["switches"] == 2
+
+
+def test_site_stops_when_its_owner_dies(tmp_path):
+    owner = subprocess.Popen(["sleep", "30"])
+    out = subprocess.run(
+        [
+            str(LAB),
+            "up",
+            "clinic",
+            "--fresh",
+            "--rebase",
+            "127.20.34.0/24",
+            "--state-dir",
+            str(tmp_path),
+            "--owner-pid",
+            str(owner.pid),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "IOTLAB_PYTHON": sys.executable},
+    )
+    assert out.returncode == 0, out.stderr
+    pid = int((tmp_path / "lab.pid").read_text())
+    owner.kill()
+    owner.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (tmp_path / "lab.pid").exists():
+        time.sleep(0.1)
+    assert not (tmp_path / "lab.pid").exists(), f"site (pid {pid}) outlived its owner"

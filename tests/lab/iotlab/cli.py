@@ -60,7 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     lab = open_site(args.site, state_dir, args.rebase)
     (state_dir / "lab.pid").write_text(f"{os.getpid()}\n")
     try:
-        asyncio.run(lab.run(ready))
+        asyncio.run(lab.run(ready, args.owner_pid))
     finally:
         for name in ("lab.pid", "ready.json"):
             with contextlib.suppress(FileNotFoundError):
@@ -83,6 +83,8 @@ def cmd_up(args: argparse.Namespace) -> int:
         cmd.append("--fresh")
     if args.rebase:
         cmd += ["--rebase", args.rebase]
+    if args.owner_pid:
+        cmd += ["--owner-pid", str(args.owner_pid)]
     env = dict(
         os.environ,
         PYTHONPATH=os.pathsep.join(
@@ -225,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--fresh", action="store_true", help="forget saved state: factory defaults")
             sp.add_argument("--verbose", action="store_true")
             sp.add_argument("--rebase", help="move the site to another 127.x subnet of the same size")
+            sp.add_argument("--owner-pid", type=int, help="stop the site when this process exits")
         sp.set_defaults(func=fn)
     sp = sub.add_parser("status", help="which sites are up, their devices and faults")
     sp.add_argument("site", nargs="?")

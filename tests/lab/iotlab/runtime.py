@@ -147,16 +147,30 @@ class Lab:
         with contextlib.suppress(FileNotFoundError):
             (self.state_dir / "control.sock").unlink()
 
-    async def run(self, ready_file: Path | None = None) -> None:
+    async def run(self, ready_file: Path | None = None, owner_pid: int | None = None) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self._stopping.set)
         await self.start()
+        if owner_pid:
+            self.schedule(self._watch_owner(owner_pid))
         if ready_file is not None:
             write_private(ready_file, json.dumps(self.summary()))
         log.info("site %s up: %d devices in %.2fs", self.site.name, len(self.devices), self.startup_seconds)
         await self._stopping.wait()
         await self.stop()
+
+    async def _watch_owner(self, pid: int) -> None:
+        """Stop when the process that asked for the site is gone (a killed test run)."""
+        while not self._stopping.is_set():
+            await asyncio.sleep(1.0)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                log.warning("owner process %d is gone: stopping site %s", pid, self.site.name)
+                self._stopping.set()
+            except PermissionError:
+                pass
 
     # -- reporting ------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -38,7 +39,7 @@ class LabSite:
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**__import__("os").environ, "PYTHONPATH": env_path},
+            env={**os.environ, "PYTHONPATH": env_path},
             check=False,
         )
         if proc.returncode != 0:
@@ -55,6 +56,8 @@ class LabSite:
             self.site,
             *(["--fresh"] if fresh else []),
             *(["--rebase", self.rebase] if self.rebase else []),
+            "--owner-pid",
+            str(os.getpid()),
             "--timeout",
             str(self.timeout),
             timeout=self.timeout + 10,
