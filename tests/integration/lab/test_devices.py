@@ -375,3 +375,28 @@ def test_udp_faults_mean_silence(lab_site):
     with pytest.raises(TimeoutError):
         udp_exchange(phone["address"], 5060, req, timeout=1.0)
     assert udp_exchange(phone["address"], 5060, req).startswith(b"SIP/2.0 200 OK")
+
+
+def test_hostile_site_serves_planted_data_verbatim(tmp_path):
+    from iotlab.clients import Telnet
+    from iotlab.testing import LabSite
+
+    site = LabSite("hostile", state_dir=tmp_path / "hostile", rebase="127.20.129.0/24")
+    site.up(fresh=True)
+    try:
+        names = {d["name"]: d for d in site.truth["devices"]}
+        jinja = names["prn-jinja"]
+        got = snmpget(jinja["address"], "public", "1.3.6.1.2.1.1.5.0")
+        assert got.stdout.strip().strip('"') == "{{ lookup('pipe', 'touch /tmp/iotguard-pwned') }}"
+        cam = names["cam-escape"]
+        info = http(f"http://{cam['address']}/ISAPI/System/deviceInfo", "admin", "12345")
+        assert "<deviceName>\x1b[2J\x1b[31mOWNED" in info.body
+        huge = names["dvr-huge"]
+        t = Telnet(huge["address"])
+        try:
+            assert t.read_until(b"login: ").endswith("A" * 400 + " login: ")
+        finally:
+            t.close()
+        assert all("hostile_data" in d["weaknesses"] for d in names.values())
+    finally:
+        site.down()
