@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Copyright: iotguard.hardening contributors
 # ruff: noqa: E402 - Ansible plugins keep their documentation above the imports
 
@@ -66,7 +67,7 @@ description:
     non-alphanumerics as C(_)) and C(site_<site>); plus O(groups), O(keyed_groups) and
     O(compose)."
 author:
-  - iotguard.hardening contributors
+  - iotguard.hardening contributors (@iotguard)
 requirements:
   - Debian package C(ieee-data) for MAC vendor lookup (a warning when missing).
   - netmiko and ntc-templates for O(switches).

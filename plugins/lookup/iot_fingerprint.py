@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Copyright: iotguard.hardening contributors
 # ruff: noqa: E402 - Ansible plugins keep their documentation above the imports
 
@@ -8,6 +9,8 @@ DOCUMENTATION = r"""
 name: iot_fingerprint
 short_description: Read the fingerprint database entry of a discovered device
 version_added: 0.1.0
+author:
+  - iotguard.hardening contributors (@iotguard)
 description:
   - Returns the entry of the discovery fingerprint database named by C(iot_fingerprint_id)
     (a host variable set by the C(iotguard.hardening.iot_discovery) inventory plugin and the

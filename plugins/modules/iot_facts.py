@@ -1,5 +1,6 @@
 #!/usr/bin/python
 # SPDX-License-Identifier: GPL-3.0-or-later
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Copyright: iotguard.hardening contributors
 # ruff: noqa: E402 - Ansible modules keep their documentation above the imports
 
@@ -21,7 +22,7 @@ description:
   - Everything the device sent is cleaned (control characters stripped, size bounded) and is
     returned as data, never as a template.
 author:
-  - iotguard.hardening contributors
+  - iotguard.hardening contributors (@iotguard)
 options:
   host:
     description: Address of the device (IPv4 or IPv6).
@@ -71,11 +72,15 @@ options:
     type: path
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The module never changes anything; check mode probes the same way.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode).
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
     details: Runs on the controller and reaches the device over the network.
 notes:

@@ -589,7 +589,7 @@ class Scanner:
             # one socket per chunk of hosts, so a burst of replies never overflows one
             # socket's receive buffer (a lost reply is a device misread)
             for start in range(0, len(v4), UDP_CHUNK):
-                transport, _ = await loop.create_datagram_endpoint(_Proto, local_addr=("0.0.0.0", 0))  # noqa: S104
+                transport, _proto = await loop.create_datagram_endpoint(_Proto, local_addr=("0.0.0.0", 0))  # noqa: S104
                 transports.append(transport)
                 _grow_rcvbuf(transport.get_extra_info("socket"))
                 sock = transport.get_extra_info("sockname")
@@ -670,7 +670,7 @@ class Scanner:
                 if addr[0] == address:
                     got.append(data[:65536])
 
-        transport, _ = await loop.create_datagram_endpoint(_Proto, local_addr=("0.0.0.0", 0))  # noqa: S104
+        transport, _proto = await loop.create_datagram_endpoint(_Proto, local_addr=("0.0.0.0", 0))  # noqa: S104
         try:
             transport.sendto(wire.dns_query(services[:8]), (address, 5353))
             self.stats["udp_datagrams"] += 1
@@ -723,7 +723,7 @@ class Scanner:
             kind: asyncio.ensure_future(self._udp_sweep(kind, addresses)) for kind in self.cfg.udp_probes
         }
         tcp = await asyncio.gather(*(self._tcp_host(sem, a) for a in addresses))
-        results = dict(zip(addresses, tcp, strict=True))
+        results = dict(zip(addresses, tcp))  # noqa: B905 - same length; strict= needs Python 3.10
         follow = []
         for kind, task in udp_tasks.items():
             for address, info in (await task).items():
@@ -736,7 +736,7 @@ class Scanner:
                     follow.append((address, "ssdp", self._ssdp_location(address, info["location"])))
         if follow:
             done = await asyncio.gather(*(f[2] for f in follow), return_exceptions=True)
-            for (address, kind, _), info in zip(follow, done, strict=True):
+            for (address, kind, _coro), info in zip(follow, done):  # noqa: B905 - same length
                 if isinstance(info, dict) and info:
                     key = "%d/udp" % UDP_PORTS[kind]
                     merged = results[address]["services"][key]

@@ -523,7 +523,7 @@ def parse_smb_session_setup(data):
     else:
         names = [hostile.text(p, 128) for p in raw.split(b"\x00") if p]
     out = {}
-    for key, val in zip(("os", "lanman", "domain"), names[:3], strict=False):
+    for key, val in zip(("os", "lanman", "domain"), names[:3]):  # noqa: B905 - shorter is fine
         out[key] = val
     return out
 

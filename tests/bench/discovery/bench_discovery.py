@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
 """Benchmark: iot_discovery vs nmap -sV vs community.general's nmap inventory plugin.

@@ -158,7 +158,7 @@ def test_switch_tables_and_dhcp_leases_place_devices_on_ports(lab_site, tmp_path
             )
         )
     extra = "dhcp_leases:\n  - path: %s\n    format: dnsmasq\nswitches:\n%s" % (leases, switches)
-    out, stderr, _ = list_inventory(inventory_for(lab_site, tmp_path, extra))
+    out, stderr = list_inventory(inventory_for(lab_site, tmp_path, extra))[:2]
     hv = unwrap(out["_meta"]["hostvars"])
     for d in devices:
         h = hv[d["address"]]

@@ -86,7 +86,7 @@ def small():
 
 
 def test_list_classifies_and_groups(small, tmp_path):
-    site, _ = small
+    site = small[0]
     out = json.loads(run_inventory(write_source(tmp_path, SMALL)).stdout)
     hv = unwrap(out["_meta"]["hostvars"])
     assert sorted(hv) == sorted(d.address for d in site.values())
@@ -142,7 +142,7 @@ def test_constructed_options(small, tmp_path):
 
 
 def test_cache_second_run_sends_nothing(small, tmp_path):
-    _, running = small
+    running = small[1]
     src = write_source(
         tmp_path,
         SMALL
@@ -185,7 +185,7 @@ def test_unreadable_nmap_xml_file(tmp_path):
 
 
 def test_switch_that_times_out_is_a_warning_and_the_rest_stands(small, tmp_path):
-    site, _ = small
+    site = small[0]
 
     async def mute(reader, writer, dev):
         await asyncio.sleep(30)

@@ -54,7 +54,7 @@ def printer():
 @pytest.mark.parametrize("check", [False, True])
 def test_facts_of_one_printer(printer, check):
     before = printer.connections
-    res, _ = adhoc(
+    res = adhoc(
         {
             "host": printer.address,
             "mac": "3C-D9-2B-11-22-33",
@@ -65,7 +65,7 @@ def test_facts_of_one_printer(printer, check):
             "udp_timeout": 0.5,
         },
         check=check,
-    )
+    )[0]
     assert res["changed"] is False and not res.get("failed"), res
     f = res["ansible_facts"]
     assert (f["iot_class"], f["iot_vendor"], f["iot_fingerprint_id"]) == ("printer", "HP", "hp.printer")
@@ -90,7 +90,7 @@ def test_facts_of_one_printer(printer, check):
     ],
 )
 def test_bad_input(args, field, text):
-    res, _ = adhoc(args)
+    res = adhoc(args)[0]
     assert res["failed"] is True
     assert text in res["msg"]
     assert res.get("field") == field

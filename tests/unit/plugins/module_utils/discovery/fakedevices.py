@@ -338,7 +338,7 @@ class FakeSite:
             for port, handler in dev.tcp.items():
                 self._servers.append(await asyncio.start_server(self._wrap(dev, handler), dev.address, port))
             for port, responder in dev.udp.items():
-                transport, _ = await self.loop.create_datagram_endpoint(
+                transport, _proto = await self.loop.create_datagram_endpoint(
                     lambda d=dev, r=responder: _Udp(d, r), local_addr=(dev.address, port)
                 )
                 self._transports.append(transport)

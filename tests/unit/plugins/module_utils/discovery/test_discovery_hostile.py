@@ -45,7 +45,7 @@ def test_tree_cleans_keys_values_and_bounds_items():
 
 def test_tree_depth_is_bounded():
     deep = cur = {}
-    for _ in range(20):
+    for _level in range(20):
         cur["d"] = {}
         cur = cur["d"]
     flat = hostile.tree(deep, depth=3)

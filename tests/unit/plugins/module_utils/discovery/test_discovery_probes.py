@@ -31,7 +31,7 @@ def svc(results, site, name, key):
 
 
 def test_ssh_http_rtsp(scanned):
-    site, results, _ = scanned
+    site, results = scanned[0], scanned[1]
     assert svc(results, site, "hikvision", "22/tcp")["banner"] == "SSH-2.0-OpenSSH_7.3"
     http = svc(results, site, "hikvision", "80/tcp")
     assert (http["status_code"], http["server"]) == (302, "App-webs/")
@@ -44,7 +44,7 @@ def test_ssh_http_rtsp(scanned):
 
 
 def test_printer_pjl_and_snmp_with_the_second_community(scanned):
-    site, results, _ = scanned
+    site, results = scanned[0], scanned[1]
     assert svc(results, site, "hp_printer", "9100/tcp")["id"] == "HP LaserJet Pro M404dn"
     snmp = svc(results, site, "hp_printer", "161/udp")
     assert snmp["sysdescr"].startswith("HP ETHERNET MULTI-ENVIRONMENT")
@@ -56,14 +56,14 @@ def test_printer_pjl_and_snmp_with_the_second_community(scanned):
 
 
 def test_sip_udp(scanned):
-    site, results, _ = scanned
+    site, results = scanned[0], scanned[1]
     sip = svc(results, site, "polycom", "5060/udp")
     assert sip["agent"] == "PolycomVVX-VVX_411-UA/6.3.1.8427"
     assert any(r.startswith(b"OPTIONS sip:127.99.1.12 SIP/2.0") for r in site["polycom"].received)
 
 
 def test_smb_windows_xp_null_session(scanned):
-    site, results, _ = scanned
+    site, results = scanned[0], scanned[1]
     smb = svc(results, site, "windows_xp", "445/tcp")
     assert (smb["os"], smb["lanman"], smb["domain"], smb["server"]) == (
         "Windows 5.1",
@@ -78,7 +78,7 @@ def test_smb_windows_xp_null_session(scanned):
 
 
 def test_dicom_association_and_echo(scanned):
-    site, results, _ = scanned
+    site, results = scanned[0], scanned[1]
     d = svc(results, site, "pacs", "104/tcp")
     assert d == {
         "protocol": "dicom",
@@ -93,14 +93,14 @@ def test_dicom_association_and_echo(scanned):
 
 
 def test_ssdp_and_upnp_description_from_the_same_address(scanned):
-    site, results, _ = scanned
+    site, results = scanned[0], scanned[1]
     s = svc(results, site, "sonos", "1900/udp")
     assert s["server"] == "Linux UPnP/1.0 Sonos/70.3-88200 (ZPS18)"
     assert (s["manufacturer"], s["modelname"]) == ("Sonos, Inc.", "Sonos One")
 
 
 def test_mdns(scanned):
-    site, results, _ = scanned
+    site, results = scanned[0], scanned[1]
     m = svc(results, site, "googlehome", "5353/udp")
     assert m["service_types"] == ["_googlecast._tcp.local"]
     assert "md=Google Home Mini" in m["txt"]
@@ -108,7 +108,7 @@ def test_mdns(scanned):
 
 
 def test_telnet_mqtt(scanned):
-    site, results, _ = scanned
+    site, results = scanned[0], scanned[1]
     assert svc(results, site, "busybox_dvr", "23/tcp")["banner"] == "(none) login:"
     mq = svc(results, site, "busybox_dvr", "1883/tcp")
     assert mq["connack"] == "accepted" and mq["anonymous"] is True
@@ -121,14 +121,14 @@ def test_telnet_mqtt(scanned):
 
 
 def test_no_credentials_by_default(scanned):
-    site, _, _ = scanned
+    site = scanned[0]
     for dev in site.values():
         for data in dev.received:
             assert b"Authorization:" not in data
 
 
 def test_silent_address_has_nothing(scanned):
-    _, results, stats = scanned
+    results, stats = scanned[1], scanned[2]
     assert results["127.99.1.99"] == {"open_ports": [], "services": {}}
     assert stats["tcp_connects"] >= len(PORTS) * 9
 
@@ -137,7 +137,7 @@ def test_host_rate_spaces_connections():
     async def run():
         rate = probes._HostRate(20)
         start = time.monotonic()
-        for _ in range(5):
+        for _attempt in range(5):
             await rate.wait()
         return time.monotonic() - start
 
@@ -183,7 +183,7 @@ def test_host_timeout_reports_partial_host():
             port_protocols={20010: "telnet", 20011: "ssh"},
         )
         start = time.monotonic()
-        results, _ = probes.scan(["127.99.1.51"], cfg)
+        results = probes.scan(["127.99.1.51"], cfg)[0]
         assert time.monotonic() - start < 1.5
     host = results["127.99.1.51"]
     assert "host_timeout (0.5s) reached; 1 port(s) not probed" == host["error"]
