@@ -88,6 +88,36 @@ def test_site_expansion_is_deterministic_and_spreads_over_switches():
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "name: x\nsubnet: 127.30.0.0/24\ndevices:\n  - {kind: printer, count: many}\n",
+            r"devices\[0\]\.count: 'many'",
+        ),
+        (
+            "name: x\nsubnet: 127.30.0.0/24\ndevices:\n  - printer\n",
+            r"devices\[0\]: 'printer' must be a mapping",
+        ),
+        (
+            "name: x\nsubnet: 127.30.0.0/24\nswitches:\n  - {name: s, dialect: cisco_ios}\n",
+            r"switches\[0\]\.address: is required",
+        ),
+        (
+            "name: x\nsubnet: 127.30.0.0/24\ndevices:\n  - {kind: printer, vlan: 5000}\n",
+            r"vlan: 5000 must be",
+        ),
+    ],
+)
+def test_site_file_type_errors_name_field_and_value(tmp_path, text, message):
+    from iotlab.errors import LabError
+
+    path = tmp_path / "site.yml"
+    path.write_text(text)
+    with pytest.raises(LabError, match=message):
+        load_site(str(path), KINDS)
+
+
 def test_rebase_moves_every_address():
     site = load_site("clinic", KINDS, rebase="127.20.99.0/24")
     assert site.subnet == "127.20.99.0/24"

@@ -85,6 +85,22 @@ def _err(src: Path, where: str, msg: str) -> LabError:
     return LabError(f"{src}: {where}: {msg}")
 
 
+def _int(src: Path, where: str, item: dict[str, Any], key: str, default: int, lo: int, hi: int) -> int:
+    value = item.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise _err(src, f"{where}.{key}", f"{value!r} must be a whole number from {lo} to {hi}")
+    return value
+
+
+def _mapping(src: Path, where: str, item: Any, required: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise _err(src, where, f"{item!r} must be a mapping (key: value)")
+    for key in required:
+        if key not in item:
+            raise _err(src, f"{where}.{key}", "is required")
+    return item
+
+
 def rebase_doc(doc: dict[str, Any], subnet: str, src: Path) -> None:
     """Move every address of a parsed site file into ``subnet`` (same size), in place.
 
@@ -140,7 +156,10 @@ def load_site(site: str | Path, kinds: dict[str, Any] | None = None, rebase: str
     def take(addr: str | None, where: str) -> str:
         if addr is None:
             raise _err(src, where, "no address left in the subnet; widen `subnet` or lower `count`")
-        ip = ipaddress.ip_address(addr)
+        try:
+            ip = ipaddress.ip_address(addr)
+        except ValueError:
+            raise _err(src, where, f"address {addr!r} is not an IPv4 address; use one inside {net}") from None
         if ip not in net:
             raise _err(src, where, f"address {addr} is outside subnet {net}")
         if addr in used:
@@ -160,6 +179,7 @@ def load_site(site: str | Path, kinds: dict[str, Any] | None = None, rebase: str
     switches: list[SwitchSpec] = []
     for i, sw in enumerate(doc.get("switches") or []):
         where = f"switches[{i}]"
+        sw = _mapping(src, where, sw, ("name", "dialect", "address"))
         dialect = sw.get("dialect")
         if dialect not in DIALECT_PORT_NAMES:
             raise _err(
@@ -167,15 +187,15 @@ def load_site(site: str | Path, kinds: dict[str, Any] | None = None, rebase: str
                 f"{where}.dialect",
                 f"{dialect!r} is not supported; use {' or '.join(DIALECT_PORT_NAMES)}",
             )
-        count = int(sw.get("ports", 24))
+        count = _int(src, where, sw, "ports", 24, 2, 528)
         names = [DIALECT_PORT_NAMES[dialect](n) for n in range(1, count + 1)]
-        uplinks = names[-int(sw.get("uplinks", 1)) :]
+        uplinks = names[-_int(src, where, sw, "uplinks", 1, 1, count - 1) :]
         switches.append(
             SwitchSpec(
                 name=str(sw["name"]),
                 dialect=dialect,
                 address=take(str(sw["address"]), f"{where}.address"),
-                port=int(sw.get("ssh_port", 22)),
+                port=_int(src, where, sw, "ssh_port", 22, 1, 65535),
                 username=str(sw.get("username", "admin")),
                 password=str(sw.get("password", "admin")),
                 enable_secret=None if sw.get("enable_secret") is None else str(sw["enable_secret"]),
@@ -191,6 +211,7 @@ def load_site(site: str | Path, kinds: dict[str, Any] | None = None, rebase: str
     names: set[str] = set()
     for i, group in enumerate(doc.get("devices") or []):
         where = f"devices[{i}]"
+        group = _mapping(src, where, group, ("kind",))
         kind = group.get("kind")
         if kinds is not None and kind not in kinds:
             raise _err(
@@ -204,9 +225,7 @@ def load_site(site: str | Path, kinds: dict[str, Any] | None = None, rebase: str
                 f"{where}.variant",
                 f"{variant!r} is not a {kind} variant; use one of {', '.join(cls.VARIANTS)}",
             )
-        count = int(group.get("count", 1))
-        if count < 1:
-            raise _err(src, f"{where}.count", f"{count} must be at least 1")
+        count = _int(src, where, group, "count", 1, 1, 100000)
         if "name" in group and count != 1:
             raise _err(src, where, "`name` names one device; use `prefix` with `count`")
         overrides = {
@@ -221,7 +240,14 @@ def load_site(site: str | Path, kinds: dict[str, Any] | None = None, rebase: str
                 raise _err(src, f"{where}.name", f"{dname!r} is invalid or repeated")
             names.add(dname)
             addr = take(str(group["address"]) if "address" in group and count == 1 else next_free(), where)
-            spec = DeviceSpec(dname, kind, variant, addr, vlan=int(group.get("vlan", 1)), overrides=overrides)
+            spec = DeviceSpec(
+                dname,
+                kind,
+                variant,
+                addr,
+                vlan=_int(src, where, group, "vlan", 1, 1, 4094),
+                overrides=overrides,
+            )
             oui = (cls.VARIANTS[variant].get("oui") if cls else None) or "02:00:00"
             spec.mac = mac_for(oui, name, dname)
             if switches and group.get("switch", "auto") is not None:
