@@ -19,6 +19,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import 
     UnknownDriver,
     driver_name_for,
     get_driver,
+    get_driver_class,
 )
 from ansible_collections.iotguard.hardening.plugins.module_utils.rotation import Rotation
 from ansible_collections.iotguard.hardening.plugins.modules.rotate_credential import ARGUMENT_SPEC
@@ -38,6 +39,38 @@ def factory_passwords_for(username, task_vars_values):
                 if isinstance(pw, str) and pw not in out:
                     out.append(pw)
     return out
+
+
+def switch_auth(options, username, enable, store, host, fact_sources):
+    """Switches need a second credential: the enable secret to change a local user, or a
+    local user's login to change the enable secret. Taken from the store (current), else
+    from the factory defaults, unless driver_options gives it."""
+    record = store.load(host)["accounts"]
+    if username == enable:
+        if options.get("login_username") and options.get("login_password"):
+            return
+        for user, acct in sorted(record.items()):
+            if user != enable and acct.get("current"):
+                options.setdefault("login_username", user)
+                options.setdefault("login_password", acct["current"])
+                return
+        for source in fact_sources:
+            items = source.get("default_credentials") if isinstance(source, dict) else source
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, dict) and item.get("username") not in (None, enable):
+                    options.setdefault("login_username", item["username"])
+                    options.setdefault("login_password", item.get("password"))
+                    return
+        return
+    if "enable_secret" in options:
+        return
+    current = (record.get(enable) or {}).get("current")
+    if current:
+        options["enable_secret"] = current
+        return
+    factory = factory_passwords_for(enable, fact_sources)
+    if factory:
+        options["enable_secret"] = factory[0]
 
 
 def build_store(args, task_vars, loader):
@@ -92,9 +125,13 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("regenerate=max_age needs max_age_days (for example 90)")
 
         try:
+            store = build_store(args, task_vars, self._loader)
+            enable = getattr(get_driver_class(driver_name), "enable_account", None)
+            if enable:
+                defaults = self._var(task_vars, "iot_default_credentials")
+                switch_auth(options, args["username"], enable, store, host, [defaults, fingerprint])
             port = args["port"] or self._var(task_vars, "iot_port")
             driver = get_driver(driver_name, address, port=port, timeout=args["timeout"], **options)
-            store = build_store(args, task_vars, self._loader)
         except (UnknownDriver, StoreError, ValueError) as exc:
             raise AnsibleActionFail(str(exc)) from None
 

@@ -17,6 +17,10 @@ DRIVERS = {
     "telnet_busybox": "telnet:TelnetBusyboxDriver",
     "hikvision_isapi": "cameras:HikvisionIsapiDriver",
     "axis_vapix": "cameras:AxisVapixDriver",
+    "hp_ews": "appliances:HpEwsDriver",
+    "phone_http": "appliances:PhoneHttpDriver",
+    "router_http": "appliances:RouterHttpDriver",
+    "thermostat_api": "appliances:ThermostatApiDriver",
     "cisco_ios": "switches:CiscoIosDriver",
     "hp_procurve": "switches:HpProcurveDriver",
 }

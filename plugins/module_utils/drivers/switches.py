@@ -36,6 +36,7 @@ _REJECT = ("% invalid", "% incomplete", "% ambiguous", "error", "not allowed", "
 
 class NetmikoSwitchDriver(BaseDriver):
     name = "netmiko"
+    enable_account = None
     default_port = 22
     device_type = None
     #: config lines, as data: account kind -> template
@@ -102,35 +103,65 @@ class NetmikoSwitchDriver(BaseDriver):
         conn.disconnect()
         return True
 
+    def _try_enable(self, conn, secret):
+        """Enter privileged mode with ``secret``; False when refused. netmiko's own enable()
+        waits for a prompt while IOS re-asks for the password, so this answers once and
+        backs out of the remaining tries."""
+        if conn.check_enable_mode():
+            return True
+        prompt_or_ask = r"(?i)(ssword:?\s*$|[>#]\s*$)"
+        conn.write_channel("enable" + conn.RETURN)
+        out = conn.read_until_pattern(pattern=prompt_or_ask, read_timeout=self.timeout)
+        if "ssword" not in out[-40:]:
+            return conn.check_enable_mode()
+        conn.write_channel((secret or "") + conn.RETURN)
+        out = conn.read_until_pattern(pattern=prompt_or_ask, read_timeout=self.timeout)
+        tries = 0
+        while "ssword" in out[-40:] and tries < 3:
+            tries += 1
+            conn.write_channel(conn.RETURN)
+            out = conn.read_until_pattern(pattern=prompt_or_ask, read_timeout=self.timeout)
+        return out.rstrip().endswith("#")
+
     def _enable_ok(self, secret):
         user, pw = self._login_creds()
-        conn = self._connect_as(user, pw, secret=secret)
+        conn = self._connect_as(user, pw)
         if conn is None:
             raise DriverError("switch refused login_username %r; rotate the local user first" % user)
         try:
-            try:
-                conn.enable()
-            except (ValueError, ReadTimeout):
-                return False
-            return conn.check_enable_mode()
+            return self._try_enable(conn, secret)
+        except (ReadTimeout, OSError, EOFError) as exc:
+            raise Unreachable(
+                "switch session lost while entering privileged mode: %s" % type(exc).__name__
+            ) from exc
         finally:
             conn.disconnect()
 
     def _privileged(self, username, old_password):
-        """A session in privileged mode, plus the line to send for the account."""
+        """A session in privileged mode, logged in as the account (or login_username for
+        the enable secret)."""
         if username == ENABLE:
             user, pw = self._login_creds()
-            conn = self._connect_as(user, pw, secret=old_password)
+            conn = self._connect_as(user, pw)
+            secret = old_password
         else:
-            conn = self._connect_as(username, old_password, secret=self.options.get("enable_secret"))
+            conn = self._connect_as(username, old_password)
+            secret = self.options.get("enable_secret")
         if conn is None:
             raise DriverError("switch refused the login just before the change")
         try:
-            if not conn.check_enable_mode():
-                conn.enable()
-        except (ValueError, ReadTimeout) as exc:
+            ok = self._try_enable(conn, secret)
+        except (ReadTimeout, OSError, EOFError) as exc:
             conn.disconnect()
-            raise DriverError("cannot enter privileged mode: %s" % clean(exc)) from exc
+            raise Unreachable(
+                "switch session lost while entering privileged mode: %s" % type(exc).__name__
+            ) from exc
+        if not ok:
+            conn.disconnect()
+            raise DriverError(
+                "cannot enter privileged mode: the enable secret was refused (set it in the store "
+                "as account 'enable' or pass driver_options.enable_secret)"
+            )
         return conn
 
     def change_password(self, username, old_password, new_password):
@@ -165,6 +196,8 @@ class CiscoIosDriver(NetmikoSwitchDriver):
     user_line = "username {username} secret {secret}"
     user_line_privilege = "username {username} privilege {level} secret {secret}"
     enable_line = "enable secret {secret}"
+    #: the account whose password is the enable secret (the action fills in what it needs)
+    enable_account = ENABLE
 
     def _user_line(self, conn, username, secret):
         """Keep the user's privilege level: IOS resets it to 1 when the line omits it."""

@@ -1,0 +1,166 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+"""Printers, thermostats, VoIP phones and SOHO routers: small HTTP admin APIs.
+
+* HP Embedded Web Server (Basic, user ``admin``): ``POST /hp/device/SecuritySettings/Save``
+  with ``NewPassword`` / ``ConfirmPassword``. The EWS has no side-effect-free login page, so a
+  credential is proven by posting deliberately different ``NewPassword``/``ConfirmPassword``:
+  the device authenticates first (401 when refused) and then declines the mismatch without
+  changing anything.
+* Thermostat JSON API: ``POST /api/login`` -> bearer token (423 when locked), then
+  ``POST /api/password`` ``{"username", "new_password"}``.
+* Phone admin (Basic): ``GET /api/status`` to log in; ``POST /api/password`` form
+  ``username``, ``new_password``, ``confirm``.
+* Router admin (Basic): ``GET /`` to log in; ``POST /password.cgi`` with ``sysOldPasswd``,
+  ``sysNewPasswd``, ``sysConfirmPasswd``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import urllib.parse
+
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
+    DriverError,
+    PasswordPolicy,
+    PasswordRejected,
+    clean,
+)
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.cameras import HttpApiDriver
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _form_change(driver, path, username, password, fields, ok_statuses=(200,)):
+    resp = driver.http.request(
+        "POST", path, username, password, body=urllib.parse.urlencode(fields), headers=FORM
+    )
+    if resp.status in ok_statuses:
+        return resp
+    if resp.status in (401, 403):
+        raise DriverError("%s refused the login just before the change (HTTP %d)" % (path, resp.status))
+    if resp.status == 400:
+        raise PasswordRejected("%s: %s" % (path, clean(resp.body[:160])))
+    raise DriverError("%s answered HTTP %d: %s" % (path, resp.status, clean(resp.body[:160])))
+
+
+class BasicHttpDriver(HttpApiDriver):
+    """Devices that only know Basic auth: send it at once (one request per attempt)."""
+
+    def __init__(self, host, port=None, timeout=10.0, **options):
+        options.setdefault("http_auth", "basic")
+        super().__init__(host, port, timeout, **options)
+
+
+class HpEwsDriver(BasicHttpDriver):
+    name = "hp_ews"
+    save_path = "/hp/device/SecuritySettings/Save"
+    password_policy = PasswordPolicy(min_length=8, max_length=16, length=16)
+
+    def login(self, username, password):
+        a, b = secrets.token_hex(6), secrets.token_hex(6)
+        resp = self.http.request(
+            "POST",
+            self.save_path,
+            username,
+            password,
+            body=urllib.parse.urlencode({"NewPassword": a, "ConfirmPassword": b}),
+            headers=FORM,
+        )
+        if resp.status in (401, 403):
+            return False
+        if resp.status in (200, 400):
+            # 400 "do not match": authenticated, nothing changed. 200 would mean the device
+            # ignored the confirmation: refuse to go on with such a device.
+            if resp.status == 200:
+                raise DriverError("the EWS accepted mismatched passwords; refusing to use it")
+            return True
+        raise DriverError("%s answered HTTP %d" % (self.save_path, resp.status))
+
+    def change_password(self, username, old_password, new_password):
+        _form_change(
+            self,
+            self.save_path,
+            username,
+            old_password,
+            {"NewPassword": new_password, "ConfirmPassword": new_password},
+        )
+
+
+class PhoneHttpDriver(BasicHttpDriver):
+    name = "phone_http"
+    login_path = "/api/status"
+    password_policy = PasswordPolicy(min_length=6, max_length=32, length=20)
+
+    def change_password(self, username, old_password, new_password):
+        _form_change(
+            self,
+            "/api/password",
+            username,
+            old_password,
+            {"username": username, "new_password": new_password, "confirm": new_password},
+        )
+
+
+class RouterHttpDriver(BasicHttpDriver):
+    name = "router_http"
+    login_path = "/"
+    password_policy = PasswordPolicy(min_length=8, max_length=32, length=20)
+
+    def change_password(self, username, old_password, new_password):
+        _form_change(
+            self,
+            "/password.cgi",
+            username,
+            old_password,
+            {"sysOldPasswd": old_password, "sysNewPasswd": new_password, "sysConfirmPasswd": new_password},
+        )
+
+
+class ThermostatApiDriver(HttpApiDriver):
+    name = "thermostat_api"
+    password_policy = PasswordPolicy(
+        min_length=6,
+        max_length=12,
+        length=12,
+        classes=[PasswordPolicy.LOWER, PasswordPolicy.UPPER, PasswordPolicy.DIGITS],
+    )
+
+    def _token(self, username, password):
+        resp = self.http.request(
+            "POST",
+            "/api/login",
+            body=json.dumps({"username": username, "password": password}),
+            headers={"Content-Type": "application/json"},
+        )
+        if resp.status in (401, 403, 423):
+            return None
+        if resp.status != 200:
+            raise DriverError("/api/login answered HTTP %d" % resp.status)
+        try:
+            token = json.loads(resp.body.decode("utf-8"))["token"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DriverError("/api/login answer holds no token") from exc
+        if not isinstance(token, str) or not token.isalnum() or len(token) > 256:
+            raise DriverError("/api/login answered an unusable token")
+        return token
+
+    def login(self, username, password):
+        return self._token(username, password) is not None
+
+    def change_password(self, username, old_password, new_password):
+        token = self._token(username, old_password)
+        if token is None:
+            raise DriverError("thermostat refused the login just before the change")
+        resp = self.http.request(
+            "POST",
+            "/api/password",
+            body=json.dumps({"username": username, "new_password": new_password}),
+            headers={"Content-Type": "application/json", "Authorization": "Bearer " + token},
+        )
+        if resp.status == 200:
+            return
+        if resp.status == 400:
+            raise PasswordRejected("/api/password: %s" % clean(resp.body[:160]))
+        raise DriverError("/api/password answered HTTP %d" % resp.status)

@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Helpers for the rotation tests: a private copy of a lab site, an inventory built from its
+ground truth, playbook runs, and an independent reader of the store."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from ansible.parsing.vault import VaultSecret
+from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import candidates, get_store
+from ansible_collections.iotguard.hardening.plugins.module_utils.credstore.vault_file import VaultCodec
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
+
+TOP = Path(__file__).resolve().parents[3]
+VAULT_PASS = "rotation-integration-vault"
+
+# What discovery's fingerprint data says for each lab device kind (the inventory built here
+# stands in for the iot_discovery inventory plugin).
+KIND_DRIVER = {
+    "hikvision_camera": "hikvision_isapi",
+    "hikvision_nvr": "hikvision_isapi",
+    "axis_camera": "axis_vapix",
+    "busybox_device": "telnet_busybox",
+    "printer": "hp_ews",
+    "thermostat": "thermostat_api",
+    "voip_phone": "phone_http",
+    "router": "router_http",
+}
+SWITCH_FACTORY = {"cisco_ios": ("admin", "Cisco123"), "hp_procurve": ("manager", "procurve")}
+SWITCH_ENABLE = {"cisco_ios": "Enable123"}
+
+
+def private_site(src_name, dest_dir, name, subnet_prefix, switches=True):
+    """A copy of tests/lab/sites/<src_name>.yml on its own addresses, so the shared site
+    (and the tests that expect its factory state) are left alone."""
+    data = yaml.safe_load((TOP / "tests" / "lab" / "sites" / ("%s.yml" % src_name)).read_text())
+    data["name"] = name
+    data["subnet"] = "%s.0/24" % subnet_prefix
+    data["first_device_address"] = "%s.10" % subnet_prefix
+    for dev in data.get("devices") or []:
+        if dev.get("address"):
+            dev["address"] = "%s.%s" % (subnet_prefix, dev["address"].rsplit(".", 1)[1])
+    if switches:
+        for i, sw in enumerate(data.get("switches") or []):
+            sw["address"] = "%s.%d" % (subnet_prefix, 2 + i)
+    else:
+        data["switches"] = []
+        for dev in data.get("devices") or []:
+            dev["switch"] = None
+    path = Path(dest_dir) / ("%s.yml" % name)
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def write_inventory(truth, inv_dir, include_switches=True):
+    inv_dir = Path(inv_dir)
+    inv_dir.mkdir(parents=True, exist_ok=True)
+    (inv_dir / "vault-pass").write_text(VAULT_PASS)
+    os.chmod(inv_dir / "vault-pass", 0o600)
+    hosts = {}
+    for d in truth["devices"]:
+        if d["kind"] not in KIND_DRIVER or not d["factory_credentials"]:
+            continue  # nothing to log in to (speakers, workstations)
+        hosts[d["name"]] = {
+            "ansible_host": d["address"],
+            "iot_driver": KIND_DRIVER[d["kind"]],
+            "iot_class": d["class"],
+            "iot_vendor": d["vendor"],
+            "iot_default_credentials": d["factory_credentials"],
+            "iot_fingerprint": {"password_policy": d["password_policy"]},
+        }
+    if include_switches:
+        for s in truth.get("switches") or []:
+            user, pw = SWITCH_FACTORY[s["dialect"]]
+            hosts[s["name"]] = {
+                "ansible_host": s["address"],
+                "iot_port": s["ssh_port"],
+                "iot_driver": s["dialect"],
+                "iot_class": "switch",
+                "iot_vendor": "Cisco" if s["dialect"] == "cisco_ios" else "HPE",
+                "iot_default_credentials": [{"username": user, "password": pw}]
+                + (
+                    [{"username": "enable", "password": SWITCH_ENABLE[s["dialect"]]}]
+                    if s["dialect"] in SWITCH_ENABLE
+                    else []
+                ),
+            }
+    inv = {"all": {"children": {"iot": {"hosts": hosts}}}}
+    (inv_dir / "hosts.yml").write_text(json.dumps(inv, indent=1))
+    return inv_dir
+
+
+def run_playbook(inv_dir, *extra, timeout=600, popen=False):
+    env = dict(
+        os.environ,
+        ANSIBLE_CONFIG=str(TOP / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        PATH="%s:%s" % (Path(sys.executable).parent, os.environ.get("PATH", "")),
+    )
+    cmd = [
+        shutil.which("ansible-playbook", path=env["PATH"]) or "ansible-playbook",
+        "-i",
+        str(Path(inv_dir) / "hosts.yml"),
+        "--vault-password-file",
+        str(Path(inv_dir) / "vault-pass"),
+        str(TOP / "playbooks" / "rotate_credentials.yml"),
+        "-e",
+        "credential_rotation_report_dir=%s" % (Path(inv_dir) / "reports"),
+        "-e",
+        "credential_rotation_retry_delay=0.5",
+        *extra,
+    ]
+    if popen:
+        return subprocess.Popen(
+            cmd, env=env, cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    return subprocess.run(cmd, env=env, cwd=TOP, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def store_for(inv_dir):
+    return get_store(
+        "vault_file",
+        inventory_dir=str(inv_dir),
+        codec=VaultCodec([("default", VaultSecret(VAULT_PASS.encode()))]),
+    )
+
+
+def targets(truth, include_switches=True):
+    """(name, driver, address, port, [(user, factory password)]) for every device."""
+    out = []
+    for d in truth["devices"]:
+        if d["kind"] not in KIND_DRIVER or not d["factory_credentials"]:
+            continue
+        creds = [(c["username"], c["password"]) for c in d["factory_credentials"]]
+        out.append((d["name"], KIND_DRIVER[d["kind"]], d["address"], None, creds))
+    if include_switches:
+        for s in truth.get("switches") or []:
+            out.append((s["name"], s["dialect"], s["address"], s["ssh_port"], [SWITCH_FACTORY[s["dialect"]]]))
+            # the enable secret is proven through the local user (see login())
+    return out
+
+
+def login(driver, address, port, user, password):
+    return get_driver(driver, address, port=port, timeout=10).login(user, password)
+
+
+def all_known_passwords(store):
+    out = set()
+    for host in store.hosts():
+        for acct in store.load(host)["accounts"].values():
+            out.update(candidates(acct))
+    return out
+
+
+def account_count(truth, include_switches=True):
+    n = sum(len(t[4]) for t in targets(truth, include_switches))
+    if include_switches:
+        n += sum(1 for s in truth.get("switches") or [] if s["dialect"] in SWITCH_ENABLE)
+    return n
+
+
+def enable_checks(truth, store):
+    """(switch, works with the stored enable secret, works with the factory one)."""
+    out = []
+    for s in truth.get("switches") or []:
+        if s["dialect"] not in SWITCH_ENABLE:
+            continue
+        user = SWITCH_FACTORY[s["dialect"]][0]
+        drv = get_driver(
+            s["dialect"],
+            s["address"],
+            port=s["ssh_port"],
+            timeout=10,
+            login_username=user,
+            login_password=store.current(s["name"], user),
+        )
+        out.append(
+            (
+                s["name"],
+                drv.login("enable", store.current(s["name"], "enable")),
+                drv.login("enable", SWITCH_ENABLE[s["dialect"]]),
+            )
+        )
+    return out

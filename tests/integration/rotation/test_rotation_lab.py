@@ -1,0 +1,263 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Rotation against a private copy of the clinic site: every default replaced and proven,
+idempotent, every fault ends with the device reachable by a stored credential, a killed run
+loses nothing, and no generated password shows up in output, reports or the repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from iotlab.testing import LabSite
+from rotlab import (
+    TOP,
+    account_count,
+    all_known_passwords,
+    enable_checks,
+    login,
+    private_site,
+    run_playbook,
+    store_for,
+    targets,
+    write_inventory,
+)
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+OUTPUTS = []  # every playbook's output, grepped for secrets at the end
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    base = tmp_path_factory.mktemp("rotation")
+    path = private_site("clinic", base, "rotation-clinic", "127.20.64")
+    lab = LabSite(str(path))
+    try:
+        lab.up(fresh=True)
+    except Exception as exc:  # noqa: BLE001 - a lab that cannot start is a failure, not a skip
+        pytest.fail("the rotation copy of the clinic site could not start: %s" % exc, pytrace=False)
+    inv = write_inventory(lab.truth, base / "client-clinic")
+    yield lab, inv
+    lab.down()
+
+
+def descendants(root):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def play(inv, *args):
+    out = run_playbook(inv, "-f", "20", *args)
+    OUTPUTS.append(out.stdout + out.stderr)
+    return out
+
+
+def summary(inv):
+    return json.loads((inv / "reports" / "client-clinic" / "credential-rotation.json").read_text())
+
+
+def assert_every_device_reachable(lab, inv):
+    """Every device accepts the store's current password; pending is empty; defaults fail."""
+    store = store_for(inv)
+    for name, driver, address, port, creds in targets(lab.truth):
+        for user, factory in creds:
+            acct = store.account(name, user)
+            assert acct and acct["current"], "%s/%s has no stored credential" % (name, user)
+            assert acct["pending"] is None, "%s/%s left a pending credential" % (name, user)
+            assert login(driver, address, port, user, acct["current"]), "%s/%s: stored password refused" % (
+                name,
+                user,
+            )
+            assert not login(driver, address, port, user, factory), "%s/%s still takes the default" % (
+                name,
+                user,
+            )
+    for switch, stored_ok, factory_ok in enable_checks(lab.truth, store):
+        assert stored_ok and not factory_ok, "%s: enable secret not rotated" % switch
+
+
+def test_check_mode_changes_nothing(site):
+    lab, inv = site
+    out = play(inv, "--check", "-e", "credential_rotation_fail_on_error=false", "-vvv")
+    assert out.returncode == 0, out.stdout[-4000:]
+    s = summary(inv)
+    n_accounts = account_count(lab.truth)
+    assert s["counts"]["would_rotate"] == n_accounts, s["counts"]
+    managed = {t[0] for t in targets(lab.truth)}
+    truth = lab.refresh()
+    assert all("default_credentials" in d["weaknesses"] for d in truth["devices"] if d["name"] in managed)
+    assert not (inv / "host_vars").exists()
+
+
+def test_rotates_every_default_then_idempotent(site):
+    lab, inv = site
+    t0 = time.monotonic()
+    out = play(inv, "-vvv", "--diff")
+    first = time.monotonic() - t0
+    assert out.returncode == 0, out.stdout[-6000:]
+    s = summary(inv)
+    n_accounts = account_count(lab.truth)
+    assert s["counts"]["rotated"] == n_accounts and s["counts"]["failed"] == 0, s
+    truth = lab.refresh()
+    for d in truth["devices"]:
+        assert "default_credentials" not in d["weaknesses"], d["name"]
+        assert not any(c.get("default") for c in d.get("credentials") or []), d["name"]
+    assert_every_device_reachable(lab, inv)
+
+    again = play(inv)
+    assert again.returncode == 0, again.stdout[-4000:]
+    recap = [ln for ln in again.stdout.splitlines() if " : ok=" in ln and not ln.startswith("localhost")]
+    assert len(recap) >= len(targets(lab.truth))
+    assert all("changed=0" in ln for ln in recap), "\n".join(recap)
+    s2 = summary(inv)
+    assert s2["counts"]["compliant"] == n_accounts, s2["counts"]
+    print("first run %.1fs for %d accounts" % (first, n_accounts))
+
+
+@pytest.mark.parametrize(
+    ("device", "operation", "fault", "extra"),
+    [
+        ("cam-hall-02", "change_password", "drop_after", {}),
+        ("cam-parking-02", "change_password", "reject", {}),
+        ("cam-lobby-02", "change_password", "drop_before", {}),
+        ("nvr-01", "change_password", "timeout", {}),
+        ("cam-hall-03", "verify", "slow", {"delay": 2}),
+        ("cam-backdoor-01", "change_password", "drop_after", {}),
+    ],
+)
+def test_fault_leaves_device_reachable(site, device, operation, fault, extra):
+    lab, inv = site
+    lab.clear_faults()
+    lab.fault(device, operation, fault, times=1, delay=extra.get("delay"))
+    out = play(
+        inv,
+        "--limit",
+        "%s,localhost" % device,
+        "-e",
+        "credential_rotation_regenerate=always",
+        "-e",
+        "credential_rotation_fail_on_error=false",
+        "-e",
+        "credential_rotation_timeout=4",
+    )
+    lab.clear_faults()
+    assert out.returncode == 0, out.stdout[-4000:]
+    row = next(r for r in summary(inv)["devices"] if r["host"] == device)
+    assert row["status"] in ("rotated", "failed"), row
+    if row["status"] == "failed":
+        assert row["reason"], row
+    # reachable right now with something the store holds
+    store = store_for(inv)
+    _name, driver, address, port, creds = next(t for t in targets(lab.truth) if t[0] == device)
+    user = creds[0][0]
+    acct = store.account(device, user)
+    held = [pw for pw in (acct["pending"], acct["current"]) if pw]
+    assert any(login(driver, address, port, user, pw) for pw in held), (
+        "%s: no stored credential works" % device
+    )
+    # and the next run settles it: one current credential that works, nothing pending
+    out = play(inv, "--limit", "%s,localhost" % device)
+    assert out.returncode == 0, out.stdout[-4000:]
+    acct = store.account(device, user)
+    assert acct["pending"] is None
+    assert login(driver, address, port, user, acct["current"])
+
+
+def test_store_not_writable_leaves_device_untouched(site):
+    lab, inv = site
+    device = "cam-pharmacy-01"
+    store = store_for(inv)
+    before = store.account(device, "root")["current"]
+    hv = inv / "host_vars" / device
+    subprocess.run(["mount", "--bind", str(hv), str(hv)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(hv)], check=True)
+        out = play(
+            inv,
+            "--limit",
+            "%s,localhost" % device,
+            "-e",
+            "credential_rotation_regenerate=always",
+            "-e",
+            "credential_rotation_fail_on_error=false",
+        )
+    finally:
+        subprocess.run(["umount", str(hv)], check=True)
+    assert out.returncode == 0, out.stdout[-3000:]
+    row = next(r for r in summary(inv)["devices"] if r["host"] == device)
+    assert row["status"] == "failed" and "store not writable, device untouched" in row["reason"], row
+    _name, driver, address, port, _ = next(t for t in targets(lab.truth) if t[0] == device)
+    assert login(driver, address, port, "root", before)
+    assert store.account(device, "root")["current"] == before
+
+
+def test_sigkill_mid_run_loses_nothing(site):
+    lab, inv = site
+    lab.clear_faults()
+    lab.fault("*", "change_password", "slow", delay=3)
+    store = store_for(inv)
+    proc = run_playbook(inv, "-f", "20", "-e", "credential_rotation_regenerate=always", popen=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:  # kill while changes are in flight
+        if any(a["pending"] for h in store.hosts() for a in store.load(h)["accounts"].values()):
+            time.sleep(1.0)
+            break
+        time.sleep(0.2)
+    # ansible's workers call setsid(): kill the whole tree, workers included, at once
+    for pid in [proc.pid, *descendants(proc.pid)]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(timeout=30)
+    OUTPUTS.append(proc.stdout.read().decode("utf-8", "replace"))
+    lab.clear_faults()
+    pending = [h for h in store.hosts() for a in store.load(h)["accounts"].values() if a["pending"]]
+    out = play(inv, "-e", "credential_rotation_fail_on_error=true")
+    assert out.returncode == 0, out.stdout[-6000:]
+    counts = summary(inv)["counts"]
+    assert counts["failed"] == 0, summary(inv)["failures"]
+    print("killed run left %d pending; re-run counts %s" % (len(pending), counts))
+    assert pending, "the kill came too late to leave anything pending: the test proved nothing"
+    assert counts["reconciled"] >= len(pending), counts
+    assert_every_device_reachable(lab, inv)
+
+
+def test_no_secret_in_output_reports_or_repo(site):
+    lab, inv = site
+    factory = {pw for t in targets(lab.truth) for _u, pw in t[4]} | {"Enable123"}
+    secrets = {p for p in all_known_passwords(store_for(inv)) if p not in factory}
+    assert all(len(p) >= 8 for p in secrets)
+    assert secrets, "the store holds no rotated passwords to look for"
+    text = "\n".join(OUTPUTS)
+    reports = "\n".join(p.read_text() for p in (inv / "reports").rglob("*") if p.is_file())
+    repo = subprocess.run(
+        ["git", "grep", "-I", "-F", "-l", *[arg for s in secrets for arg in ("-e", s)], "--", "."],
+        cwd=TOP,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for s in secrets:
+        at = text.find(s)
+        context = text[max(0, at - 300) : at + 100].replace(s, "<SECRET>") if at >= 0 else ""
+        assert at < 0, "a generated password appeared in ansible-playbook output: ...%s..." % context
+        assert s not in reports, "a generated password appeared in a report"
+    assert repo.stdout == "", "a generated password is in the repository: %s" % repo.stdout
