@@ -81,3 +81,12 @@ def test_axis_ftp_banner_and_login(lab_site):
         ftp.login(user, "wrong")
     assert ftp.login(user, pw).startswith("230")
     ftp.quit()
+
+
+def test_ssh_connect_fault_drops_the_session(lab_site):
+    cam = lab_site.device("cam-hall-01")
+    user, pw = cam["credentials"][0]["username"], cam["credentials"][0]["password"]
+    lab_site.fault("cam-hall-01", "connect", "drop_before", times=1)
+    with pytest.raises((paramiko.SSHException, EOFError, ConnectionResetError)):
+        ssh(cam["address"], user, pw)
+    ssh(cam["address"], user, pw).close()

@@ -68,7 +68,14 @@ class _Server(asyncssh.SSHServer):
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
 
-    def begin_auth(self, username: str) -> bool:
+    async def begin_auth(self, username: str) -> bool:
+        # the SSH counterpart of a new connection: where "connect" faults apply
+        try:
+            fault = await self.device.gate("connect")
+        except DropConnection:
+            fault = "drop_before"
+        if fault is not None and self.conn is not None:
+            self.conn.abort()
         return True
 
     def password_auth_supported(self) -> bool:
