@@ -65,14 +65,14 @@ def _env():
     return env
 
 
-def run_assess(inventory, report_dir, *extra, check=False):
+def run_assess(inventory, report_dir, *extra, check=False, client="clinic"):
     cmd = [
         str(VENV_BIN / "ansible-playbook"),
         "-i",
         str(inventory),
         str(PLAYBOOK),
         "-e",
-        "risk_assessment_client=clinic",
+        "risk_assessment_client=%s" % client,
         "-e",
         "risk_assessment_report_dir=%s" % report_dir,
         "-e",
@@ -89,13 +89,10 @@ def latest(report_dir):
 
 
 @pytest.fixture(scope="module")
-def site_inventory(lab_site, tmp_path_factory):
-    d = tmp_path_factory.mktemp("inv")
-    inv = d / "clinic.iot_discovery.yml"
-    inv.write_text(
-        "plugin: iotguard.hardening.iot_discovery\nsite: clinic\nnetworks:\n  - %s\n"
-        % lab_site.truth["subnet"]
-    )
+def site_inventory(lab_site):
+    """The project's inventory of the simulated clinic: discovery over the lab's subnet."""
+    inv = ROOT / "inventories" / "lab" / "clinic.iot_discovery.yml"
+    assert lab_site.truth["subnet"] in inv.read_text(), "the clinic inventory does not scan the lab's subnet"
     return inv
 
 
@@ -230,6 +227,45 @@ def test_gate_fails_on_high_findings_and_check_mode_writes_nothing(site_inventor
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
+def _chromium_clean(page, title):
+    """Render ``page`` in headless Chromium; fail on any console message; return the DOM."""
+    assert CHROMIUM, "chromium is not installed: add it with 'make setup' (requirements/apt.txt)"
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    try:
+        proc = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--user-data-dir=%s" % profile,
+                "--enable-logging=stderr",
+                "--v=0",
+                "--virtual-time-budget=2000",
+                "--dump-dom",
+                Path(page).as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    console = [
+        line for line in proc.stderr.splitlines() if "CONSOLE" in line or "Content Security Policy" in line
+    ]
+    assert console == [], console
+    dom = proc.stdout
+    assert "<title>%s</title>" % title in dom  # no script changed it
+    return dom
+
+
 def _write_inventory(path, hosts):
     import yaml
 
@@ -288,39 +324,35 @@ def test_html_renders_in_chromium_with_no_console_error_and_script_is_inert(tmp_
     doc = report.build("clinic", [res], "2026-01-01T00:00:00Z")
     page = tmp_path / "report.html"
     page.write_text(report.render(doc, ["html"])["report.html"])
-    profile = tempfile.mkdtemp(prefix="chromium-")
-    try:
-        proc = subprocess.run(
-            [
-                CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--user-data-dir=%s" % profile,
-                "--enable-logging=stderr",
-                "--v=0",
-                "--virtual-time-budget=2000",
-                "--dump-dom",
-                page.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    console = [
-        line for line in proc.stderr.splitlines() if "CONSOLE" in line or "Content Security Policy" in line
-    ]
-    assert console == [], console
-    dom = proc.stdout
-    assert "<title>Security risk assessment: clinic</title>" in dom  # the script did not run
+    dom = _chromium_clean(page, "Security risk assessment: clinic")
     assert "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in dom
     assert "<img" not in dom and "<b>evil</b>" not in dom
     assert "<svg" in dom
+
+
+@pytest.mark.parametrize("lab_site", ["hostile"], indirect=True)
+def test_hostile_device_data_stays_data(lab_site, tmp_path):
+    """Devices that call themselves {{ lookup('pipe', ...) }}, $(...), escape codes, 400 A's."""
+    marker = Path("/tmp/iotguard-pwned")  # noqa: S108 - the file the lab's planted payloads try to create
+    if marker.exists():
+        marker.unlink()
+    inv = tmp_path / "hostile.iot_discovery.yml"
+    inv.write_text(
+        "plugin: iotguard.hardening.iot_discovery\nsite: hostile\nnetworks:\n  - %s\n"
+        % lab_site.truth["subnet"]
+    )
+    reports = tmp_path / "reports"
+    proc = run_assess(inv, reports, "-e", "risk_assessment_screenshot=true", client="hostile")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert not marker.exists(), "a device string was executed"
+    run_dir = reports / "hostile" / "latest"
+    for f in run_dir.iterdir():
+        text = f.read_text()
+        assert "\x1b" not in text and "X-Injected: yes\r" not in text, f.name
+        assert "A" * 300 not in text, f.name  # bounded
+    doc = json.loads((run_dir / "report.json").read_text())
+    assert len(doc["devices"]) == len(lab_site.truth["devices"])
+    page = run_dir / "report.html"
+    _chromium_clean(page, "Security risk assessment: hostile")
+    assert "<script" not in page.read_text().lower()
+    assert (reports / "hostile" / "report.png").read_bytes()[:4] == b"\x89PNG"
