@@ -68,6 +68,10 @@ def test_saved_switch_config_survives_site_restart(lab_site):
     with connect(sw) as conn:
         conn.enable()
         conn.send_config_set(["vlan 30", "name CAMERAS", f"interface {port}", "switchport access vlan 30"])
+        moved = next(
+            d for d in lab_site.refresh()["devices"] if d["switch_port"] == port and d["switch"] == "sw-core"
+        )
+        assert (moved["vlan"], moved["vlan_saved"]) == (30, 1)  # running, not yet saved
         conn.save_config()
     lab_site.restart()
     sw = lab_site.switch("sw-core")
@@ -76,3 +80,7 @@ def test_saved_switch_config_survives_site_restart(lab_site):
         rows = conn.send_command("show vlan brief", use_textfsm=True)
     cams = next(r for r in rows if r["vlan_id"] == "30")
     assert cams["vlan_name"] == "CAMERAS" and port in cams["interfaces"]
+    moved = next(
+        d for d in lab_site.refresh()["devices"] if d["switch_port"] == port and d["switch"] == "sw-core"
+    )
+    assert (moved["vlan"], moved["vlan_saved"]) == (30, 30)

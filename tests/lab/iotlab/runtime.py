@@ -195,6 +195,7 @@ class Lab:
         devices = []
         for dev in self.devices.values():
             gt = dev.ground_truth()
+            gt.update(self._port_vlans(dev.spec))
             if dev.name in exposed:
                 gt["weaknesses"] = sorted(set(gt["weaknesses"]) | {"internet_exposed"})
             devices.append(gt)
@@ -236,6 +237,16 @@ class Lab:
             "switches": switches,
             "exposures": exposures,
         }
+
+    def _port_vlans(self, spec: Any) -> dict[str, Any]:
+        """The device's access VLAN as its switch port holds it now (running) and saved."""
+        sw_state = self.store.data.get("switches", {}).get(spec.switch or "", {})
+        out: dict[str, Any] = {}
+        for key, config in (("vlan", "running"), ("vlan_saved", "startup")):
+            port = (sw_state.get(config) or {}).get("ports", {}).get(spec.switch_port or "")
+            if isinstance(port, dict) and isinstance(port.get("vlan"), int):
+                out[key] = port["vlan"]
+        return out
 
     def write_ground_truth(self) -> None:
         if not self.devices:
