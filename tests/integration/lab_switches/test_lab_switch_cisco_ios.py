@@ -197,3 +197,23 @@ def test_privilege_15_user_lands_in_enable_mode(make_switch):
     with sw.connect(enable=False) as conn:
         assert conn.find_prompt().endswith("#")
         assert "enable secret" not in conn.send_command("show running-config")
+
+
+def test_interface_range_configures_every_port(make_switch):
+    sw = make_switch("cisco_ios")
+    with sw.connect() as conn:
+        out = conn.send_config_set(
+            ["interface range gi1/0/5 - 7 , Gi1/0/9", "switchport access vlan 60", "shutdown"]
+        )
+        assert "(config-if-range)#" in out
+        assert "Invalid" not in out
+        vlans = _by(conn.send_command("show vlan brief", use_textfsm=True), "vlan_id")
+        out = conn.send_config_set(["interface range gi1/0/5 - 99"])
+        assert "% Invalid input detected at '^' marker." in out
+    assert vlans["60"]["interfaces"] == ["Gi1/0/5", "Gi1/0/6", "Gi1/0/7", "Gi1/0/9"]
+    assert [n for n, p in sw.running["ports"].items() if p["shutdown"]] == [
+        "Gi1/0/5",
+        "Gi1/0/6",
+        "Gi1/0/7",
+        "Gi1/0/9",
+    ]

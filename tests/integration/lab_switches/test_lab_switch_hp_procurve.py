@@ -155,3 +155,18 @@ def test_operator_level_is_not_the_manager_level(make_switch):
     with pytest.raises(ValueError, match="Failed to enter enable mode"):
         sw.connect(username="viewer", password="View-Pass-5", secret="View-Pass-5")
     assert sw.running["users"]["viewer"]["level"] == "operator"
+
+
+def test_show_vlans_of_one_vlan_lists_its_ports(make_switch):
+    sw = make_switch("hp_procurve")
+    with sw.connect() as conn:
+        conn.send_config_set(["vlan 20 untagged 3"])
+        out = conn.send_command("show vlans 20")
+        assert "VLAN 99 is not configured." in conn.send_command("show vlans 99")
+    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert rows == [
+        ["2", "Untagged", "Learn", "Up"],
+        ["3", "Untagged", "Learn", "Up"],
+        ["12", "Tagged", "Learn", "Up"],
+    ]
+    assert "  Name : VLAN20" in out

@@ -10,7 +10,7 @@ import paramiko
 import pytest
 from iotlab.switches import SwitchSim, _model
 from iotlab.switches._cli import Failure, Grammar, Match
-from iotlab.switches.cisco_ios import canonical_iface
+from iotlab.switches.cisco_ios import canonical_iface, parse_range
 from iotlab.switches.hp_procurve import compress_ports, parse_ports
 
 GRAMMAR = Grammar(
@@ -64,6 +64,21 @@ def test_grammar_matches_like_a_switch_cli(line, expected):
 )
 def test_ios_interface_names(text, expected):
     assert canonical_iface(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("gi1/0/1 - 3", ["Gi1/0/1", "Gi1/0/2", "Gi1/0/3"]),
+        ("Gi1/0/1-2, te1/1/4", ["Gi1/0/1", "Gi1/0/2", "Te1/1/4"]),
+        ("GigabitEthernet2/0/48", ["Gi2/0/48"]),
+        ("gi1/0/4 - 2", None),
+        ("gi1/0/1 - x", None),
+        ("", None),
+    ],
+)
+def test_ios_interface_ranges(text, expected):
+    assert parse_range(text) == expected
 
 
 @pytest.mark.parametrize(

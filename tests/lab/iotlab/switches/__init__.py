@@ -69,9 +69,10 @@ cisco_ios, exec: ``show version``, ``show vlan [brief]``, ``show mac address-tab
 ``copy running-config startup-config`` (asks ``Destination filename [startup-config]?``),
 ``exit``/``logout``. Config: ``vlan N`` (then ``name X`` / ``no name``), ``no vlan N`` (its
 ports stay assigned and show ``inactive``), ``interface <name>`` (``Gi1/0/5``,
-``gi1/0/5``, ``GigabitEthernet1/0/5``; then ``switchport mode access|trunk``,
-``switchport access vlan N`` (creates a missing VLAN, as IOS says), ``no switchport
-access vlan``, ``description ...``, ``no description``, ``shutdown``, ``no shutdown``),
+``gi1/0/5``, ``GigabitEthernet1/0/5``) or ``interface range gi1/0/1 - 4, gi1/0/6``
+(then ``switchport mode access|trunk``, ``switchport access vlan N`` (creates a
+missing VLAN, as IOS says), ``no switchport access vlan``, ``description ...``, ``no
+description``, ``shutdown``, ``no shutdown``),
 ``hostname X``, ``username X [privilege N] secret [0|9] Y``, ``no username X``,
 ``enable secret [0|9] Y``, ``no enable secret``, ``do <exec command>``, ``exit``, ``end``.
 A sub-mode falls back to global config, as IOS does. Errors as IOS prints them: the
@@ -79,7 +80,8 @@ A sub-mode falls back to global config, as IOS does. Errors as IOS prints them: 
 ``% Incomplete command.``, ``% Ambiguous command:  "..."``.
 
 hp_procurve, manager level: ``show vlans``, ``show mac-address``, ``show interfaces
-brief``, ``show running-config`` (``password manager`` without the credential),
+brief``, ``show vlans N`` (its ports, Untagged/Tagged, Up/Down), ``show
+running-config`` (``password manager`` without the credential),
 ``show config`` (startup), ``show version``, ``no page``, ``terminal length|width N``,
 ``configure [terminal]``, ``write memory``, ``logout``/``exit``. Config (show and write
 commands work there too): ``vlan N`` (context: ``name X``, ``untagged P``, ``tagged P``,

@@ -45,6 +45,28 @@ def canonical_iface(text: str) -> str | None:
     return hits[0] + number
 
 
+_RANGE_PART = re.compile(r"^([A-Za-z]+\s*(?:\d+/)*)(\d+)(?:\s*-\s*(\d+))?$")
+
+
+def parse_range(text: str) -> list[str] | None:
+    """'gi1/0/1 - 4, gi1/0/6' -> ['Gi1/0/1', ..., 'Gi1/0/4', 'Gi1/0/6'] (None if malformed)."""
+    names: list[str] = []
+    for part in text.split(","):
+        m = _RANGE_PART.match(part.strip())
+        if not m:
+            return None
+        first = int(m.group(2))
+        last = int(m.group(3)) if m.group(3) else first
+        if last < first or last - first > 512:
+            return None
+        base = canonical_iface(m.group(1) + str(first))
+        if base is None:
+            return None
+        stem = base[: len(base) - len(str(first))]
+        names.extend(f"{stem}{n}" for n in range(first, last + 1))
+    return names
+
+
 def long_iface(short: str) -> str:
     return IFACE_TYPES[short[:2]] + short[2:]
 
@@ -95,6 +117,7 @@ _CONFIG = [
     ("vlan <1-4094>", "config", "vlan"),
     ("no vlan <1-4094>", "config", "no_vlan"),
     ("interface <IFACE>", None, "interface"),
+    ("interface range <LINE>", None, "interface_range"),
     ("hostname <WORD>", "config", "hostname"),
     ("username <WORD> privilege <0-15> secret <LINE>", "change_password", "username_secret"),
     ("username <WORD> secret <LINE>", "change_password", "username_secret_default"),
@@ -133,7 +156,11 @@ class CiscoIosSession(Session):
     """An IOS 15.2 Catalyst 2960-X: ``>``/``#`` prompts, enable secret, config sub-modes."""
 
     grammars: ClassVar[dict[str, Grammar]] = {}
-    parent_mode: ClassVar[dict[str, str]] = {"config-if": "config", "config-vlan": "config"}
+    parent_mode: ClassVar[dict[str, str]] = {
+        "config-if": "config",
+        "config-if-range": "config",
+        "config-vlan": "config",
+    }
 
     @staticmethod
     def check_interfaces(interfaces: list[str]) -> None:
@@ -146,7 +173,7 @@ class CiscoIosSession(Session):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.context: str | int | None = None
+        self.context: list[str] | int | None = None
 
     def initial_mode(self) -> str:
         level = self.running["users"].get(self.user, {}).get("level", 1)
@@ -525,51 +552,63 @@ class CiscoIosSession(Session):
             self.write(self.error(Failure("invalid", offset, name), self.current_line))
             return False
         self.mode = "config-if"
-        self.context = name
+        self.context = [name]
         return False
 
-    def _port(self) -> dict:
-        return self.running["ports"][self.context]
+    async def do_interface_range(self, text: str) -> bool:
+        names = parse_range(text)
+        if not names or any(n not in self.running["ports"] for n in names):
+            offset = self.current_line.lower().find("range") + len("range ")
+            self.write(self.error(Failure("invalid", offset, text), self.current_line))
+            return False
+        self.mode = "config-if-range"
+        self.context = names
+        return False
+
+    def _ports(self) -> list[dict]:
+        return [self.running["ports"][name] for name in self.context]
 
     async def do_mode_access(self) -> bool:
-        port = self._port()
-        port["mode"] = "access"
-        port["tagged"] = []
+        for port in self._ports():
+            port["mode"] = "access"
+            port["tagged"] = []
         return True
 
     async def do_mode_trunk(self) -> bool:
-        self._port()["mode"] = "trunk"
+        for port in self._ports():
+            port["mode"] = "trunk"
         return True
 
     async def do_access_vlan(self, vid: int) -> bool:
         if vid in _RESERVED:
-            self.write("Command rejected: Bad VLAN list - character #1 is a non-numeric\n")
+            self.write(f"% Access VLAN {vid} is a reserved VLAN; use 1-1001 or 1006-4094\n")
             return False
         if str(vid) not in self.running["vlans"]:
             self.write("% Access VLAN does not exist. Creating vlan " + str(vid) + "\n")
             self.running["vlans"][str(vid)] = _model.default_vlan_name("cisco_ios", vid)
-        self._port()["vlan"] = vid
+        for port in self._ports():
+            port["vlan"] = vid
+        return True
+
+    def _set_all(self, key: str, value: object) -> bool:
+        for port in self._ports():
+            port[key] = value
         return True
 
     async def do_no_access_vlan(self) -> bool:
-        self._port()["vlan"] = 1
-        return True
+        return self._set_all("vlan", 1)
 
     async def do_description(self, text: str) -> bool:
-        self._port()["description"] = _model.clean_text(text, _model.MAX_DESCRIPTION)
-        return True
+        return self._set_all("description", _model.clean_text(text, _model.MAX_DESCRIPTION))
 
     async def do_no_description(self) -> bool:
-        self._port()["description"] = ""
-        return True
+        return self._set_all("description", "")
 
     async def do_shutdown(self) -> bool:
-        self._port()["shutdown"] = True
-        return True
+        return self._set_all("shutdown", True)
 
     async def do_no_shutdown(self) -> bool:
-        self._port()["shutdown"] = False
-        return True
+        return self._set_all("shutdown", False)
 
     async def do_hostname(self, name: str) -> bool:
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]{0,62}", name):
@@ -618,5 +657,6 @@ CiscoIosSession.grammars = {
     "exec": Grammar(_PRIV, _KINDS),
     "config": Grammar(_CONFIG, _KINDS),
     "config-if": Grammar(_CONFIG_IF, _KINDS),
+    "config-if-range": Grammar(_CONFIG_IF, _KINDS),
     "config-vlan": Grammar(_CONFIG_VLAN, _KINDS),
 }

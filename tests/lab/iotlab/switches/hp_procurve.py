@@ -86,6 +86,7 @@ def _name_arg(text: str) -> str:
 _OPERATOR = [
     ("show version", None, "show_version"),
     ("show vlans", None, "show_vlans"),
+    ("show vlans <1-4094>", None, "show_vlan_id"),
     ("show mac-address", None, "show_mac"),
     ("show interfaces brief", None, "show_int_brief"),
     ("terminal length <1-1000>", None, "noop_arg"),
@@ -303,6 +304,38 @@ class HpProcurveSession(Session):
         for vid in _model.sorted_vlans(cfg):
             name = cfg["vlans"][str(vid)]
             lines.append(f"  {vid:<7} {name:<32} | Port-based No    No")
+        self.write("\n".join(lines) + "\n\n")
+        return False
+
+    async def do_show_vlan_id(self, vid: int) -> bool:
+        cfg = self.running
+        if str(vid) not in cfg["vlans"]:
+            self.write(f"VLAN {vid} is not configured.\n")
+            return False
+        learnt = {iface for _v, _m, iface in _model.mac_entries(cfg, self.sim.mac_table)}
+        lines = [
+            "",
+            f" Status and Counters - VLAN Information - VLAN {vid}",
+            "",
+            f"  VLAN ID : {vid}",
+            f"  Name : {cfg['vlans'][str(vid)]}",
+            "  Status : Port-based",
+            "  Voice : No",
+            "  Jumbo : No",
+            "",
+            "  Port Information Mode     Unknown VLAN Status    ",
+            "  ---------------- -------- ------------ ----------",
+        ]
+        for name in self.sim.interfaces:
+            port = cfg["ports"][name]
+            if port["vlan"] == vid:
+                mode = "Untagged"
+            elif vid in port["tagged"]:
+                mode = "Tagged"
+            else:
+                continue
+            status = "Up" if name in learnt else "Down"
+            lines.append(f"  {name:<16} {mode:<8} Learn        {status:<10}")
         self.write("\n".join(lines) + "\n\n")
         return False
 
