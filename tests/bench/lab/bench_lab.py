@@ -6,7 +6,8 @@ logins per second it sustains. Prints figures; asserts nothing about timings.
         [--seconds 10] [--concurrency 200]
 
 Logins: HTTP Basic on the phones (one request each), HTTP Digest on the Hikvision cameras
-(challenge + answer: two requests), and telnet logins on the BusyBox devices.
+(challenge + answer: two requests), telnet logins on the BusyBox devices, and SSH (key
+exchange, password, one exec) on the NVRs.
 """
 
 from __future__ import annotations
@@ -101,6 +102,25 @@ async def telnet_login(dev: dict) -> bool:
         writer.close()
 
 
+async def ssh_login(dev: dict) -> bool:
+    import asyncssh
+
+    cred = dev["credentials"][0]
+    try:
+        async with asyncssh.connect(
+            dev["address"],
+            username=cred["username"],
+            password=cred["password"],
+            known_hosts=None,
+            client_keys=None,
+            login_timeout=10,
+        ) as conn:
+            result = await conn.run("true", check=False)
+            return result.exit_status == 0
+    except (asyncssh.Error, OSError):
+        return False
+
+
 async def hammer(devices: list[dict], login, seconds: float, concurrency: int) -> tuple[int, int, float]:
     ok = fail = 0
     deadline = time.monotonic() + seconds
@@ -149,6 +169,7 @@ def main() -> int:
                 ("HTTP Basic (voip_phone /api/status)", "voip_phone", basic_login),
                 ("HTTP Digest (hikvision userCheck, 2 requests)", "hikvision_camera", digest_login),
                 ("telnet login (busybox_device)", "busybox_device", telnet_login),
+                ("SSH password login + exec (hikvision_nvr)", "hikvision_nvr", ssh_login),
             ):
                 pool = [d for d in devices if d["kind"] == kind]
                 if not pool:
