@@ -38,20 +38,8 @@ def test_login_banner_and_show_commands_parse(make_switch):
 
 def test_banner_asks_for_a_key_before_the_prompt(make_switch):
     sw = make_switch("hp_procurve")
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # noqa: S507 - lab switch
-    client.connect(
-        sw.kwargs["address"],
-        port=sw.kwargs["port"],
-        username="admin",
-        password="Factory-Pass1",
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=5,
-    )
+    client, chan = _shell(sw, "admin", "Factory-Pass1")
     try:
-        chan = client.invoke_shell(width=511, height=1000)
-        chan.settimeout(5)
         seen = b""
         while b"any key to continue" not in seen:
             seen += chan.recv(4096)
@@ -170,3 +158,50 @@ def test_show_vlans_of_one_vlan_lists_its_ports(make_switch):
         ["12", "Tagged", "Learn", "Up"],
     ]
     assert "  Name : VLAN20" in out
+
+
+def _shell(sw, username, password):
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())  # noqa: S507 - lab switch
+    client.connect(
+        sw.kwargs["address"],
+        port=sw.kwargs["port"],
+        username=username,
+        password=password,
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=5,
+    )
+    chan = client.invoke_shell(width=511, height=1000)
+    chan.settimeout(5)
+    return client, chan
+
+
+def _until(chan, marker: bytes) -> bytes:
+    seen = b""
+    while marker not in seen:
+        seen += chan.recv(4096)
+    return seen
+
+
+def test_operator_enables_with_the_managers_name_and_password(make_switch):
+    sw = make_switch("hp_procurve")
+    with sw.connect() as conn:
+        conn.send_config_set(["password operator user-name viewer plaintext View-Pass-5"])
+    client, chan = _shell(sw, "viewer", "View-Pass-5")
+    try:
+        _until(chan, b"any key to continue")
+        chan.send(b"\n")
+        _until(chan, b"> ")
+        chan.send(b"configure\n")
+        assert b"Invalid input: configure" in _until(chan, b"> ")
+        chan.send(b"enable\n")
+        _until(chan, b"Username: ")
+        chan.send(b"admin\n")
+        _until(chan, b"Password: ")
+        chan.send(b"Factory-Pass1\n")
+        out = _until(chan, b"# ")
+        assert b"Factory-Pass1" not in out
+        assert out.rstrip().endswith(sw.kwargs["name"].encode() + b"#")
+    finally:
+        client.close()
