@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ description:
     (C(--vault-password-file) or C(--ask-vault-pass)).
   - The result holds the secrets (for the hub's authenticator) and is always C(no_log).
 version_added: 0.1.0
-author: iotguard.hardening contributors
+author:
+  - iotguard.hardening maintainers (@iotguard)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 requirements:
   - qrcode[pil] (for O(export_dir))
 options:
@@ -40,12 +45,17 @@ options:
 attributes:
   action:
     support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: In check mode nothing is written; new secrets are generated but discarded.
   diff_mode:
     support: none
   platform:
+    support: full
     platforms: posix
 """
 

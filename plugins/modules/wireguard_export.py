@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # ruff: noqa: E402 - Ansible modules keep their documentation above the imports
 
 from __future__ import annotations
@@ -9,14 +10,17 @@ DOCUMENTATION = r"""
 module: wireguard_export
 short_description: Write an engineer's WireGuard configuration and its QR code on the controller
 description:
-  - For engineers whose device is not managed (a laptop outside the inventory, a phone): writes
+  - For engineers whose device is not managed (a laptop outside the inventory, a phone), writes
     a wg-quick configuration file and a QR code PNG of it (for the WireGuard phone app), both
-    mode 0600. Run it on the controller (C(delegate_to: localhost)).
+    mode 0600. Run it on the controller (delegate it to C(localhost)).
   - The private key is read from O(private_key_path) (made on the controller by
     M(iotguard.hardening.wireguard_keypair)); the files are rewritten only when their content
     changes.
 version_added: 0.1.0
-author: iotguard.hardening contributors
+author:
+  - iotguard.hardening maintainers (@iotguard)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 requirements:
   - qrcode[pil] (for O(qr_path))
 options:
@@ -62,6 +66,7 @@ attributes:
     support: none
     details: The files hold a private key; no diff is shown.
   platform:
+    support: full
     platforms: posix
 """
 

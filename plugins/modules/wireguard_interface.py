@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # ruff: noqa: E402 - Ansible modules keep their documentation above the imports
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ module: wireguard_interface
 short_description: A running WireGuard interface brought to the wanted peers, addresses and routes
 description:
   - Reads the interface's running state (C(wg show dump), C(ip)) and changes only what
-    differs, through C(wg syncconf), C(ip address) and C(ip route): peers that did not change
+    differs, through C(wg syncconf), C(ip address) and C(ip route); peers that did not change
     keep their sessions, and a run that changes nothing touches nothing.
   - Creates the interface with the kernel module where the kernel has one and with
     C(wireguard-go) (userspace) where it does not; O(implementation=auto) detects which.
   - Keys are read from files on the target (see M(iotguard.hardening.wireguard_keypair)); no
     key passes through the controller or appears in a diff.
 version_added: 0.1.0
-author: iotguard.hardening contributors
+author:
+  - iotguard.hardening maintainers (@iotguard)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   name:
     description: Interface name.
@@ -79,6 +83,7 @@ attributes:
     support: full
     details: Shows public keys, addresses, routes; preshared keys as C((set)).
   platform:
+    support: full
     platforms: posix
 """
 

@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # ruff: noqa: E402 - Ansible modules keep their documentation above the imports
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ description:
   - O(regenerate) says when an existing key is replaced, as in community.crypto's
     openssh_keypair.
 version_added: 0.1.0
-author: iotguard.hardening contributors
+author:
+  - iotguard.hardening maintainers (@iotguard)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   path:
     description: The key file. Its directory must exist.
@@ -54,6 +58,7 @@ attributes:
     support: full
     details: The diff shows public keys only, never a private or preshared key.
   platform:
+    support: full
     platforms: posix
 """
 

@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # ruff: noqa: E402 - Ansible modules keep their documentation above the imports
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ description:
     removed.
   - Returns the plan both ends are configured from; AllowedIPs of a peer are limited to the
     hub's tunnel address and the management zone(s). A peer with C(networks) is a site
-    (site-to-site): its networks are routed to it by the hub.
+    (site-to-site); its networks are routed to it by the hub.
 version_added: 0.1.0
-author: iotguard.hardening contributors
+author:
+  - iotguard.hardening maintainers (@iotguard)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 options:
   pool:
     description: Tunnel network (CIDR). The hub takes its first host address.
@@ -79,6 +83,7 @@ attributes:
   diff_mode:
     support: none
   platform:
+    support: full
     platforms: posix
 """
 

@@ -208,7 +208,7 @@ def test_bad_input_is_refused_and_nothing_half_configured(host, extra, message, 
     case = tmp_path / "case.json"
     case.write_text(__import__("json").dumps(extra))
     scenario = pathlib.Path(__file__).parents[1]
-    env = dict(os.environ, ANSIBLE_VAULT_PASSWORD_FILE=str(scenario / "vault-pass.py"), ANSIBLE_NOCOLOR="1")
+    env = dict(os.environ, ANSIBLE_VAULT_PASSWORD_FILE=str(scenario / "vault-pass.sh"), ANSIBLE_NOCOLOR="1")
     run = subprocess.run(
         [
             "ansible-playbook",

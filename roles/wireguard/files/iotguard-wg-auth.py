@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
 """iotguard WireGuard authenticator: a TOTP second factor in front of the management zone.

@@ -15,27 +15,14 @@ def key(n):
 HUB = key(1)
 
 
-def peers(*names):
+def make_peers(*names):
     return [{"name": n, "public_key": key(10 + i)} for i, n in enumerate(names)]
 
 
-def plan(**kw):
-    args = {
-        "pool": "10.66.0.0/24",
-        "hub_endpoint": "192.0.2.1:51820",
-        "hub_public_key": HUB,
-        "peers": peers("alice", "bob"),
-        "mgmt_zones": ["10.20.0.0/24"],
-    }
-    args.update(kw)
-    return build_plan(
-        args.pop("pool"),
-        args.pop("hub_endpoint"),
-        args.pop("hub_public_key"),
-        args.pop("peers"),
-        args.pop("mgmt_zones"),
-        **args,
-    )
+def plan(pool="10.66.0.0/24", hub_endpoint="192.0.2.1:51820", mgmt_zones=("10.20.0.0/24",), peers=None, **kw):
+    if peers is None:
+        peers = make_peers("alice", "bob")
+    return build_plan(pool, hub_endpoint, HUB, peers, list(mgmt_zones), **kw)
 
 
 @pytest.mark.parametrize(
@@ -43,7 +30,7 @@ def plan(**kw):
     [
         ({"mgmt_zones": ["10.66.0.0/25"]}, r"pools overlap: pool \(10.66.0.0/24\) overlaps mgmt_zones\[0\]"),
         ({"reserved": ["10.0.0.0/8"]}, r"overlaps reserved\[0\]"),
-        ({"peers": peers("alice", "alice")}, r"peers\[1\].name='alice' is used twice"),
+        ({"peers": make_peers("alice", "alice")}, r"peers\[1\].name='alice' is used twice"),
         ({"peers": [{"name": "alice"}]}, r"peers\[0\] \(name='alice'\) has no public_key"),
         (
             {"peers": [{"name": "alice", "public_key": "short"}]},
@@ -79,19 +66,19 @@ def test_allowed_ips_limited_to_hub_and_zones():
 
 
 def test_allocations_are_stable_when_peers_come_and_go():
-    first = plan(peers=peers("bob", "dave"))["allocations"]
+    first = plan(peers=make_peers("bob", "dave"))["allocations"]
     assert first == {"bob": "10.66.0.2", "dave": "10.66.0.3"}
     # alice sorts first but must not take bob's address
-    second = plan(peers=peers("alice", "bob", "dave"), previous=first)["allocations"]
+    second = plan(peers=make_peers("alice", "bob", "dave"), previous=first)["allocations"]
     assert second["bob"] == first["bob"] and second["dave"] == first["dave"]
     assert second["alice"] == "10.66.0.4"
-    third = plan(peers=peers("alice", "dave"), previous=second)["allocations"]
+    third = plan(peers=make_peers("alice", "dave"), previous=second)["allocations"]
     assert third == {"alice": "10.66.0.4", "dave": "10.66.0.3"}
 
 
 def test_pool_exhausted():
     with pytest.raises(WireGuardError, match="no free address"):
-        plan(pool="10.66.0.0/30", peers=peers("a", "b"))
+        plan(pool="10.66.0.0/30", peers=make_peers("a", "b"))
 
 
 def test_site_to_site_networks_routed_to_the_site():
