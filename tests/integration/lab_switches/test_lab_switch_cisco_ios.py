@@ -217,3 +217,27 @@ def test_interface_range_configures_every_port(make_switch):
         "Gi1/0/7",
         "Gi1/0/9",
     ]
+
+
+def test_trunk_allowed_list_decides_which_macs_it_carries(make_switch):
+    sw = make_switch("cisco_ios")  # Gi1/0/12 is the uplink: a trunk allowing 1 and 20
+    with sw.connect() as conn:
+        assert "001a.2b00.000b" in _macs(conn)  # VLAN 20 over the trunk
+        conn.send_config_set(["int gi1/0/12", "switchport trunk allowed vlan remove 20"])
+        assert "001a.2b00.000b" not in _macs(conn)
+        conn.send_config_set(["int gi1/0/12", "switchport trunk allowed vlan all"])
+        assert _macs(conn)["001a.2b00.000b"]["vlan_id"] == "20"
+        run = conn.send_command("show running-config")
+        out = conn.send_config_set(["int gi1/0/12", "switchport trunk allowed vlan 5000"])
+    assert "% Invalid input detected at '^' marker." in out
+    assert "interface GigabitEthernet1/0/12\n switchport mode trunk\n!" in run
+    assert sw.running["ports"]["Gi1/0/12"]["tagged"] == []
+
+
+def test_trunk_allowed_list_renders_as_ranges(make_switch):
+    sw = make_switch("cisco_ios")
+    with sw.connect() as conn:
+        conn.send_config_set(["int gi1/0/11", "switchport mode trunk"])
+        conn.send_config_set(["int gi1/0/11", "switchport trunk allowed vlan remove 2-9,4000"])
+        run = conn.send_command("show running-config")
+    assert " switchport trunk allowed vlan 1,10-3999,4001-4094\n switchport mode trunk" in run

@@ -45,7 +45,7 @@ State (``state``, JSON-serialisable, mutated in place)
   next login (or ``enable``) at once; after a restart, the saved one applies.
 - MAC table: derived, not stored. A MAC on an access port shows in that port's current
   VLAN (so it moves when the port's access/untagged VLAN changes); on a trunk it shows in
-  its own VLAN if the trunk carries it; shut ports and deleted VLANs learn nothing.
+  its own VLAN if the trunk carries it (an IOS trunk with no allowed list carries all); shut ports and deleted VLANs learn nothing.
 
 Logins
 ------
@@ -70,7 +70,8 @@ cisco_ios, exec: ``show version``, ``show vlan [brief]``, ``show mac address-tab
 ``exit``/``logout``. Config: ``vlan N`` (then ``name X`` / ``no name``), ``no vlan N`` (its
 ports stay assigned and show ``inactive``), ``interface <name>`` (``Gi1/0/5``,
 ``gi1/0/5``, ``GigabitEthernet1/0/5``) or ``interface range gi1/0/1 - 4, gi1/0/6``
-(then ``switchport mode access|trunk``, ``switchport access vlan N`` (creates a
+(then ``switchport mode access|trunk``, ``switchport trunk allowed vlan
+all|<list>|add <list>|remove <list>``, ``switchport access vlan N`` (creates a
 missing VLAN, as IOS says), ``no switchport access vlan``, ``description ...``, ``no
 description``, ``shutdown``, ``no shutdown``),
 ``hostname X``, ``username X [privilege N] secret [0|9] Y``, ``no username X``,

@@ -159,7 +159,8 @@ def mac_entries(cfg: dict, mac_table: list[tuple[str, int, str]]) -> list[tuple[
             continue
         if port["mode"] == "access":
             shown = port["vlan"]
-        elif vlan == port["vlan"] or vlan in port["tagged"]:
+        elif vlan == port["vlan"] or vlan in port["tagged"] or not port["tagged"]:
+            # a trunk with no allowed list carries every VLAN (IOS's default)
             shown = vlan
         else:
             continue

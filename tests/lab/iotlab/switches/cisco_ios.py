@@ -45,6 +45,31 @@ def canonical_iface(text: str) -> str | None:
     return hits[0] + number
 
 
+def _vlan_list(text: str) -> set[int] | None:
+    """'1,20,30-32' -> {1, 20, 30, 31, 32} (None if malformed)."""
+    out: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        m = re.fullmatch(r"(\d{1,4})(?:-(\d{1,4}))?", part)
+        if not m:
+            return None
+        lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+        if not 1 <= lo <= hi <= 4094:
+            return None
+        out.update(range(lo, hi + 1))
+    return out
+
+
+def _vlan_ranges(vids: set[int]) -> str:
+    """{1, 20, 21, 22} -> '1,20-22' (as IOS prints allowed lists)."""
+    runs: list[list[int]] = []
+    for vid in sorted(vids):
+        if runs and runs[-1][1] == vid - 1:
+            runs[-1][1] = vid
+        else:
+            runs.append([vid, vid])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
 _RANGE_PART = re.compile(r"^([A-Za-z]+\s*(?:\d+/)*)(\d+)(?:\s*-\s*(\d+))?$")
 
 
@@ -132,6 +157,7 @@ _CONFIG = [
 _CONFIG_IF = [
     ("switchport mode access", "config", "mode_access"),
     ("switchport mode trunk", "config", "mode_trunk"),
+    ("switchport trunk allowed vlan <LINE>", "config", "trunk_allowed"),
     ("switchport access vlan <1-4094>", "config", "access_vlan"),
     ("no switchport access vlan", "config", "no_access_vlan"),
     ("description <LINE>", "config", "description"),
@@ -448,7 +474,7 @@ class CiscoIosSession(Session):
                 out.append(f" description {port['description']}")
             if port["mode"] == "trunk":
                 if port["tagged"]:
-                    allowed = ",".join(str(v) for v in [1, *port["tagged"]])
+                    allowed = _vlan_ranges({port["vlan"], *port["tagged"]})
                     out.append(f" switchport trunk allowed vlan {allowed}")
                 out.append(" switchport mode trunk")
             else:
@@ -577,6 +603,33 @@ class CiscoIosSession(Session):
     async def do_mode_trunk(self) -> bool:
         for port in self._ports():
             port["mode"] = "trunk"
+        return True
+
+    async def do_trunk_allowed(self, text: str) -> bool:
+        """'all' | a list like '1,20,30-32' | 'add <list>' | 'remove <list>'."""
+        words = text.split()
+        verb = words[0].lower() if words else ""
+        listed = " ".join(words[1:]) if verb in ("add", "remove") else text
+        if listed.strip().lower() == "all" and verb not in ("add", "remove"):
+            return self._set_all("tagged", [])
+        vids = _vlan_list(listed)
+        if vids is None:
+            offset = self.current_line.find(listed)
+            self.write(self.error(Failure("invalid", offset, listed), self.current_line))
+            return False
+        for port in self._ports():
+            # no list means all VLANs; a list always allows the native VLAN as well
+            current = {port["vlan"], *port["tagged"]} if port["tagged"] else set(range(1, 4095))
+            if verb == "add":
+                current |= vids
+            elif verb == "remove":
+                current -= vids
+            else:
+                current = vids
+            if not current:
+                self.write("% The allowed VLAN list cannot be empty here; use 'all'\n")
+                return False
+            port["tagged"] = sorted(current)
         return True
 
     async def do_access_vlan(self, vid: int) -> bool:
