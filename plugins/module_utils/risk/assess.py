@@ -76,15 +76,18 @@ def _default_driver_factory(hostvars):
 
 
 def _candidates(device, opts):
+    """Who to try, in order: the product's own defaults first (with a budget of one attempt
+    they are the best guess), then the credentials the engineer supplied."""
     seen, out = set(), []
-    for cred, source in [(c, "supplied") for c in opts.credentials] + [
-        (c, "vendor default") for c in device.default_credentials
-    ]:
+    supplied = [dict(c, source="supplied") for c in opts.credentials]
+    for cred in list(device.default_credentials) + supplied:
         pair = (cred.get("username"), cred.get("password"))
         if pair[0] is None or pair in seen:
             continue
         seen.add(pair)
-        out.append({"username": pair[0], "password": pair[1] or "", "source": source})
+        out.append(
+            {"username": pair[0], "password": pair[1] or "", "source": cred.get("source") or "vendor default"}
+        )
     return out
 
 

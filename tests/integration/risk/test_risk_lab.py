@@ -210,9 +210,13 @@ def test_fixed_by_hand_shows_as_fixed_in_the_diff(lab_site, site_inventory, firs
 
 def test_gate_fails_on_high_findings_and_check_mode_writes_nothing(site_inventory, first_run, tmp_path):
     reports = tmp_path / "gate"
-    proc = run_assess(site_inventory, reports, "-e", "risk_assessment_fail_on_severity=high", check=True)
+    secret = '{"risk_assessment_credentials": [{"username": "admin", "password": "Zq-not-for-logs-7"}]}'
+    proc = run_assess(
+        site_inventory, reports, "-e", "risk_assessment_fail_on_severity=high", "-e", secret, "-v", check=True
+    )
     assert proc.returncode != 0
     assert "gate:" in proc.stdout and "IOTG-DEFAULT-CREDS" in proc.stdout
+    assert "Zq-not-for-logs-7" not in proc.stdout + proc.stderr
     assert not (reports / "clinic").exists() or not any((reports / "clinic").iterdir())
     # against the first run's baseline nothing is new, so the "new" gate passes
     proc = run_assess(
