@@ -45,7 +45,8 @@ State (``state``, JSON-serialisable, mutated in place)
   next login (or ``enable``) at once; after a restart, the saved one applies.
 - MAC table: derived, not stored. A MAC on an access port shows in that port's current
   VLAN (so it moves when the port's access/untagged VLAN changes); on a trunk it shows in
-  its own VLAN if the trunk carries it (an IOS trunk with no allowed list carries all); shut ports and deleted VLANs learn nothing.
+  its own VLAN if the trunk carries it (an IOS trunk with no allowed list carries all);
+  shut ports and deleted VLANs learn nothing.
 
 Logins
 ------
