@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: credential
 author:
-  - iotguard.hardening maintainers
+  - iotguard.hardening maintainers (@iotguard)
 version_added: 0.1.0
 short_description: Read a device credential from the iotguard credential store
 description:

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The rotation transaction: verify, change, verify, commit, and never lose a password.
 
 The order is the one password vaults use, and each step exists so that a failure at any
@@ -50,9 +51,9 @@ def generate_password(policy=None, length=None, avoid=(), username=None):
     policy = policy or PasswordPolicy()
     n = policy.target_length(length)
     rng = secrets.SystemRandom()
-    for _ in range(100):
+    for dummy in range(100):
         chars = [secrets.choice(cls) for cls in policy.classes][:n]
-        chars += [secrets.choice(policy.alphabet) for _ in range(n - len(chars))]
+        chars += [secrets.choice(policy.alphabet) for dummy in range(n - len(chars))]
         rng.shuffle(chars)
         pw = "".join(chars)
         if username and len(username) >= 3 and username.lower() in pw.lower():
@@ -186,7 +187,7 @@ class Rotation:
         self._secrets.extend(known)
         tries = [(pw, self._source_of(acct, pw)) for pw in known]
         tries += [(pw, "default") for pw in self.factory if pw not in known]
-        if self.new_password is not None and self.new_password not in [p for p, _ in tries]:
+        if self.new_password is not None and self.new_password not in [t[0] for t in tries]:
             tries.append((self.new_password, "given"))
         if not tries:
             return self._finish(

@@ -1,6 +1,7 @@
 #!/usr/bin/python
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # The work is done on the controller by the action plugin of the same name; this file
 # holds the documentation and the argument spec.
 
@@ -27,7 +28,7 @@ description:
     the play runs with, so the next play sees C(iotguard_credentials) with nothing else to
     configure. O(store=keepass) writes a KeePass database instead.
 author:
-  - iotguard.hardening maintainers
+  - iotguard.hardening maintainers (@iotguard)
 extends_documentation_fragment: []
 attributes:
   check_mode:
@@ -39,10 +40,13 @@ attributes:
   platform:
     support: full
     platforms: IoT devices and switches, reached from the controller
+    description: Talks to the device over its own protocol; the device runs no Python.
   action:
     support: full
+    description: Runs as an action plugin on the controller.
   async:
     support: none
+    description: Runs synchronously on the controller.
 options:
   address:
     description:

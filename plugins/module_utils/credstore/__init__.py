@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Credential stores: where rotated device passwords live.
 
 A store keeps one *record* per inventory host::
@@ -117,10 +118,9 @@ class CredentialStore:
     def _write(self, host, record):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    @contextlib.contextmanager
     def _lock(self, host):  # pragma: no cover - abstract
+        """A context manager holding the lock for ``host``'s record."""
         raise NotImplementedError
-        yield
 
     # -- public API ----------------------------------------------------------------------
     def load(self, host):

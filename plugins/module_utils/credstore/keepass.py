@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """KeePass (KDBX 4) store, for teams whose engineers already live in KeePassXC.
 
 Layout: group ``iotguard/<host>``, one entry per account titled with the account name;

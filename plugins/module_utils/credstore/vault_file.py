@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The embedded default store: one ansible-vault encrypted file per host under host_vars.
 
 ``<inventory_dir>/host_vars/<host>/iotguard_credentials.yml`` holds the variable
@@ -31,7 +32,13 @@ except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
     HAS_YAML = False
 
 try:
-    from ansible.parsing.vault import VaultLib, is_encrypted, match_encrypt_secret
+    # Controller only (action and lookup plugins), never shipped to a device: the store is
+    # encrypted with the play's own vault secrets.
+    from ansible.parsing.vault import (  # pylint: disable=ansible-bad-module-import
+        VaultLib,
+        is_encrypted,
+        match_encrypt_secret,
+    )
 
     HAS_VAULT = True
 except ImportError:  # pragma: no cover - controller only

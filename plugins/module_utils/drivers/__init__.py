@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Device drivers and the registry that picks one (like netmiko's ssh_dispatcher).
 
 ``DRIVERS`` maps a driver name (what the fingerprint data or ``iot_driver`` says) to its

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A tiny expect loop shared by the shell drivers (SSH and telnet).
 
 ``Session`` wraps a ``recv(n) -> bytes`` / ``send(bytes)`` pair; ``expect`` reads until one
@@ -69,7 +70,7 @@ def passwd_dialog(session, driver, username, old, new):
     """Run ``passwd`` in a logged-in shell and answer its prompts from the driver's table."""
     session.buffer = b""
     session.send_line(driver.passwd_command.format(username=username))
-    patterns = [p for p, _ in driver.passwd_prompts] + [driver.passwd_ok, driver.passwd_bad]
+    patterns = [prompt[0] for prompt in driver.passwd_prompts] + [driver.passwd_ok, driver.passwd_bad]
     answers = 0
     while True:
         try:

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """HTTP for device APIs: one request, one authentication attempt.
 
 Digest (RFC 7616, MD5/SHA-256, qop=auth) is computed here rather than with urllib's
@@ -41,19 +42,27 @@ class Response:
 def parse_challenge(header):
     if not header:
         return None, {}
-    scheme, _, rest = header.strip().partition(" ")
+    scheme, _sep, rest = header.strip().partition(" ")
     params = {}
     for m in _PARAM.finditer(rest):
         params[m.group(1).lower()] = m.group(3) if m.group(3) is not None else m.group(2)
     return scheme.lower(), params
 
 
+def _sha256(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _md5(text):
+    return hashlib.md5(text.encode("utf-8")).hexdigest()  # noqa: S324 - RFC 7616 MD5 digest
+
+
 def digest_header(params, method, uri, username, password):
     algo = params.get("algorithm", "MD5").upper()
     if algo.startswith("SHA-256"):
-        h = lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest()  # noqa: E731
+        h = _sha256
     elif algo.startswith("MD5"):
-        h = lambda s: hashlib.md5(s.encode("utf-8")).hexdigest()  # noqa: E731, S324 - RFC 7616 MD5
+        h = _md5
     else:
         raise DriverError("device asks for digest algorithm %r, which is not supported" % clean(algo, 32))
     realm = params.get("realm", "")

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Printers, thermostats, VoIP phones and SOHO routers: small HTTP admin APIs.
 
 * HP Embedded Web Server (Basic, user ``admin``): ``POST /hp/device/SecuritySettings/Save``

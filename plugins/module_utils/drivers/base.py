@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one interface every device driver speaks (shaped like netmiko's BaseConnection).
 
 A driver knows how to reach one kind of device over its own protocol and offers four verbs:

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """IP camera / NVR HTTP APIs, modelled on the vendors' published interfaces.
 
 * Hikvision ISAPI: digest auth; ``GET /ISAPI/Security/userCheck`` to log in,

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """SSH shell devices (embedded Linux, BusyBox over Dropbear): paramiko, password auth,
 ``passwd`` answered from the prompt table."""
 

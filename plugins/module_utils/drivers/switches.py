@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Managed switches through netmiko: the local user's secret and the enable secret.
 
 The account name ``enable`` means the enable secret (Cisco) and is proven by entering

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """BusyBox telnetd devices: raw socket with real telnet option negotiation (RFC 854/855).
 
 We refuse every option except SUPPRESS-GO-AHEAD and let the server ECHO; subnegotiations
@@ -90,10 +91,10 @@ class TelnetBusyboxDriver(ShellPasswdMixin, BaseDriver):
         try:
             sess.expect([LOGIN_PROMPT])
             sess.send_line(username)
-            idx, _ = sess.expect([PASSWORD_PROMPT, SHELL_PROMPT])
+            idx = sess.expect([PASSWORD_PROMPT, SHELL_PROMPT])[0]
             if idx == 0:
                 sess.send_line(password)
-                idx, _ = sess.expect([LOGIN_FAILED, LOGIN_PROMPT, SHELL_PROMPT])
+                idx = sess.expect([LOGIN_FAILED, LOGIN_PROMPT, SHELL_PROMPT])[0]
                 if idx in (0, 1):
                     sock.close()
                     return None, None
@@ -103,7 +104,7 @@ class TelnetBusyboxDriver(ShellPasswdMixin, BaseDriver):
         return sock, sess
 
     def login(self, username, password):
-        sock, _ = self._session(username, password)
+        sock = self._session(username, password)[0]
         if sock is None:
             return False
         sock.close()

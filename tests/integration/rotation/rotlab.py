@@ -4,6 +4,7 @@ ground truth, playbook runs, and an independent reader of the store."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import shutil
@@ -36,19 +37,26 @@ SWITCH_FACTORY = {"cisco_ios": ("admin", "Cisco123"), "hp_procurve": ("manager",
 SWITCH_ENABLE = {"cisco_ios": "Enable123"}
 
 
-def private_site(src_name, dest_dir, name, subnet_prefix, switches=True):
-    """A copy of tests/lab/sites/<src_name>.yml on its own addresses, so the shared site
-    (and the tests that expect its factory state) are left alone."""
+def private_site(src_name, dest_dir, name, subnet, switches=True):
+    """A copy of tests/lab/sites/<src_name>.yml moved to ``subnet`` (same size or larger),
+    under its own name, so the shared site (and the tests that expect its factory state)
+    are left alone."""
     data = yaml.safe_load((TOP / "tests" / "lab" / "sites" / ("%s.yml" % src_name)).read_text())
+    old = ipaddress.ip_network(data["subnet"])
+    new = ipaddress.ip_network(subnet)
+
+    def move(addr):
+        return str(new.network_address + (int(ipaddress.ip_address(addr)) - int(old.network_address)))
+
     data["name"] = name
-    data["subnet"] = "%s.0/24" % subnet_prefix
-    data["first_device_address"] = "%s.10" % subnet_prefix
+    data["subnet"] = str(new)
+    data["first_device_address"] = move(data["first_device_address"])
     for dev in data.get("devices") or []:
         if dev.get("address"):
-            dev["address"] = "%s.%s" % (subnet_prefix, dev["address"].rsplit(".", 1)[1])
+            dev["address"] = move(dev["address"])
     if switches:
-        for i, sw in enumerate(data.get("switches") or []):
-            sw["address"] = "%s.%d" % (subnet_prefix, 2 + i)
+        for sw in data.get("switches") or []:
+            sw["address"] = move(sw["address"])
     else:
         data["switches"] = []
         for dev in data.get("devices") or []:

@@ -34,7 +34,7 @@ OUTPUTS = []  # every playbook's output, grepped for secrets at the end
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     base = tmp_path_factory.mktemp("rotation")
-    path = private_site("clinic", base, "rotation-clinic", "127.20.64")
+    path = private_site("clinic", base, "rotation-clinic", "127.20.64.0/24")
     lab = LabSite(str(path))
     try:
         lab.up(fresh=True)
@@ -203,7 +203,7 @@ def test_store_not_writable_leaves_device_untouched(site):
     assert out.returncode == 0, out.stdout[-3000:]
     row = next(r for r in summary(inv)["devices"] if r["host"] == device)
     assert row["status"] == "failed" and "store not writable, device untouched" in row["reason"], row
-    _name, driver, address, port, _ = next(t for t in targets(lab.truth) if t[0] == device)
+    _name, driver, address, port, _creds = next(t for t in targets(lab.truth) if t[0] == device)
     assert login(driver, address, port, "root", before)
     assert store.account(device, "root")["current"] == before
 

@@ -121,7 +121,7 @@ def test_check_then_rotate_then_idempotent(site):
 
 
 def test_fail_on_error_false_reports_reason(site):
-    inv, state, _ = site
+    inv, state, _port = site
     state.password = "changed-by-hand"
     play = (inv / "play.yml").read_text().replace("timeout: 5", "timeout: 5\n        fail_on_error: false")
     (inv / "play.yml").write_text(play)

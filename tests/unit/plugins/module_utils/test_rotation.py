@@ -253,7 +253,7 @@ def test_given_password_checked_against_policy(store):
 
 def test_generate_password_meets_policy():
     pol = PasswordPolicy(min_length=8, max_length=16, length=30)
-    seen = {generate_password(pol) for _ in range(200)}
+    seen = {generate_password(pol) for dummy in range(200)}
     assert len(seen) == 200
     assert all(len(p) == 16 and pol.check(p) is None for p in seen)
     digits = PasswordPolicy(min_length=6, max_length=6, classes=["0123456789"])

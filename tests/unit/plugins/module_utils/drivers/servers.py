@@ -288,7 +288,7 @@ def start_ssh(state):
     def accept_loop():
         while True:
             try:
-                sock, _ = listener.accept()
+                sock = listener.accept()[0]
             except OSError:
                 return
             threading.Thread(target=serve, args=(sock,), daemon=True).start()

@@ -149,10 +149,10 @@ def test_registry():
 
 def test_digest_matches_rfc2617_example():
     # RFC 2617 section 3.5 worked example
-    _, params = parse_challenge(
+    params = parse_challenge(
         'Digest realm="testrealm@host.com", qop="auth,auth-int", '
         'nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"'
-    )
+    )[1]
     hdr = digest_header(params, "GET", "/dir/index.html", "Mufasa", "Circle Of Life")
     # cnonce is random, so recompute with the RFC's cnonce by hand
     from servers import _md5
