@@ -7,6 +7,7 @@ string are theirs, so fingerprints match what the real products send.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import email.utils
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from ..devices.base import Device
 
 MAX_HEADER_BYTES = 16384
+IDLE_SECONDS = 60.0  # like the devices' own servers, an idle connection is closed
 MAX_BODY_BYTES = 1 << 20
 REASONS = {
     200: "OK",
@@ -118,7 +120,10 @@ async def read_request(conn: Conn, protocols=("HTTP",)) -> Request | None:
     """The next request on ``conn`` (None at a clean EOF); raises DropConnection on garbage."""
     head = bytearray()
     while True:
-        line = await conn.readline()
+        try:
+            line = await asyncio.wait_for(conn.readline(), IDLE_SECONDS)
+        except TimeoutError:
+            raise DropConnection from None
         if not line:
             if head:
                 raise DropConnection

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Protocol
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from ..devices.base import Device
 
 MAX_COMMAND = 1024
+IDLE_SECONDS = 300.0
 
 
 class ShellIO(Protocol):
@@ -58,7 +60,11 @@ class BusyBoxShell:
         await self.io.write(banner)
         while True:
             await self.io.write(self.prompt)
-            line = await self.io.readline()
+            try:
+                line = await asyncio.wait_for(self.io.readline(), IDLE_SECONDS)
+            except TimeoutError:
+                await self.io.write("\r\ntimed out waiting for input: auto-logout\r\n")
+                return
             if line is None:
                 return
             if line.strip() in ("exit", "logout"):
