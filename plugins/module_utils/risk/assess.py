@@ -64,15 +64,33 @@ class Options:
         self.rtsp_paths = list(rtsp_paths) or ["/"]
 
 
-def _default_driver_factory(hostvars):
+def _http_auth_port(device):
+    """The port of a web interface that asked discovery for HTTP Basic/Digest credentials."""
+    for svc in sorted(device.services.values(), key=lambda x: x.port):
+        auth = str(svc.extra.get("auth") or "").lower()
+        if svc.name in ("http", "https") and auth in ("basic", "digest"):
+            return svc.port, svc.name == "https"
+    return None, False
+
+
+def _default_driver_factory(hostvars, device=None):
+    """``(name, factory)``: the device's driver from the registry; for a product without one
+    whose web interface asks for HTTP Basic/Digest, a plain authenticated GET of ``/``."""
     from ansible_collections.iotguard.hardening.plugins.module_utils import drivers
 
     name = drivers.driver_name_for(hostvars)
     if name and name.startswith("netmiko:"):
         name = name.split(":", 1)[1]
-    if not name or name not in drivers.DRIVERS:
-        return name, None
-    return name, (lambda host, timeout: drivers.get_driver(name, host, timeout=timeout))
+    if name and name in drivers.DRIVERS:
+        return name, (lambda host, timeout: drivers.get_driver(name, host, timeout=timeout))
+    port, tls = _http_auth_port(device) if device is not None else (None, False)
+    if port:
+        from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.cameras import HttpApiDriver
+
+        return "http_auth", (
+            lambda host, timeout: HttpApiDriver(host, port=port, timeout=timeout, use_tls=tls)
+        )
+    return name, None
 
 
 def _candidates(device, opts):
@@ -96,7 +114,7 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
     if not candidates:
         notes.append("credentials: no known default or supplied credential for this device; not tried")
         return None
-    name, factory = driver_factory(hostvars)
+    name, factory = driver_factory(hostvars, device)
     if factory is None:
         notes.append(
             "credentials: no driver %r in this collection for the device; defaults not tried" % (name,)

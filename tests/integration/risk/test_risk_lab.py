@@ -44,10 +44,9 @@ LABELS = {
 }
 # labels that name no weakness to fix (a speaker without any management interface)
 INFORMATIONAL = {"unmanageable"}
-# findings that need product knowledge: a fingerprint (factory defaults, lockout behaviour)
-# and a driver in this collection to log in with. Without them the report says so in the
-# device's notes, and the finding cannot be raised.
-NEEDS_PRODUCT = {"IOTG-DEFAULT-CREDS", "IOTG-NO-LOCKOUT"}
+# planted weaknesses a run may leave undecided today (products without a login this
+# collection can drive: phones, thermostats, an unidentified gateway); lower it as drivers land
+UNDECIDED_AT_MOST = 13
 # (lab device kind, rule): the product data says more than the simulation models. The
 # BusyBox devices stand for Xiongmai/Dahua-class DVRs and cameras, administered over HTTP
 # and out of support in reality; the lab simulates only their telnet side.
@@ -109,8 +108,7 @@ def test_report_matches_the_planted_weaknesses(lab_site, first_run):
     assert doc["complete"] is True
     found = {d["address"]: d for d in doc["devices"]}
     truth = lab_site.refresh()["devices"]
-    drivers = _driver_names()
-    misses, false = [], []
+    misses, false, undecided = [], [], []
     for dev in truth:
         got = found.get(dev["address"])
         assert got is not None, "device %s (%s) missing from the report" % (dev["name"], dev["address"])
@@ -122,10 +120,12 @@ def test_report_matches_the_planted_weaknesses(lab_site, first_run):
         if "ftp" in dev["management"]:
             expected.add("IOTG-CLEARTEXT-MGMT")  # FTP management is cleartext management too
         for rule in sorted(expected - rules):
-            knows_product = got["fingerprint_id"] and (got["driver"] or "").split(":")[-1] in drivers
-            if rule in NEEDS_PRODUCT and not knows_product:
-                continue
-            misses.append("%s: %s" % (dev["name"], rule))
+            # no silent miss: what the run could not decide (no login worked, so neither the
+            # default credential nor the lockout setting could be checked) the report says so
+            if rule in got["undecided"]:
+                undecided.append("%s: %s" % (dev["name"], rule))
+            else:
+                misses.append("%s: %s" % (dev["name"], rule))
         for rule in sorted(rules - expected):
             if (dev["kind"], rule) not in SIMULATION_GAPS:
                 false.append("%s: %s" % (dev["name"], rule))
@@ -134,6 +134,9 @@ def test_report_matches_the_planted_weaknesses(lab_site, first_run):
             dev["name"]
         )
     assert misses == [] and false == [], "missed: %s; false: %s" % (misses, false)
+    print("planted weaknesses the report marks undecided: %d: %s" % (len(undecided), undecided))
+    # what the collection knows today; a device kind must not silently fall out of coverage
+    assert len(undecided) <= UNDECIDED_AT_MOST, undecided
     by_name = {d["name"]: found[d["address"]] for d in truth}
     # the camera the router exposes, and the Windows XP workstation
     exposed = {f["rule"] for f in by_name["cam-lobby-01"]["findings"]}
@@ -155,13 +158,6 @@ def test_report_matches_the_planted_weaknesses(lab_site, first_run):
                 assert ">%s<" % cred["password"] not in blob and '"%s"' % cred["password"] not in blob
     png = Path(reports) / "clinic" / "report.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def _driver_names():
-    sys.path.insert(0, str(ROOT / ".build" / "collections"))
-    from ansible_collections.iotguard.hardening.plugins.module_utils import drivers
-
-    return set(drivers.DRIVERS)
 
 
 def test_fixed_by_hand_shows_as_fixed_in_the_diff(lab_site, site_inventory, first_run):
