@@ -241,3 +241,20 @@ def test_trunk_allowed_list_renders_as_ranges(make_switch):
         conn.send_config_set(["int gi1/0/11", "switchport trunk allowed vlan remove 2-9,4000"])
         run = conn.send_command("show running-config")
     assert " switchport trunk allowed vlan 1,10-3999,4001-4094\n switchport mode trunk" in run
+
+
+def test_saved_state_fits_a_chassis_that_grew_or_shrank(make_switch):
+    sw = make_switch("cisco_ios")
+    with sw.connect() as conn:
+        conn.send_config_set(["int gi1/0/1", "switchport access vlan 30"])
+        conn.save_config()
+    sw.stop()
+    sw.kwargs["interfaces"] = [*sw.kwargs["interfaces"][:10], "Gi1/0/12", "Gi2/0/1"]
+    sw.kwargs["mac_table"] = [m for m in sw.kwargs["mac_table"] if m[2] != "Gi1/0/11"]
+    sw.start()
+    with sw.connect() as conn:
+        status = _by(conn.send_command("show interfaces status", use_textfsm=True), "port")
+    assert list(status) == sw.kwargs["interfaces"]
+    assert status["Gi1/0/1"]["vlan_id"] == "30"  # the saved change survived
+    assert status["Gi2/0/1"]["status"] == "notconnect"
+    assert "Gi1/0/11" not in sw.startup["ports"]

@@ -38,7 +38,9 @@ State (``state``, JSON-serialisable, mutated in place)
   carrying them (an uplink). The host key (ed25519) is made once and kept in the state.
 - ``start()`` is a boot: ``running`` is reset from ``startup``. Only ``write memory`` /
   ``copy run start`` (or answering "y" to ProCurve's save question at logout) copies
-  running to startup, so unsaved changes are lost across ``stop()``/``start()``.
+  running to startup, so unsaved changes are lost across ``stop()``/``start()``. If
+  ``interfaces`` changed since the state was saved, ports the chassis lacks are dropped
+  and new ones get factory settings; everything else saved is kept.
 - ``on_change()`` is called after every change (config, save, boot): persist then.
 - Secrets are never stored in clear: users' passwords and the enable secret are IOS type 9
   hashes (``$9$`` + scrypt). Changing one through config makes the old one fail at the
@@ -291,6 +293,8 @@ class SwitchSim:
                 f"{self.state.get('schema')!r}/{self.state.get('dialect')!r}; expected "
                 f"{_model.SCHEMA}/{self.dialect!r}: pass {{}} to start from factory config"
             )
+        # a site file may have grown or shrunk the chassis since the state was saved
+        _model.reconcile_ports(self.state["startup"], self.dialect, self.interfaces, self.mac_table)
         self.state["running"] = _model.clone(self.state["startup"])
         self.state["boots"] = self.state.get("boots", 0) + 1
         self.started_at = time.time()

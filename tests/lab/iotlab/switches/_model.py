@@ -105,13 +105,34 @@ def factory_config(
     """The config a switch boots with the first time: every port in VLAN 1, except that a
     port whose MACs all sit in one VLAN is an access port of that VLAN, and a port with MACs
     in several VLANs is a trunk (an uplink)."""
+    default_name = "default" if dialect == "cisco_ios" else "DEFAULT_VLAN"
+    cfg: dict = {"hostname": hostname, "vlans": {"1": default_name}, "ports": {}}
+    reconcile_ports(cfg, dialect, interfaces, mac_table)
+    if dialect == "cisco_ios":
+        users = {username: {"level": 1 if enable_secret is not None else 15}}
+    else:
+        users = {username: {"level": "manager"}}
+    users[username]["secret"] = type9_hash(password)
+    cfg["users"] = users
+    cfg["enable_secret"] = type9_hash(enable_secret) if enable_secret is not None else None
+    return cfg
+
+
+def reconcile_ports(
+    cfg: dict, dialect: str, interfaces: list[str], mac_table: list[tuple[str, int, str]]
+) -> bool:
+    """Fit a config to the chassis: ports it lacks get factory settings (see
+    factory_config), ports the chassis no longer has are dropped. True if it changed."""
     by_port: dict[str, set[int]] = {}
     for _mac, vlan, iface in mac_table:
         by_port.setdefault(iface, set()).add(vlan)
-    default_name = "default" if dialect == "cisco_ios" else "DEFAULT_VLAN"
-    vlans = {"1": default_name}
-    ports = {}
+    changed = False
+    for iface in [p for p in cfg["ports"] if p not in set(interfaces)]:
+        del cfg["ports"][iface]
+        changed = True
     for iface in interfaces:
+        if iface in cfg["ports"]:
+            continue
         seen = by_port.get(iface, set())
         port = {"description": "", "shutdown": False, "mode": "access", "vlan": 1, "tagged": []}
         if len(seen) == 1:
@@ -119,21 +140,11 @@ def factory_config(
         elif len(seen) > 1:
             port["mode"] = "trunk"
             port["tagged"] = sorted(v for v in seen if v != 1)
-        ports[iface] = port
+        cfg["ports"][iface] = port
         for vlan in seen:
-            vlans.setdefault(str(vlan), default_vlan_name(dialect, vlan))
-    if dialect == "cisco_ios":
-        users = {username: {"level": 1 if enable_secret is not None else 15}}
-    else:
-        users = {username: {"level": "manager"}}
-    users[username]["secret"] = type9_hash(password)
-    return {
-        "hostname": hostname,
-        "vlans": vlans,
-        "ports": ports,
-        "users": users,
-        "enable_secret": type9_hash(enable_secret) if enable_secret is not None else None,
-    }
+            cfg["vlans"].setdefault(str(vlan), default_vlan_name(dialect, vlan))
+        changed = True
+    return changed
 
 
 def default_vlan_name(dialect: str, vlan: int) -> str:
