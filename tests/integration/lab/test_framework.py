@@ -290,3 +290,11 @@ def test_site_stops_when_its_owner_dies(tmp_path):
     while time.monotonic() < deadline and (tmp_path / "lab.pid").exists():
         time.sleep(0.1)
     assert not (tmp_path / "lab.pid").exists(), f"site (pid {pid}) outlived its owner"
+
+
+def test_ground_truth_matches_its_json_schema(lab_site):
+    import jsonschema
+
+    schema = json.loads((LAB.parent / "ground-truth.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(lab_site.refresh(), schema)
