@@ -8,8 +8,12 @@ What it is
 ----------
 ``SwitchSim`` is one managed switch listening for SSH (asyncssh) on ``address:port``.
 netmiko drives it with its stock drivers, ``device_type="cisco_ios"`` or
-``"hp_procurve"``, and the output of every show command below parses with the
-ntc-templates that ship with netmiko (``send_command(..., use_textfsm=True)``). One
+``"hp_procurve"``, and the output of its show commands parses with the ntc-templates
+that ship with netmiko (``send_command(..., use_textfsm=True)``): IOS ``show version``,
+``show vlan [brief]``, ``show mac address-table``, ``show interfaces status``; ProCurve
+``show vlans``, ``show mac-address``, ``show interfaces brief``. ProCurve ``show version``
+and ``show vlans N`` print what a 2530 prints, which netmiko's templates (written for
+other output) reject: read those as text. One
 asyncio loop can host dozens of them: each costs one listening socket and one task per
 open session. Password checks (scrypt) run in a worker thread, not on the loop.
 
