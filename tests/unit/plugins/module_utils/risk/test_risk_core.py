@@ -154,6 +154,61 @@ def test_checks(change, obs, ctx, present, absent):
         assert r not in rules
 
 
+XP = {
+    "ansible_host": "127.99.1.32",
+    "iot_class": "medical",
+    "iot_open_ports": [104, 445],
+    "iot_services": {
+        "104/tcp": {"protocol": "dicom", "association": "accepted", "echo_status": 0},
+        "445/tcp": {
+            "protocol": "smb",
+            "dialect": "NT LM 0.12",
+            "os": "Windows 5.1",
+            "lanman": "Windows 2000 LAN Manager",
+        },
+    },
+    "iot_lockout": {"supported": False},
+}
+
+
+def test_windows_xp_console_from_what_it_reports():
+    d = Device("mri", XP)
+    found = {f["rule"]: f for f in checks.evaluate(d, {}, {})}
+    assert set(found) == {
+        "IOTG-EOL",
+        "IOTG-SMBV1",
+        "IOTG-DICOM-NOAUTH",
+    }  # no login surface: no lockout finding
+    assert "Windows XP" in found["IOTG-EOL"]["evidence"]
+    modern = dict(
+        XP, iot_services={"445/tcp": {"protocol": "smb", "dialect": "SMB 3.1.1", "os": "Windows 10.0"}}
+    )
+    assert checks.evaluate(Device("w10", modern), {}, {}) == []
+
+
+def test_router_with_upnp_mappings_and_undecided_rules():
+    router = {
+        "ansible_host": "127.99.1.1",
+        "iot_class": "router",
+        "iot_services": {
+            "1900/udp": {"protocol": "ssdp", "location": "http://127.99.1.1:5000/rootDesc.xml"},
+            "5000/tcp": {"protocol": "http"},
+            "80/tcp": {"protocol": "http", "auth": "Basic"},
+        },
+        "iot_lockout": {"supported": None},
+    }
+    d = Device("gw", router)
+    assert d.upnp_ports() == {5000}
+    mapping = {"source": "upnp", "router_address": "127.99.1.1", "internal_client": "127.99.1.10"}
+    maps = [dict(mapping, external_port=8080, internal_port=80, protocol="TCP")]
+    found = {f["rule"]: f for f in checks.evaluate(d, {}, {"port_mappings": maps})}
+    assert "IOTG-UPNP-IGD" in found and "8080" in found["IOTG-UPNP-IGD"]["evidence"]
+    assert "5000" not in found["IOTG-HTTP-NO-TLS"]["evidence"]  # the UPnP description port is no admin page
+    assert checks.unknown_rules(d, {}, {}) == ["IOTG-DEFAULT-CREDS", "IOTG-NO-LOCKOUT"]
+    decided = {"credentials": {"accepted": None, "tried": 1}, "lockout_enabled": True}
+    assert checks.unknown_rules(d, decided, {}) == []
+
+
 def test_scores_are_explained():
     none = scoring.device_score("camera", [])
     assert none["score"] == 0 and none["band"] == "none"

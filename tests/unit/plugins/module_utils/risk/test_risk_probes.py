@@ -222,3 +222,12 @@ def test_try_credentials_stops_at_budget_and_hides_passwords():
     assert len(tried) == 2
     r = probes.try_credentials(login, cands, 3)
     assert r["accepted"] == {"username": "a", "source": "s"} and "right" not in str(r)
+
+
+def test_upnp_locations_only_on_the_device_itself():
+    services = {
+        "1900/udp": {"location": "http://127.99.1.1:5000/rootDesc.xml"},
+        "1901/udp": {"location": "http://203.0.113.9/evil.xml"},  # a device may point anywhere: ignored
+        "80/tcp": {"location": "file:///etc/passwd"},
+    }
+    assert probes.upnp_locations("127.99.1.1", services) == ["http://127.99.1.1:5000/rootDesc.xml"]
