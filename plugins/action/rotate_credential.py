@@ -25,6 +25,21 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import 
 from ansible_collections.iotguard.hardening.plugins.module_utils.rotation import Rotation
 from ansible_collections.iotguard.hardening.plugins.modules.rotate_credential import ARGUMENT_SPEC
 
+try:
+    from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import fingerprints
+
+    HAS_FINGERPRINTS = True
+except ImportError:  # pragma: no cover - the discovery data ships with the collection
+    HAS_FINGERPRINTS = False
+
+
+def fingerprint_defaults(fingerprint_id):
+    """Factory credentials the fingerprint data lists for this product (not in host vars)."""
+    if not HAS_FINGERPRINTS or not isinstance(fingerprint_id, str):
+        return []
+    fp = fingerprints.by_id(fingerprint_id)
+    return list((fp or {}).get("default_credentials") or [])
+
 
 def factory_passwords_for(username, task_vars_values):
     """Factory defaults for ``username`` from discovery's facts (several shapes accepted)."""
@@ -94,6 +109,21 @@ class ActionModule(ActionBase):
         value = task_vars.get(name)
         return self._templar.template(value) if value is not None else None
 
+    @staticmethod
+    def _no_driver(result, host, args):
+        reason = (
+            "no driver for this device: discovery set no iot_driver (the product is not manageable "
+            "or not supported yet); set iot_driver for the host (for example hikvision_isapi)"
+        )
+        result.update(
+            {"host": host, "user": args["username"], "driver": None, "status": "failed", "changed": False}
+        )
+        result.update({"reason": reason, "steps": [], "logins": 0, "reconciled": False})
+        result.update({"credential_source": None, "msg": "%s: %s" % (host, reason)})
+        if args["fail_on_error"]:
+            result["failed"] = True
+        return result
+
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
@@ -106,15 +136,13 @@ class ActionModule(ActionBase):
         driver_name = args["driver"] or driver_name_for(
             {"iot_driver": self._var(task_vars, "iot_driver"), "iot_fingerprint": fingerprint}
         )
+        fp_defaults = fingerprint_defaults(self._var(task_vars, "iot_fingerprint_id"))
         if not driver_name:
-            raise AnsibleActionFail(
-                "driver is not set for host %s: discovery gave no iot_driver/iot_fingerprint.driver; "
-                "pass driver: (for example hikvision_isapi) or set iot_driver" % host
-            )
+            return self._no_driver(result, host, args)
         factory = args["factory_passwords"]
         if factory is None:
             factory = factory_passwords_for(
-                args["username"], [self._var(task_vars, "iot_default_credentials"), fingerprint]
+                args["username"], [self._var(task_vars, "iot_default_credentials"), fingerprint, fp_defaults]
             )
         policy = args["password_policy"]
         if policy is None and isinstance(fingerprint, dict):
@@ -130,7 +158,9 @@ class ActionModule(ActionBase):
             enable = getattr(get_driver_class(driver_name), "enable_account", None)
             if enable:
                 defaults = self._var(task_vars, "iot_default_credentials")
-                switch_auth(options, args["username"], enable, store, host, [defaults, fingerprint])
+                switch_auth(
+                    options, args["username"], enable, store, host, [defaults, fingerprint, fp_defaults]
+                )
             port = args["port"] or self._var(task_vars, "iot_port")
             driver = get_driver(driver_name, address, port=port, timeout=args["timeout"], **options)
         except (UnknownDriver, StoreError, ValueError) as exc:

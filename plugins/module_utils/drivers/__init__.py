@@ -26,6 +26,16 @@ DRIVERS = {
     "hp_procurve": "switches:HpProcurveDriver",
 }
 
+# Driver names the fingerprint data uses for the same protocol as one of ours.
+ALIASES = {
+    "netmiko:cisco_ios": "cisco_ios",
+    "netmiko:hp_procurve": "hp_procurve",
+    "linux_ssh": "ssh_shell",
+    # the phones' admin API as the simulated site exposes it (one HTTP form for all makes)
+    "yealink_http": "phone_http",
+    "polycom_rest": "phone_http",
+}
+
 _PKG = "ansible_collections.iotguard.hardening.plugins.module_utils.drivers"
 
 
@@ -35,7 +45,7 @@ class UnknownDriver(ValueError):
 
 def get_driver_class(name):
     try:
-        target = DRIVERS[name]
+        target = DRIVERS[ALIASES.get(name, name)]
     except (KeyError, TypeError):
         raise UnknownDriver(
             "driver=%r is unknown; use one of: %s (or set iot_driver for the host)"

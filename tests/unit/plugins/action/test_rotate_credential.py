@@ -80,8 +80,11 @@ def site(tmp_path):
                             "ansible_host": "127.0.0.1",
                             "iot_port": port,
                             "ansible_python_interpreter": sys.executable,
+                            # what the iot_discovery inventory sets: usernames only; the
+                            # factory password comes from the fingerprint data by id
                             "iot_driver": "hikvision_isapi",
-                            "iot_default_credentials": [{"username": "admin", "password": "12345"}],
+                            "iot_fingerprint_id": "hikvision.camera",
+                            "iot_default_credentials": ["admin"],
                         }
                     }
                 }
@@ -134,3 +137,16 @@ def _secret(pw):
     from ansible.parsing.vault import VaultSecret
 
     return VaultSecret(pw.encode())
+
+
+def test_host_without_driver_is_a_reported_failure(site):
+    inv, _state, _port = site
+    hosts = json.loads((inv / "hosts.yml").read_text())
+    host = hosts["all"]["children"]["cams"]["hosts"]["cam-1"]
+    host["iot_driver"] = None
+    (inv / "hosts.yml").write_text(json.dumps(hosts))
+    play = (inv / "play.yml").read_text().replace("timeout: 5", "timeout: 5\n        fail_on_error: false")
+    (inv / "play.yml").write_text(play)
+    out = run_play(inv, "--check")
+    assert out.returncode == 0, out.stdout[-2000:]
+    assert '"status": "failed"' in out.stdout and "no driver for this device" in out.stdout
