@@ -12,7 +12,7 @@ import sys
 
 def main() -> int:
     env = dict(os.environ)
-    subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade"], env=env)  # noqa: S603
+    subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade"], env=env)
     # ensurepip hides the pip configuration from its own pip run; the real install must
     # see it (index, certificates), so it runs with the environment as it was.
     env.pop("PIP_CONFIG_FILE", None)
@@ -20,7 +20,7 @@ def main() -> int:
     # ansible-test passes pip-install options and requirements such as "pip==24.2";
     # --no-setuptools / --no-wheel only mean "do not add these", which plain pip never does.
     args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
-    return subprocess.call([sys.executable, "-m", "pip", "install", *args], env=env)  # noqa: S603
+    return subprocess.call([sys.executable, "-m", "pip", "install", *args], env=env)  # noqa: S603 - our own interpreter and pip
 
 
 if __name__ == "__main__":
