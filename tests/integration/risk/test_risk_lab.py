@@ -97,6 +97,7 @@ def site_inventory(lab_site):
 
 @pytest.fixture(scope="module")
 def first_run(lab_site, site_inventory, tmp_path_factory):
+    lab_site.clear_faults()  # faults another test left behind would make devices unreachable
     reports = tmp_path_factory.mktemp("reports")
     proc = run_assess(site_inventory, reports, "-e", "risk_assessment_screenshot=true")
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
