@@ -95,11 +95,18 @@ def site_inventory(lab_site):
     return inv
 
 
+def _staff(lab_site):
+    """The clinic is one flat network: the staff share the lab's subnet (VLAN 1) with every device."""
+    return '{"risk_assessment_staff_networks": ["%s"]}' % lab_site.truth["subnet"]
+
+
 @pytest.fixture(scope="module")
 def first_run(lab_site, site_inventory, tmp_path_factory):
     lab_site.clear_faults()  # faults another test left behind would make devices unreachable
     reports = tmp_path_factory.mktemp("reports")
-    proc = run_assess(site_inventory, reports, "-e", "risk_assessment_screenshot=true")
+    proc = run_assess(
+        site_inventory, reports, "-e", "risk_assessment_screenshot=true", "-e", _staff(lab_site)
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     return reports, latest(reports)
 
@@ -130,6 +137,9 @@ def test_report_matches_the_planted_weaknesses(lab_site, first_run):
         for rule in sorted(rules - expected):
             if (dev["kind"], rule) not in SIMULATION_GAPS:
                 false.append("%s: %s" % (dev["name"], rule))
+        # on the flat network every device but the network gear shares the staff segment
+        flat = "IOTG-FLAT-NETWORK" in {f["rule"] for f in got["findings"]}
+        assert flat == (got["class"] not in ("router", "network_switch", "workstation")), dev["name"]
         # management answered from the controller (outside any VPN) on every device that has it
         assert ("IOTG-MGMT-OUTSIDE-VPN" in {f["rule"] for f in got["findings"]}) == bool(dev["management"]), (
             dev["name"]
@@ -186,7 +196,7 @@ def test_fixed_by_hand_shows_as_fixed_in_the_diff(lab_site, site_inventory, firs
     try:
         now = next(d for d in lab_site.refresh()["devices"] if d["name"] == cam["name"])
         assert "default_credentials" not in now["weaknesses"]  # the lab agrees it is fixed
-        proc = run_assess(site_inventory, reports)
+        proc = run_assess(site_inventory, reports, "-e", _staff(lab_site))
         assert proc.returncode == 0, proc.stdout[-4000:]
     finally:
         # put the factory password back for the tests that come after (the device may refuse it)
@@ -205,7 +215,7 @@ def test_fixed_by_hand_shows_as_fixed_in_the_diff(lab_site, site_inventory, firs
     assert "1 fixed" in page
 
 
-def test_gate_fails_on_high_findings_and_check_mode_writes_nothing(site_inventory, first_run, tmp_path):
+def test_gate_fails_on_high_findings_and_check_mode_writes_nothing(lab_site, site_inventory, tmp_path):
     reports = tmp_path / "gate"
     secret = '{"risk_assessment_credentials": [{"username": "admin", "password": "Zq-not-for-logs-7"}]}'
     proc = run_assess(
@@ -215,17 +225,14 @@ def test_gate_fails_on_high_findings_and_check_mode_writes_nothing(site_inventor
     assert "gate:" in proc.stdout and "IOTG-DEFAULT-CREDS" in proc.stdout
     assert "Zq-not-for-logs-7" not in proc.stdout + proc.stderr
     assert not (reports / "clinic").exists() or not any((reports / "clinic").iterdir())
-    # against the first run's baseline nothing is new, so the "new" gate passes
-    proc = run_assess(
-        site_inventory,
-        first_run[0],
-        "-e",
-        "risk_assessment_fail_on_severity=high",
-        "-e",
-        "risk_assessment_fail_on=new",
-        check=True,
-    )
+    # against a baseline of the same site nothing is new, so the "new" gate passes in check mode
+    baseline = tmp_path / "baseline"
+    assert run_assess(site_inventory, baseline, "-e", _staff(lab_site)).returncode == 0
+    written = sorted(os.listdir(baseline / "clinic"))
+    new_gate = ("-e", "risk_assessment_fail_on_severity=high", "-e", "risk_assessment_fail_on=new")
+    proc = run_assess(site_inventory, baseline, "-e", _staff(lab_site), *new_gate, check=True)
     assert proc.returncode == 0, proc.stdout[-3000:]
+    assert sorted(os.listdir(baseline / "clinic")) == written  # check mode wrote nothing
 
 
 def _chromium_clean(page, title):
