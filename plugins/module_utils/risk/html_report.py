@@ -102,6 +102,37 @@ def _summary(doc):
     return "".join(out)
 
 
+def stacked_chart(title, rows, width=940):
+    """Horizontal stacked bars: ``rows`` is a list of (label, {severity: count})."""
+    row, left = 26, 150
+    height = 52 + row * max(1, len(rows))
+    top = max([sum(counts.values()) for _label, counts in rows] + [1])
+    scale = (width - left - 60) / top
+    parts = [
+        '<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" aria-label="%s">'
+        % (width, height, e(title)),
+        '<text x="0" y="16" font-size="14" font-weight="600">%s</text>' % e(title),
+    ]
+    x = left
+    for sev in catalogue.SEVERITY_ORDER[:4]:  # legend
+        parts.append('<rect x="%d" y="24" width="12" height="12" fill="%s"/>' % (x, COLORS[sev]))
+        parts.append('<text x="%d" y="34" font-size="12">%s</text>' % (x + 16, e(sev)))
+        x += 90
+    for i, (label, counts) in enumerate(rows):
+        y = 46 + i * row
+        parts.append('<text x="0" y="%d" font-size="12">%s</text>' % (y + 14, e(label)))
+        x = left
+        for sev in catalogue.SEVERITY_ORDER[:4]:
+            w = round(counts.get(sev, 0) * scale)
+            if w:
+                parts.append('<rect x="%d" y="%d" width="%d" height="18" fill="%s"><title>%s: %d %s</title></rect>'
+                             % (x, y + 2, w, COLORS[sev], e(label), counts[sev], e(sev)))  # fmt: skip
+                x += w
+        parts.append('<text x="%d" y="%d" font-size="12">%d</text>' % (x + 6, y + 15, sum(counts.values())))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def _charts(doc):
     by_sev = doc["summary"]["by_severity"]
     sev_items = [(s, by_sev[s], COLORS[s]) for s in catalogue.SEVERITY_ORDER if s != "info"]
@@ -109,9 +140,16 @@ def _charts(doc):
         (c, v["max_score"], "#1f6feb")
         for c, v in sorted(doc["summary"]["by_class"].items(), key=lambda kv: -kv[1]["max_score"])
     ]
-    return '<section id="charts"><h2>Risk at a glance</h2><div class="charts">%s%s</div></section>' % (
+    per_class = {}
+    for d in doc["devices"]:
+        counts = per_class.setdefault(d.get("class") or "unknown", {})
+        for f in d["findings"]:
+            counts[f["severity"]] = counts.get(f["severity"], 0) + 1
+    rows = sorted(per_class.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    return '<section id="charts"><h2>Risk at a glance</h2><div class="charts">%s%s%s</div></section>' % (
         bar_chart("Findings by severity", sev_items),
         bar_chart("Highest device score by class", cls_items),
+        stacked_chart("Findings by class and severity", rows),
     )
 
 

@@ -250,7 +250,7 @@ def test_report_formats_escape_device_strings_and_keep_secrets_out():
     page = files["report.html"]
     assert "<script>" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     assert "script-src" not in page and "default-src 'none'" in page  # no script may run at all
-    assert "<svg" in page and "Findings by severity" in page
+    assert "<svg" in page and "Findings by severity" in page and "Findings by class and severity" in page
     assert "12345" not in "".join(files.values())  # the factory password tried is never reported
     rows = list(csv.DictReader(io.StringIO(files["findings.csv"])))
     assert rows and all(not r["device"].startswith("=") for r in rows)
