@@ -153,7 +153,7 @@ def nmap_class(target):
     return cls, vendor or ""
 
 
-def run_nmap(addresses, ports, tmp):
+def run_nmap(addresses, ports, tmp, timeout):
     if not shutil.which("nmap"):
         raise SystemExit("nmap is missing: apt-get install nmap (requirements/apt.txt)")
     tl = Path(tmp) / "targets.txt"
@@ -173,7 +173,10 @@ def run_nmap(addresses, ports, tmp):
         str(xml),
     ]
     t0 = time.monotonic()
-    subprocess.run(cmd, capture_output=True, text=True, timeout=3600, check=True)
+    try:
+        subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
+    except subprocess.TimeoutExpired:
+        return None, {}
     wall = time.monotonic() - t0
     found = {t.address: nmap_class(t) for t in targets.read_nmap_xml(str(xml))}
     return wall, found
@@ -214,6 +217,15 @@ def main():
     ap.add_argument("--site", default="large")
     ap.add_argument("--skip-nmap", action="store_true", help="only this plugin (nmap -sV takes minutes)")
     ap.add_argument("--skip-cg", action="store_true", help="skip community.general.nmap")
+    ap.add_argument(
+        "--nmap-timeout", type=float, default=3600, help="give up on nmap after this many seconds"
+    )
+    ap.add_argument(
+        "--nmap-sample",
+        type=int,
+        default=0,
+        help="run nmap on the first N devices only (its time is then also shown scaled to all)",
+    )
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -246,13 +258,24 @@ def main():
             addresses = [d["address"] for d in truth]
             if not args.skip_nmap:
                 ports = probes.DEFAULT_PORTS
-                nwall, nfound = run_nmap(addresses, ports, tmp)
-                nseen, ncls, nven = accuracy(truth, nfound)
-                print(
-                    "nmap -sV -T4 (same addresses, TCP ports):   %6.2fs  found %d/%d  class %.1f%%  "
-                    "vendor %.1f%%" % (nwall, nseen, len(truth), ncls, nven),
-                )
-                print("ratio nmap -sV / iot_discovery: %.1fx" % (nwall / wall))
+                sample = addresses[: args.nmap_sample] if args.nmap_sample else addresses
+                sample_truth = [d for d in truth if d["address"] in set(sample)]
+                nwall, nfound = run_nmap(sample, ports, tmp, args.nmap_timeout)
+                if nwall is None:
+                    print(
+                        "nmap -sV -T4: did not finish within %.0fs (ratio > %.0fx)"
+                        % (args.nmap_timeout, args.nmap_timeout / wall)
+                    )
+                else:
+                    nseen, ncls, nven = accuracy(sample_truth, nfound)
+                    print(
+                        "nmap -sV -T4 (%d addresses, same TCP ports): %6.2fs  found %d/%d  class %.1f%%  "
+                        "vendor %.1f%%" % (len(sample), nwall, nseen, len(sample), ncls, nven)
+                    )
+                    scaled = nwall * len(addresses) / len(sample)
+                    if len(sample) != len(addresses):
+                        print("   scaled to %d addresses: ~%.0fs" % (len(addresses), scaled))
+                    print("ratio nmap -sV / iot_discovery: %.1fx" % (scaled / wall))
             if not args.skip_cg:
                 cwall, chv, err = run_cg_nmap(addresses, probes.DEFAULT_PORTS, tmp)
                 if chv is None:
