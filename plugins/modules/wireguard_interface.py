@@ -48,6 +48,11 @@ options:
     type: str
     choices: [auto, kernel, userspace]
     default: auto
+  not_before:
+    description:
+      - Epoch second before which no change is applied (the module waits, at most 120 seconds).
+        Used to switch both ends of a tunnel to new keys at the same moment.
+    type: float
   peers:
     description: Every peer of the interface; peers not listed are removed.
     type: list
@@ -134,6 +139,7 @@ def main():
             "listen_port": {"type": "int"},
             "addresses": {"type": "list", "elements": "str", "default": []},
             "implementation": {"type": "str", "choices": ["auto", "kernel", "userspace"], "default": "auto"},
+            "not_before": {"type": "float"},
             "peers": {
                 "type": "list",
                 "elements": "dict",

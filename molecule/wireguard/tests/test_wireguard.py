@@ -100,14 +100,16 @@ def test_rotation_happened_with_traffic_flowing(host, alice, bob):
     assert new in hub_peers and old not in hub_peers
     assert not alice.file("/etc/wireguard/wg0.key.next").exists
     assert alice.file("/etc/wireguard/wg0.key").mode == 0o600
-    for p, max_loss in ((alice, 10), (bob, 0)):
+    # ping ran from before the role started until after it finished, so it spans the switch
+    for p, max_loss in ((alice, 5), (bob, 0)):
         log = p.file("/root/rotation-ping.log").content_string
         m = re.search(r"(\d+) packets transmitted, (\d+) received", log)
         assert m, log[-500:]
         sent, got = int(m.group(1)), int(m.group(2))
-        assert sent == 150 and sent - got <= max_loss, "lost %d of %d pings" % (sent - got, sent)
-        last = [int(s) for s in re.findall(r"icmp_seq=(\d+)", log)]
-        assert 150 in last, "the last ping did not come back: traffic stopped"
+        assert sent >= 50, "only %d pings: the rotation was not covered by traffic" % sent
+        assert sent - got <= max_loss, "lost %d of %d pings" % (sent - got, sent)
+        seqs = {int(s) for s in re.findall(r"icmp_seq=(\d+)", log)}
+        assert seqs & {sent, sent - 1, sent - 2}, "the last pings did not come back: traffic stopped"
 
 
 def test_no_session_reaches_authenticator_not_mgmt(host, alice, bob):

@@ -17,6 +17,7 @@ import ipaddress
 import os
 import re
 import tempfile
+import time
 
 from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard import WireGuardError
 from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.keys import check_key, read_key
@@ -199,6 +200,19 @@ class Interface:
         )
 
 
+def wait_until(not_before, clock=time.time, sleep=time.sleep, limit=120):
+    """Hold a change until the epoch second ``not_before`` (at most ``limit`` seconds), so
+    that both ends of a tunnel can switch keys at the same moment."""
+    if not_before:
+        delay = float(not_before) - clock()
+        if delay > limit:
+            raise WireGuardError(
+                "not_before=%s is %ds away, more than %ds: give a nearer time" % (not_before, delay, limit)
+            )
+        if delay > 0:
+            sleep(delay)
+
+
 def converge(iface, spec, check_mode=False):
     """Make the interface match ``spec``; return changed, actions, diff (no secrets), state."""
     state_wanted = spec.get("state", "present")
@@ -327,6 +341,7 @@ def converge(iface, spec, check_mode=False):
             "implementation": implementation,
         }
 
+    wait_until(spec.get("not_before"))
     if not exists:
         iface.create(implementation)
     if not conf_ok:

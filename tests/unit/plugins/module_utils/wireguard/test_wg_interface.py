@@ -172,3 +172,15 @@ def test_parse_dump():
         st["peers"][PEER]["persistent_keepalive"] == 25
         and st["peers"][PEER]["latest_handshake"] == 1700000000
     )
+
+
+def test_wait_until_holds_the_switch_and_refuses_far_times():
+    from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.interface import wait_until
+
+    slept = []
+    wait_until(1005.5, clock=lambda: 1000.0, sleep=slept.append)
+    assert slept == [5.5]
+    wait_until(990, clock=lambda: 1000.0, sleep=slept.append)
+    assert slept == [5.5]
+    with pytest.raises(WireGuardError, match="not_before"):
+        wait_until(5000, clock=lambda: 1000.0, sleep=slept.append)
