@@ -101,7 +101,9 @@ class Rotation:
         self.sleep = sleep
         self.steps = []
         self.logins = 0
-        self._secrets = list(self.factory) + ([new_password] if new_password else [])
+        # factory defaults are public (and short words like "admin" or "pass"): only real
+        # secrets are masked
+        self._secrets = [new_password] if new_password else []
         self.result = {
             "host": host,
             "user": username,
@@ -184,7 +186,7 @@ class Rotation:
 
         # 1. which credential works now
         known = candidates(acct)
-        self._secrets.extend(known)
+        self._secrets.extend(pw for pw in known if pw not in self.factory)
         tries = [(pw, self._source_of(acct, pw)) for pw in known]
         tries += [(pw, "default") for pw in self.factory if pw not in known]
         if self.new_password is not None and self.new_password not in [t[0] for t in tries]:

@@ -170,10 +170,19 @@ class CredentialStore:
             acct["pending"] = new_password
             acct["pending_since"] = now
 
-    def clear_pending(self, host, username):
+    def clear_pending(self, host, username, now=None):
+        """Drop the pending password, keeping it in history: a change that was still in
+        flight on the device (a killed run, a slow device) may land after this, and the
+        next run must still be able to find it."""
+        now = isoformat(now or utcnow())
         with self.edit(host) as rec:
             acct = rec["accounts"].get(username)
             if acct:
+                pending = acct.get("pending")
+                if pending and pending != acct.get("current"):
+                    hist = [h for h in acct["history"] if h.get("password") != pending]
+                    hist.insert(0, {"password": pending, "retired": now, "abandoned": True})
+                    acct["history"] = hist[:HISTORY_KEEP]
                 acct["pending"] = None
                 acct["pending_since"] = None
 

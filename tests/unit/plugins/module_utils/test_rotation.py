@@ -273,10 +273,29 @@ def test_summarise():
 
 
 def test_device_echo_of_secrets_is_scrubbed(store):
-    dev = Device()
+    dev = Device(password="Stored-Pass-1")
+    store.set_current("cam1", "admin", "Stored-Pass-1", "rotated")
     dev.faults["reject_echo"] = 1
+    r = rotate(store, dev, policy="always")
+    assert r["status"] == "failed"
+    assert r["reason"].count("********") == 2, r["reason"]
+    assert "Stored-Pass-1" not in repr(r)
+    abandoned = store.account("cam1", "admin")["history"][0]["password"]
+    assert abandoned not in repr(r)
+
+
+def test_change_landing_after_the_run_gave_up_is_found(store):
+    """A change still in flight when the run dropped pending (killed run, slow device)
+    lands later: the abandoned password is kept in history and the next run finds it."""
+    dev = Device()
+    dev.faults["drop_before"] = 1
     r = rotate(store, dev)
     assert r["status"] == "failed"
-    assert "********" in r["reason"] and DEFAULT not in repr(r)
-    pending_seen = [s.get("detail", "") for s in r["steps"]]
-    assert all("'" + DEFAULT + "'" not in d for d in pending_seen)
+    acct = store.account("cam1", "admin")
+    assert acct["pending"] is None
+    late = acct["history"][0]["password"]
+    assert acct["history"][0]["abandoned"] is True
+    dev.password = late  # the device applies it after all
+    r2 = rotate(store, dev)
+    assert r2["status"] == "reconciled" and r2["credential_source"] == "history", r2
+    assert store.account("cam1", "admin")["current"] == late
