@@ -64,7 +64,8 @@ options:
   max_login_attempts:
     description:
       - At most this many logins per device; fewer when the device's lockout threshold is
-        known (one below it) or a lockout of unknown threshold is on (one).
+        known (half of the attempts below it, so a re-run inside the lockout window stays
+        below it too) or a lockout of unknown threshold is on (one).
     type: int
     default: 3
   timeout:

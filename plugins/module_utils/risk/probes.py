@@ -404,12 +404,13 @@ def upnp_port_mappings(description_url, timeout=5.0, max_entries=MAX_MAPPINGS):
 def attempt_budget(lockout_enabled, lockout_threshold, max_attempts):
     """How many failed logins we may cause without locking the device out.
 
-    With a known threshold we stay one below it; with a lockout of unknown threshold we
-    try once; with no lockout, up to ``max_attempts``.
+    With a known threshold we use at most half of what stays below it, so that a second run
+    inside the same lockout window (a pipeline re-run) and the device's rightful user still
+    stay below it; with a lockout of unknown threshold, one; with no lockout, ``max_attempts``.
     """
     max_attempts = max(0, int(max_attempts))
     if lockout_threshold:
-        return max(0, min(max_attempts, int(lockout_threshold) - 1))
+        return max(0, min(max_attempts, (int(lockout_threshold) - 1) // 2))
     if lockout_enabled or lockout_enabled is None:
         return min(1, max_attempts)
     return max_attempts

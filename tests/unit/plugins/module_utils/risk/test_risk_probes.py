@@ -200,10 +200,13 @@ def test_upnp_port_mappings_walks_the_table():
     [
         (False, None, 3, 3),
         (True, 7, 3, 3),
-        (True, 3, 5, 2),
+        (True, 5, 3, 2),
+        (True, 3, 5, 1),
+        (True, 2, 3, 0),
         (True, 1, 3, 0),
         (True, None, 3, 1),
         (None, None, 3, 1),
+        (True, 20, 10, 9),
     ],
 )
 def test_attempt_budget_stays_below_lockout(enabled, threshold, maximum, budget):
