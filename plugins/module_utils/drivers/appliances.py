@@ -150,6 +150,25 @@ class ThermostatApiDriver(HttpApiDriver):
     def login(self, username, password):
         return self._token(username, password) is not None
 
+    def read_settings(self, username, password):
+        token = self._token(username, password)
+        if token is None:
+            raise DriverError("thermostat refused the login")
+        resp = self.http.request("GET", "/api/settings", headers={"Authorization": "Bearer " + token})
+        if resp.status != 200:
+            raise DriverError("GET /api/settings answered HTTP %d" % resp.status)
+        try:
+            data = json.loads(resp.body.decode("utf-8"))
+        except ValueError as exc:
+            raise DriverError("GET /api/settings is not JSON") from exc
+        if not isinstance(data, dict):
+            raise DriverError("GET /api/settings is not a JSON object")
+        return {
+            clean(k, 64): v
+            for k, v in list(data.items())[:64]
+            if isinstance(v, (dict, bool, int, float, str))
+        }
+
     def change_password(self, username, old_password, new_password):
         token = self._token(username, old_password)
         if token is None:

@@ -81,6 +81,17 @@ def _parse_xml(body, what):
         raise DriverError("%s answer is not XML: %s" % (what, clean(exc))) from exc
 
 
+def _leaves(root, limit=64):
+    """Leaf elements of an XML answer as a flat dict (bounded, cleaned)."""
+    out = {}
+    for el in root.iter():
+        if len(el) == 0 and el.text and el.text.strip():
+            out[clean(el.tag.rsplit("}", 1)[-1], 64)] = clean(el.text, 128)
+            if len(out) >= limit:
+                break
+    return out
+
+
 class HikvisionIsapiDriver(HttpApiDriver):
     name = "hikvision_isapi"
     login_path = "/ISAPI/Security/userCheck"
@@ -94,6 +105,14 @@ class HikvisionIsapiDriver(HttpApiDriver):
         # userCheck answers 200 with <statusValue>; 401 inside a 200 means refused
         m = re.search(rb"<statusValue>\s*(\d+)\s*</statusValue>", resp.body)
         return not (m and m.group(1) != b"200")
+
+    def read_settings(self, username, password):
+        """The illegal-login lock (lockout) settings."""
+        path = "/ISAPI/Security/illegalLoginLock"
+        resp = self.http.request("GET", path, username, password)
+        if resp.status != 200:
+            raise DriverError("GET %s answered HTTP %d" % (path, resp.status))
+        return {"lockout": _leaves(_parse_xml(resp.body, path))}
 
     def _user_id(self, username, password):
         resp = self.http.request("GET", "/ISAPI/Security/users", username, password)
@@ -145,6 +164,19 @@ class AxisVapixDriver(HttpApiDriver):
     name = "axis_vapix"
     login_path = "/axis-cgi/pwdgrp.cgi?action=get"
     password_policy = PasswordPolicy(min_length=8, max_length=64, length=24)
+
+    def read_settings(self, username, password):
+        """The Brand parameter group (make, model, firmware)."""
+        path = "/axis-cgi/param.cgi?action=list&group=Brand"
+        resp = self.http.request("GET", path, username, password)
+        if resp.status != 200:
+            raise DriverError("GET %s answered HTTP %d" % (path, resp.status))
+        out = {}
+        for line in resp.text.splitlines()[:64]:
+            key, sep, value = line.partition("=")
+            if sep:
+                out[clean(key, 64)] = clean(value, 128)
+        return {"params": out}
 
     def change_password(self, username, old_password, new_password):
         # VAPIX takes the account and password in the query string (GET or POST); what we

@@ -65,9 +65,9 @@ def main():
         accounts = sum(len(t[4]) for t in devices)
         print("site %s: %d devices, %d accounts, %d forks" % (args.site, len(devices), accounts, args.forks))
 
-        t_check, c_check, _ = timed_play(inv, args.forks, "-e", "credential_rotation_regenerate=never")
+        t_check, c_check = timed_play(inv, args.forks, "-e", "credential_rotation_regenerate=never")[:2]
         t_rot, c_rot, f_rot = timed_play(inv, args.forks)
-        t_again, c_again, _ = timed_play(inv, args.forks)
+        t_again, c_again = timed_play(inv, args.forks)[:2]
 
         print(
             "login check only : %7.1f s  %6.1f ms/device  %s"
@@ -104,7 +104,7 @@ def main():
 
         with ThreadPoolExecutor(64) as pool:
             problems = [p for ps in pool.map(check, devices) for p in ps]
-        currents = sum(1 for t in devices for u, _ in t[4] if store.current(t[0], u))
+        currents = sum(1 for t in devices for u, _pw in t[4] if store.current(t[0], u))
         print(
             "store check: %d/%d accounts with one current credential, %d problems (%.1f s)"
             % (currents, accounts, len(problems), time.monotonic() - t0)

@@ -13,6 +13,7 @@ import time
 
 import pytest
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import candidates
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
 from iotlab.testing import LabSite
 from rotlab import (
     TOP,
@@ -179,6 +180,24 @@ def test_fault_leaves_device_reachable(site, device, operation, fault, extra):
     acct = store.account(device, user)
     assert acct["pending"] is None
     assert login(driver, address, port, user, acct["current"])
+
+
+@pytest.mark.parametrize(
+    ("driver", "key"),
+    [("hikvision_isapi", "lockout"), ("axis_vapix", "params"), ("thermostat_api", "lockout")],
+)
+def test_read_settings_with_the_stored_credential(site, driver, key):
+    lab, inv = site
+    store = store_for(inv)
+    name, drv, address, port, creds = next(t for t in targets(lab.truth) if t[1] == driver)
+    got = get_driver(drv, address, port=port, timeout=10).read_settings(
+        creds[0][0], store.current(name, creds[0][0])
+    )
+    truth = lab.device(name)
+    assert got[key], got
+    if key == "lockout":
+        enabled = got["lockout"].get("enabled")
+        assert str(enabled).lower() == str(truth["lockout"]["enabled"]).lower(), (got, truth["lockout"])
 
 
 def test_ad_hoc_by_class_in_batches(site):
