@@ -152,6 +152,20 @@ def test_wrong_codes_lock_out_and_others_unaffected(host, alice, bob):
     assert good not in host.file("/var/log/iotguard-wg-auth.log").content_string
 
 
+def test_zone_management_only_from_vpn_or_mgmt_vlan(alice, bob):
+    """Past the tunnel, over the WAN: alice's WAN address stands for any outside host, bob's
+    for the management VLAN (converge.yml wireguard_mgmt_sources)."""
+    for p in (alice, bob):
+        p.check_output("ip route replace %s/32 via 10.89.140.10 dev eth0", MGMT_HOST)
+    try:
+        assert alice.run("ping -c 1 -W 1 %s", MGMT_HOST).rc == 0, "ping (not a management port) is forwarded"
+        assert alice.run("timeout 3 bash -c %s", "exec 3<>/dev/tcp/%s/22" % MGMT_HOST).rc != 0
+        assert bob.run("timeout 3 bash -c %s", "exec 3<>/dev/tcp/%s/22" % MGMT_HOST).rc == 0
+    finally:
+        for p in (alice, bob):
+            p.run("ip route del %s/32 via 10.89.140.10 dev eth0", MGMT_HOST)
+
+
 def test_exported_engineer_config_and_qr():
     conf = EXPORT / "carol.conf"
     png = EXPORT / "carol.png"
