@@ -14,6 +14,7 @@ import time
 import pytest
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import candidates
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
+from ansible_collections.iotguard.hardening.plugins.module_utils.rotation import Rotation
 from iotlab.testing import LabSite
 from rotlab import (
     TOP,
@@ -198,6 +199,23 @@ def test_read_settings_with_the_stored_credential(site, driver, key):
     if key == "lockout":
         enabled = got["lockout"].get("enabled")
         assert str(enabled).lower() == str(truth["lockout"]["enabled"]).lower(), (got, truth["lockout"])
+
+
+def test_ssh_shell_route_keeps_the_store_right(site):
+    """The same Hikvision account rotated over its SSH shell (passwd) instead of ISAPI."""
+    lab, inv = site
+    store = store_for(inv)
+    dev = next(
+        d for d in lab.truth["devices"] if "ssh" in d["management"] and d["kind"] == "hikvision_camera"
+    )
+    before = store.current(dev["name"], "admin")
+    ssh = get_driver("ssh_shell", dev["address"], timeout=10, password_policy=dev["password_policy"])
+    r = Rotation(dev["name"], "admin", ssh, store, policy="always", retry_delay=0.2).run()
+    assert r["status"] == "rotated", r
+    now = store.current(dev["name"], "admin")
+    assert now != before
+    assert login("hikvision_isapi", dev["address"], None, "admin", now)
+    assert not login("hikvision_isapi", dev["address"], None, "admin", before)
 
 
 def test_ad_hoc_by_class_in_batches(site):
