@@ -224,7 +224,7 @@ def main():
         "--nmap-sample",
         type=int,
         default=0,
-        help="run nmap on the first N devices only (its time is then also shown scaled to all)",
+        help="run nmap on N devices spread over the site (its time is then also shown scaled to all)",
     )
     args = ap.parse_args()
 
@@ -258,7 +258,9 @@ def main():
             addresses = [d["address"] for d in truth]
             if not args.skip_nmap:
                 ports = probes.DEFAULT_PORTS
-                sample = addresses[: args.nmap_sample] if args.nmap_sample else addresses
+                # every k-th device, so the sample keeps the site's mix of kinds
+                step = max(1, len(addresses) // args.nmap_sample) if args.nmap_sample else 1
+                sample = addresses[::step][: args.nmap_sample or None]
                 sample_truth = [d for d in truth if d["address"] in set(sample)]
                 nwall, nfound = run_nmap(sample, ports, tmp, args.nmap_timeout)
                 if nwall is None:
