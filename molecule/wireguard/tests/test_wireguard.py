@@ -93,23 +93,32 @@ def test_handshakes(host, alice, bob):
 
 
 def test_rotation_happened_with_traffic_flowing(host, alice, bob):
+    """side_effect.yml rotated alice's key, then the hub's, while both engineers pinged."""
     old = alice.file("/root/rotation-old-pubkey").content_string.strip()
     new = alice.check_output("wg show wg0 public-key").strip()
     assert old and new and old != new, "alice's key was not rotated"
     hub_peers = host.check_output("wg show wg0 peers").split()
     assert new in hub_peers and old not in hub_peers
+    hub_old = host.file("/root/rotation-old-pubkey").content_string.strip()
+    hub_new = host.check_output("wg show wg0 public-key").strip()
+    assert hub_old and hub_new and hub_old != hub_new, "the hub's key was not rotated"
+    for p in (alice, bob):
+        assert p.check_output("wg show wg0 peers").split() == [hub_new]
+    assert "PublicKey = %s" % hub_new in (EXPORT / "carol.conf").read_text()
+    assert not host.file("/etc/wireguard/wg0.key.next").exists
     assert not alice.file("/etc/wireguard/wg0.key.next").exists
     assert alice.file("/etc/wireguard/wg0.key").mode == 0o600
-    # ping ran from before the role started until after it finished, so it spans the switch
-    for p, max_loss in ((alice, 5), (bob, 0)):
-        log = p.file("/root/rotation-ping.log").content_string
-        m = re.search(r"(\d+) packets transmitted, (\d+) received", log)
-        assert m, log[-500:]
-        sent, got = int(m.group(1)), int(m.group(2))
-        assert sent >= 50, "only %d pings: the rotation was not covered by traffic" % sent
-        assert sent - got <= max_loss, "lost %d of %d pings" % (sent - got, sent)
-        seqs = {int(s) for s in re.findall(r"icmp_seq=(\d+)", log)}
-        assert seqs & {sent, sent - 1, sent - 2}, "the last pings did not come back: traffic stopped"
+    # ping ran from before each rotation play until after it, so it spans the switch
+    for log_name, limits in (("peer", ((alice, 5), (bob, 0))), ("hub", ((alice, 5), (bob, 5)))):
+        for p, max_loss in limits:
+            log = p.file("/root/rotation-%s-ping.log" % log_name).content_string
+            m = re.search(r"(\d+) packets transmitted, (\d+) received", log)
+            assert m, log[-500:]
+            sent, got = int(m.group(1)), int(m.group(2))
+            assert sent >= 50, "only %d pings: the %s rotation was not covered by traffic" % (sent, log_name)
+            assert sent - got <= max_loss, "%s rotation: lost %d of %d pings" % (log_name, sent - got, sent)
+            seqs = {int(s) for s in re.findall(r"icmp_seq=(\d+)", log)}
+            assert seqs & {sent, sent - 1, sent - 2}, "the last pings did not come back: traffic stopped"
 
 
 def test_no_session_reaches_authenticator_not_mgmt(host, alice, bob):
