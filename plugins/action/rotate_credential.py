@@ -134,7 +134,11 @@ class ActionModule(ActionBase):
         address = args["address"] or self._var(task_vars, "ansible_host") or host
         fingerprint = self._var(task_vars, "iot_fingerprint") or {}
         driver_name = args["driver"] or driver_name_for(
-            {"iot_driver": self._var(task_vars, "iot_driver"), "iot_fingerprint": fingerprint}
+            {
+                "iot_driver": self._var(task_vars, "iot_driver"),
+                "iot_fingerprint": fingerprint,
+                "iot_open_ports": self._var(task_vars, "iot_open_ports"),
+            }
         )
         fp_defaults = fingerprint_defaults(self._var(task_vars, "iot_fingerprint_id"))
         if not driver_name:
@@ -179,6 +183,7 @@ class ActionModule(ActionBase):
             check_mode=bool(self._task.check_mode),
             verify_retries=args["verify_retries"],
             retry_delay=args["retry_delay"],
+            default_account=args["default_account"],
         ).run()
 
         outcome["address"] = address

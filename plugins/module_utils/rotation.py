@@ -42,7 +42,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base im
 )
 
 POLICIES = ("never", "if_default", "max_age", "always")
-STATUSES = ("rotated", "compliant", "would_rotate", "reconciled", "failed")
+STATUSES = ("rotated", "compliant", "would_rotate", "reconciled", "not_in_use", "failed")
 
 
 def generate_password(policy=None, length=None, avoid=(), username=None):
@@ -81,6 +81,7 @@ class Rotation:
         verify_retries=3,
         retry_delay=1.0,
         sleep=time.sleep,
+        default_account=False,
     ):
         if policy not in POLICIES:
             raise ValueError("regenerate=%r is not one of %s" % (policy, ", ".join(POLICIES)))
@@ -99,6 +100,9 @@ class Rotation:
         self.verify_retries = max(1, int(verify_retries))
         self.retry_delay = float(retry_delay)
         self.sleep = sleep
+        # the account was taken from the product's list of factory accounts, not named by
+        # the engineer: a device without it (or with it changed long ago) is no failure
+        self.default_account = bool(default_account)
         self.steps = []
         self.logins = 0
         # factory defaults are public (and short words like "admin" or "pass"): only real
@@ -208,6 +212,14 @@ class Rotation:
             if ok:
                 working, source = pw, src
                 break
+        if working is None and self.default_account and not known:
+            return self._finish(
+                "not_in_use",
+                "the product's factory default for user %r is refused and the store holds nothing "
+                "for it: this device does not use that account with its default; nothing to rotate "
+                "(name the account in the accounts to rotate if it exists with another password)"
+                % self.username,
+            )
         if working is None:
             return self._finish(
                 "failed",

@@ -133,6 +133,14 @@ options:
         C(login_username) and C(login_password) (for a switch's enable secret),
         C(enable_secret).
     type: dict
+  default_account:
+    description:
+      - The account comes from the product's list of factory accounts (discovery's
+        C(iot_default_credentials)), not from the engineer. When its factory default is
+        refused and the store holds nothing for it, the device does not use that account
+        with its default: the result is a RV(status) of C(not_in_use), not a failure.
+    type: bool
+    default: false
   fail_on_error:
     description:
       - Fail the task when the rotation fails. Set to C(false) in fleet runs and read
@@ -172,7 +180,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 status:
-  description: C(rotated), C(compliant), C(would_rotate), C(reconciled) or C(failed).
+  description: C(rotated), C(compliant), C(would_rotate), C(reconciled), C(not_in_use) or C(failed).
   returned: always
   type: str
   sample: rotated
@@ -238,6 +246,7 @@ ARGUMENT_SPEC = {
     "verify_retries": {"type": "int", "default": 3},
     "retry_delay": {"type": "float", "default": 1},
     "driver_options": {"type": "dict", "no_log": True},
+    "default_account": {"type": "bool", "default": False},
     "fail_on_error": {"type": "bool", "default": True},
 }
 

@@ -810,7 +810,7 @@ FINGERPRINTS = [
         "default_credentials": [_cred("admin", "password", "NETGEAR router user manual")],
         "lockout": _NO_LOCKOUT,
         "eol": None,
-        "driver": None,
+        "driver": "router_http",
     },
     {
         "id": "tplink.router",

@@ -59,14 +59,29 @@ def get_driver(name, host, **options):
     return get_driver_class(name)(host, **options)
 
 
+# A product whose own API no driver speaks yet is often still managed through its shell
+# (Mirai-era cameras and DVRs: BusyBox over telnet). When the named driver is not one of
+# ours, the first of these whose port discovery found open stands in, in this order.
+SHELL_FALLBACKS = ((23, "telnet_busybox"), (22, "ssh_shell"))
+
+
 def driver_name_for(facts):
-    """The driver for a host: explicit ``iot_driver``, else the fingerprint's ``driver``."""
+    """The driver for a host: explicit ``iot_driver``, else the fingerprint's ``driver``;
+    a name no driver answers to gives way to a shell driver on an open shell port."""
     facts = facts or {}
+    name = None
     for key in ("iot_driver", "driver"):
-        name = facts.get(key)
-        if name:
-            return name
-    fp = facts.get("iot_fingerprint") or {}
-    if isinstance(fp, dict) and fp.get("driver"):
-        return fp["driver"]
-    return None
+        if facts.get(key):
+            name = facts[key]
+            break
+    if not name:
+        fp = facts.get("iot_fingerprint") or {}
+        if isinstance(fp, dict) and fp.get("driver"):
+            name = fp["driver"]
+    if name is None or ALIASES.get(name, name) in DRIVERS:
+        return name
+    ports = facts.get("iot_open_ports") or []
+    for port, shell in SHELL_FALLBACKS:
+        if port in ports:
+            return shell
+    return name

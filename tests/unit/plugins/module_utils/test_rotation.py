@@ -219,6 +219,27 @@ def test_unknown_password_fails_without_change(store):
     assert not dev.changes
 
 
+def test_factory_account_the_device_does_not_use_is_not_a_failure(store):
+    # an account taken from the product's factory list, refused with its default and
+    # unknown to the store: the device does not use it; nothing changes, nothing fails
+    dev = Device(password="Set-By-Hand")
+    r = rotate(store, dev, default_account=True)
+    assert r["status"] == "not_in_use" and "nothing to rotate" in r["reason"]
+    assert not dev.changes
+    assert store.account("cam1", "admin") in (None, {}) or not credstore.candidates(
+        store.account("cam1", "admin")
+    )
+
+
+def test_factory_account_with_a_stored_password_that_fails_is_still_a_failure(store):
+    # once the store knows the account, losing it is a real failure, whoever named it
+    dev = Device()
+    assert rotate(store, dev)["status"] == "rotated"
+    dev.password = "Changed-Behind-Our-Back"
+    r = rotate(store, dev, default_account=True)
+    assert r["status"] == "failed"
+
+
 @pytest.mark.parametrize(
     ("policy", "age_days", "expect"),
     [

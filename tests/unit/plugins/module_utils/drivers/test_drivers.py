@@ -147,6 +147,23 @@ def test_registry():
     assert driver_name_for({}) is None
 
 
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        # a driver we have is taken as named, whatever ports are open
+        ({"iot_driver": "axis_vapix", "iot_open_ports": [23, 80]}, "axis_vapix"),
+        ({"iot_driver": "yealink_http", "iot_open_ports": [22]}, "yealink_http"),
+        # a product API we do not speak: its shell stands in, telnet before SSH
+        ({"iot_driver": "dahua_http", "iot_open_ports": [22, 23, 80]}, "telnet_busybox"),
+        ({"iot_driver": "dahua_http", "iot_open_ports": [22, 80]}, "ssh_shell"),
+        # no shell either: the unknown name stays, so the error names it
+        ({"iot_driver": "dahua_http", "iot_open_ports": [80]}, "dahua_http"),
+    ],
+)
+def test_unknown_product_driver_falls_back_to_an_open_shell(facts, expected):
+    assert driver_name_for(facts) == expected
+
+
 def test_digest_matches_rfc2617_example():
     # RFC 2617 section 3.5 worked example
     params = parse_challenge(
