@@ -231,7 +231,10 @@ CHECKS = {
 def unknown_rules(device, obs, ctx):
     """Rules this run could not decide for the device (their absence is not a fix)."""
     out = []
-    if "credentials" not in obs:
+    creds = obs.get("credentials")
+    # refused defaults decide the rule only when every candidate was tried: candidates left
+    # untried (to stay below a lockout threshold) may still be the ones the device accepts
+    if creds is None or (not creds.get("accepted") and creds.get("skipped")):
         out.append("IOTG-DEFAULT-CREDS")
     if "lockout_enabled" not in obs and device.lockout is not False and device.login_surface():
         out.append("IOTG-NO-LOCKOUT")

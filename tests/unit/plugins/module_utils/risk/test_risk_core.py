@@ -207,6 +207,9 @@ def test_router_with_upnp_mappings_and_undecided_rules():
     assert checks.unknown_rules(d, {}, {}) == ["IOTG-DEFAULT-CREDS", "IOTG-NO-LOCKOUT"]
     decided = {"credentials": {"accepted": None, "tried": 1}, "lockout_enabled": True}
     assert checks.unknown_rules(d, decided, {}) == []
+    # one default refused, two left untried below the lockout threshold: still undecided
+    partial = {"credentials": {"accepted": None, "tried": 1, "skipped": 2}, "lockout_enabled": True}
+    assert checks.unknown_rules(d, partial, {}) == ["IOTG-DEFAULT-CREDS"]
 
 
 def test_scores_are_explained():
