@@ -101,7 +101,7 @@ def check_host(address, scan, fp, max_attempts, timeout):
                 else:
                     break
                 result["tried"] += 1
-                status, _ = _request(address, port, tls, timeout, auth)
+                status = _request(address, port, tls, timeout, auth)[0]
             except (OSError, http.client.HTTPException):
                 break
             if status < 400:

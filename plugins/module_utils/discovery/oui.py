@@ -33,7 +33,7 @@ def load(path=None):
             with open(p, encoding="utf-8", errors="replace") as fh:
                 for line in fh:
                     if "(base 16)" in line:
-                        prefix, _, name = line.partition("(base 16)")
+                        prefix, _sep, name = line.partition("(base 16)")
                         table[prefix.strip().upper()] = name.strip()
         _CACHE[p] = table
         return table

@@ -90,6 +90,8 @@ UDP_PORTS = {"snmp": 161, "ssdp": 1900, "mdns": 5353, "sip": 5060, "bacnet": 478
 MDNS_SERVICES = "_services._dns-sd._udp.local"
 KNOWN_SNMP_COMMUNITIES = ("public", "private")
 UDP_CHUNK = 64
+# UDP probes bind the wildcard address: replies come from every probed host
+ANY_ADDRESS = "0.0.0.0"  # noqa: S104
 
 
 def _grow_rcvbuf(sock, size=1 << 20):
@@ -344,7 +346,7 @@ async def probe_rtsp(c):
     await c.send(req.encode("ascii"))
     data = await c.read(8192, _headers_done)
     try:
-        status, headers, _ = wire.parse_http_like(data)
+        status, headers = wire.parse_http_like(data)[:2]
     except ValueError:
         return {}
     if not status.upper().startswith("RTSP/"):
@@ -575,10 +577,14 @@ class Scanner:
         replies = {}
         expect = {}
 
-        class _Proto(asyncio.DatagramProtocol):
-            def datagram_received(proto_self, data, addr):
-                self.stats["udp_replies"] += 1
-                replies.setdefault(addr[0], []).append(data[:65536])
+        stats = self.stats
+
+        def on_reply(data, addr):
+            stats["udp_replies"] += 1
+            replies.setdefault(addr[0], []).append(data[:65536])
+
+        def protocol_factory():
+            return _Datagrams(on_reply)
 
         v4 = [a for a in addresses if ":" not in a]
         if not v4:
@@ -589,7 +595,9 @@ class Scanner:
             # one socket per chunk of hosts, so a burst of replies never overflows one
             # socket's receive buffer (a lost reply is a device misread)
             for start in range(0, len(v4), UDP_CHUNK):
-                transport, _proto = await loop.create_datagram_endpoint(_Proto, local_addr=("0.0.0.0", 0))  # noqa: S104
+                transport, _proto = await loop.create_datagram_endpoint(
+                    protocol_factory, local_addr=(ANY_ADDRESS, 0)
+                )
                 transports.append(transport)
                 _grow_rcvbuf(transport.get_extra_info("socket"))
                 sock = transport.get_extra_info("sockname")
@@ -642,7 +650,7 @@ class Scanner:
                     values["version"] = "2c"
                     return values
                 if kind == "ssdp":
-                    _status, headers, _ = wire.parse_http_like(data)
+                    headers = wire.parse_http_like(data)[1]
                     out = {}
                     for key in ("server", "location", "st", "usn"):
                         if headers.get(key):
@@ -665,12 +673,14 @@ class Scanner:
         loop = asyncio.get_running_loop()
         got = []
 
-        class _Proto(asyncio.DatagramProtocol):
-            def datagram_received(proto_self, data, addr):
-                if addr[0] == address:
-                    got.append(data[:65536])
+        def on_reply(data, addr):
+            if addr[0] == address:
+                got.append(data[:65536])
 
-        transport, _proto = await loop.create_datagram_endpoint(_Proto, local_addr=("0.0.0.0", 0))  # noqa: S104
+        def protocol_factory():
+            return _Datagrams(on_reply)
+
+        transport, _proto = await loop.create_datagram_endpoint(protocol_factory, local_addr=(ANY_ADDRESS, 0))
         try:
             transport.sendto(wire.dns_query(services[:8]), (address, 5353))
             self.stats["udp_datagrams"] += 1
@@ -711,7 +721,7 @@ class Scanner:
             data = await _read(reader, 65536, self.cfg.read_timeout, _http_done)
         finally:
             writer.close()
-        _, _, body = data.partition(b"\r\n\r\n")
+        body = data.partition(b"\r\n\r\n")[2]
         return wire.upnp_description(body)
 
     # ---------------------------------------------------------------- all
@@ -744,6 +754,16 @@ class Scanner:
                         if k not in merged or not merged[k]:
                             merged[k] = v
         return results
+
+
+class _Datagrams(asyncio.DatagramProtocol):
+    """Hands every datagram to a callback."""
+
+    def __init__(self, on_reply):
+        self.on_reply = on_reply
+
+    def datagram_received(self, data, addr):
+        self.on_reply(data, addr)
 
 
 def _mdns_summary(records):

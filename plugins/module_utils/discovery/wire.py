@@ -98,7 +98,7 @@ def _oid_str(val):
 
 def parse_snmp_response(data):
     """``(request_id, {name: value})`` from a GetResponse; raises ValueError otherwise."""
-    tag, body, _ = _ber_read(data, 0)
+    tag, body = _ber_read(data, 0)[:2]
     if tag != 0x30:
         raise ValueError("not an SNMP message")
     items = _ber_items(body)
@@ -177,11 +177,11 @@ def parse_dns_response(data):
     if not flags & 0x8000:
         raise ValueError("not a DNS response")
     pos = 12
-    for _ in range(qd):
+    for _question in range(qd):
         _n, pos = _dns_name(data, pos)
         pos += 4
     records = []
-    for _ in range(min(an + ns + ar, 200)):
+    for _record in range(min(an + ns + ar, 200)):
         name, pos = _dns_name(data, pos)
         if pos + 10 > len(data):
             break
@@ -220,9 +220,9 @@ _REALM = re.compile(r'realm="([^"]*)"', re.I)
 
 def parse_http_like(data):
     """Status line, headers (lower-case keys, first value wins) and body of HTTP/RTSP/SIP/SSDP."""
-    head, _, body = data.partition(b"\r\n\r\n")
+    head, _sep, body = data.partition(b"\r\n\r\n")
     if not body and b"\n\n" in head:
-        head, _, body = data.partition(b"\n\n")
+        head, _sep, body = data.partition(b"\n\n")
     lines = hostile.decode(head).splitlines()
     if not lines:
         raise ValueError("empty reply")
@@ -298,7 +298,7 @@ def sip_options(target, local, lport, tag, transport="UDP"):
 
 
 def sip_summary(data):
-    status, headers, _ = parse_http_like(data)
+    status, headers = parse_http_like(data)[:2]
     if not status.upper().startswith("SIP/2.0"):
         raise ValueError("not SIP")
     out = {"status": hostile.text(status, 80)}

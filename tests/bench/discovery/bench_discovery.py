@@ -214,7 +214,7 @@ def accuracy(truth, found):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     ap.add_argument("--site", default="large")
     ap.add_argument("--skip-nmap", action="store_true", help="only this plugin (nmap -sV takes minutes)")
     ap.add_argument("--skip-cg", action="store_true", help="skip community.general.nmap")
