@@ -138,7 +138,7 @@ options:
       - The account comes from the product's list of factory accounts (discovery's
         C(iot_default_credentials)), not from the engineer. When its factory default is
         refused and the store holds nothing for it, the device does not use that account
-        with its default: the result is a RV(status) of C(not_in_use), not a failure.
+        with its default, and RV(status) is C(not_in_use) rather than C(failed).
     type: bool
     default: false
   fail_on_error:
