@@ -209,12 +209,14 @@ exclude:
   - 192.0.2.1
 snmp_communities: [public, private]
 
+---
 # from an nmap scan someone already ran (source: nmap_xml)
 plugin: iotguard.hardening.iot_discovery
 site: clinic
 nmap_xml:
   - scans/clinic-2026-05-01.xml
 
+---
 # from the DHCP server's leases (source: dhcp_leases)
 plugin: iotguard.hardening.iot_discovery
 site: clinic
@@ -224,6 +226,7 @@ dhcp_leases:
   - path: /var/lib/misc/dnsmasq.leases
     format: dnsmasq
 
+---
 # from the access switches: which device is on which port (source: switches)
 plugin: iotguard.hardening.iot_discovery
 site: clinic
@@ -235,6 +238,7 @@ switches:
     password: "{{ lookup('ansible.builtin.env', 'CLINIC_SWITCH_PASSWORD') }}"
     uplink_ports: [Gi0/48]
 
+---
 # cached for an hour, extra groups from the facts
 plugin: iotguard.hardening.iot_discovery
 site: clinic
