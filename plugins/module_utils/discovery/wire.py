@@ -15,8 +15,9 @@ import struct
 from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
 
 # ---------------------------------------------------------------- SNMP (BER, v1/v2c GET)
+SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 SNMP_OIDS = {
-    "1.3.6.1.2.1.1.1.0": "sysdescr",
+    SYS_DESCR: "sysdescr",
     "1.3.6.1.2.1.1.2.0": "sysobjectid",
     "1.3.6.1.2.1.1.5.0": "sysname",
 }
@@ -96,8 +97,18 @@ def _oid_str(val):
     return ".".join(str(p) for p in parts)
 
 
+class SnmpErrorStatus(ValueError):
+    """A well-formed GetResponse whose error-status is not zero (noSuchName, ...)."""
+
+    def __init__(self, request_id, status):
+        super().__init__("SNMP error-status %d" % status)
+        self.request_id = request_id
+        self.status = status
+
+
 def parse_snmp_response(data):
-    """``(request_id, {name: value})`` from a GetResponse; raises ValueError otherwise."""
+    """``(request_id, {name: value})`` from a GetResponse; raises ValueError otherwise
+    (SnmpErrorStatus, with the request id, for a reply with a non-zero error-status)."""
     tag, body = _ber_read(data, 0)[:2]
     if tag != 0x30:
         raise ValueError("not an SNMP message")
@@ -107,7 +118,7 @@ def parse_snmp_response(data):
     pdu = _ber_items(items[2][1])
     request_id = int.from_bytes(pdu[0][1], "big", signed=True)
     if int.from_bytes(pdu[1][1], "big") != 0:
-        raise ValueError("SNMP error-status %d" % int.from_bytes(pdu[1][1], "big"))
+        raise SnmpErrorStatus(request_id, int.from_bytes(pdu[1][1], "big"))
     values = {}
     for _tag, vb in _ber_items(pdu[3][1]):
         parts = _ber_items(vb)

@@ -25,6 +25,7 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 
 from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
+from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import wire
 
 MAX_REPLY = 64 * 1024
 MAX_MAPPINGS = 256
@@ -123,99 +124,11 @@ def mqtt_connect(host, port=1883, timeout=5.0):
         sock.close()
 
 
-# --- SNMP (just enough BER for one GET) --------------------------------------------------------
-SYS_DESCR = "1.3.6.1.2.1.1.1.0"
-
-
-def _ber_len(n):
-    if n < 0x80:
-        return bytes([n])
-    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(b)]) + b
-
-
-def _tlv(tag, value):
-    return bytes([tag]) + _ber_len(len(value)) + value
-
-
-def _ber_int(n):
-    return _tlv(0x02, n.to_bytes(max(1, (n.bit_length() + 8) // 8), "big", signed=True))
-
-
-def _ber_oid(oid):
-    parts = [int(p) for p in oid.split(".")]
-    out = bytes([40 * parts[0] + parts[1]])
-    for p in parts[2:]:
-        enc = [p & 0x7F]
-        p >>= 7
-        while p:
-            enc.insert(0, 0x80 | (p & 0x7F))
-            p >>= 7
-        out += bytes(enc)
-    return _tlv(0x06, out)
-
-
-def snmp_get_packet(community, oid, request_id, version=1):
-    varbind = _tlv(0x30, _ber_oid(oid) + b"\x05\x00")
-    pdu = _tlv(0xA0, _ber_int(request_id) + _ber_int(0) + _ber_int(0) + _tlv(0x30, varbind))
-    return _tlv(0x30, _ber_int(version) + _tlv(0x04, community.encode()) + pdu)
-
-
-def _ber_read(data, pos):
-    if pos + 2 > len(data):
-        raise ProbeError("truncated SNMP reply")
-    tag = data[pos]
-    length = data[pos + 1]
-    pos += 2
-    if length & 0x80:
-        n = length & 0x7F
-        if n == 0 or n > 4 or pos + n > len(data):
-            raise ProbeError("bad BER length in SNMP reply")
-        length = int.from_bytes(data[pos : pos + n], "big")
-        pos += n
-    if pos + length > len(data):
-        raise ProbeError("truncated SNMP reply")
-    return tag, data[pos : pos + length], pos + length
-
-
-def _ber_children(data):
-    pos, out = 0, []
-    while pos < len(data):
-        tag, value, pos = _ber_read(data, pos)
-        out.append((tag, value))
-    return out
-
-
-def parse_snmp_response(data, request_id):
-    """The first varbind's value as text, or ProbeError when the reply is not ours/not good."""
-    tag, msg, _end = _ber_read(data, 0)
-    if tag != 0x30:
-        raise ProbeError("not an SNMP message")
-    parts = _ber_children(msg)
-    if len(parts) != 3 or parts[2][0] != 0xA2:
-        raise ProbeError("not an SNMP GetResponse")
-    pdu = _ber_children(parts[2][1])
-    if len(pdu) != 4:
-        raise ProbeError("malformed SNMP GetResponse")
-    rid = int.from_bytes(pdu[0][1], "big", signed=True)
-    if rid != request_id:
-        raise ProbeError("SNMP reply for another request")
-    status = int.from_bytes(pdu[1][1], "big", signed=True)
-    if status != 0:
-        return None
-    varbinds = _ber_children(pdu[3][1])
-    if not varbinds:
-        return None
-    vb = _ber_children(varbinds[0][1])
-    if len(vb) != 2 or vb[1][0] in (0x80, 0x81, 0x82, 0x05):  # noSuchObject/Instance/endOfMib/NULL
-        return None
-    return hostile.text(vb[1][1], 256)
-
-
-def snmp_get(host, community="public", port=161, oid=SYS_DESCR, timeout=3.0, retries=1):
-    """sysDescr (or ``oid``) as text when the community is accepted, None when no answer."""
+# --- SNMP (the BER codec is discovery's) ------------------------------------------------------
+def snmp_get(host, community="public", port=161, timeout=3.0, retries=1):
+    """sysDescr as text when the community is accepted, None when no answer."""
     request_id = int.from_bytes(os.urandom(3), "big")
-    packet = snmp_get_packet(community, oid, request_id)
+    packet = wire.snmp_get_request(community, request_id, version="2c", oids=(wire.SYS_DESCR,))
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.settimeout(timeout)
@@ -225,9 +138,15 @@ def snmp_get(host, community="public", port=161, oid=SYS_DESCR, timeout=3.0, ret
                 while True:
                     data, _addr = sock.recvfrom(MAX_REPLY)
                     try:
-                        return {"answered": True, "value": parse_snmp_response(data, request_id)}
-                    except ProbeError:
-                        continue  # not ours: keep waiting until the timeout
+                        rid, values = wire.parse_snmp_response(data)
+                    except wire.SnmpErrorStatus as exc:
+                        if exc.request_id == request_id:  # community accepted, no such object
+                            return {"answered": True, "value": None}
+                        continue
+                    except ValueError:
+                        continue  # not an SNMP reply: keep waiting until the timeout
+                    if rid == request_id:
+                        return {"answered": True, "value": values.get("sysdescr")}
             except TimeoutError:
                 continue
             except OSError as exc:  # ICMP port unreachable shows up as ConnectionRefused

@@ -9,6 +9,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import wire
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import probes
 
 
@@ -84,7 +85,7 @@ def test_rtsp_refuses_header_injection():
 
 
 def test_snmp_get_packet_is_standard_ber():
-    pkt = probes.snmp_get_packet("public", probes.SYS_DESCR, 0x1234)
+    pkt = wire.snmp_get_request("public", 0x1234, version="2c", oids=(wire.SYS_DESCR,))
     # SEQUENCE { INTEGER 1 (v2c), OCTET STRING "public", GetRequest ... OID 1.3.6.1.2.1.1.1.0, NULL }
     assert pkt[:2] == b"\x30" + bytes([len(pkt) - 2])
     assert pkt[2:13] == b"\x02\x01\x01\x04\x06public"
@@ -94,16 +95,12 @@ def test_snmp_get_packet_is_standard_ber():
 
 def _snmp_response(request):
     """Answer a GetRequest by turning it into a GetResponse carrying an OCTET STRING."""
-    _tag, msg, _end = probes._ber_read(request, 0)
-    version, community, pdu = probes._ber_children(msg)
-    rid = probes._ber_children(pdu[1])[0][1]
-    vb = probes._tlv(
-        0x30, probes._tlv(0x30, probes._ber_oid(probes.SYS_DESCR) + probes._tlv(0x04, b"Linux cam\x07"))
-    )
-    body = probes._tlv(0x02, rid) + probes._ber_int(0) + probes._ber_int(0) + vb
-    return probes._tlv(
-        0x30, probes._tlv(*version) + probes._tlv(*community) + probes._tlv(0xA2, body)
-    ), community[1]
+    _tag, msg, _end = wire._ber_read(request, 0)
+    version, community, pdu = wire._ber_items(msg)
+    rid = wire._ber_items(pdu[1])[0][1]
+    vb = wire._tlv(0x30, wire._tlv(0x30, wire._ber_oid(wire.SYS_DESCR) + wire._tlv(0x04, b"Linux cam\x07")))
+    body = wire._tlv(0x02, rid) + wire._ber_int(0) + wire._ber_int(0) + vb
+    return wire._tlv(0x30, wire._tlv(*version) + wire._tlv(*community) + wire._tlv(0xA2, body)), community[1]
 
 
 def test_snmp_get_against_an_agent_that_answers_public():
