@@ -79,9 +79,7 @@ def _default_driver_factory(hostvars, device=None):
     from ansible_collections.iotguard.hardening.plugins.module_utils import drivers
 
     name = drivers.driver_name_for(hostvars)
-    if name and name.startswith("netmiko:"):
-        name = name.split(":", 1)[1]
-    if name and name in drivers.DRIVERS:
+    if name and drivers.ALIASES.get(name, name) in drivers.DRIVERS:
         return name, (lambda host, timeout: drivers.get_driver(name, host, timeout=timeout))
     port, tls = _http_auth_port(device) if device is not None else (None, False)
     if port:

@@ -90,11 +90,6 @@ def vendor_matches(truth_vendor, ours):
     return truth_vendor.split()[0].lower() in ours.lower()
 
 
-def dicom_impersonates_siemens(host):
-    d = host["iot_services"].get("104/tcp", {})
-    return d.get("impl_class", "").startswith("1.3.12.2.1107.5")
-
-
 def test_clinic_every_device_found_class_and_vendor_match(lab_site, tmp_path):
     out, stderr, elapsed = list_inventory(inventory_for(lab_site, tmp_path))
     hv = unwrap(out["_meta"]["hostvars"])
@@ -108,10 +103,6 @@ def test_clinic_every_device_found_class_and_vendor_match(lab_site, tmp_path):
         if host["iot_class"] not in allowed:
             wrong.append("%s: class %s, lab says %s" % (dev["name"], host["iot_class"], dev["class"]))
         vendor_ok = vendor_matches(dev["vendor"], host["iot_vendor"])
-        if not vendor_ok and dev["vendor"] != "Siemens" and dicom_impersonates_siemens(host):
-            # the lab's GE variant answers DICOM with Siemens' implementation UID: we report
-            # what the device says; the class must still be right
-            vendor_ok = True
         if not vendor_ok:
             wrong.append("%s: vendor %s, lab says %s" % (dev["name"], host["iot_vendor"], dev["vendor"]))
         # grouped as documented

@@ -24,6 +24,8 @@ class MedicalWorkstation(Device):
             "users": [],
             "lockout": {"enabled": False, "configurable": False},
             "ae_title": "MRC_CONSOLE",
+            # Siemens' implementation class UID root and a syngo version name
+            "dicom_implementation": ("1.3.12.2.1107.5.2", "SYNGO_MR_B17"),
             "weaknesses": ["eol_os", "smbv1", "dicom_no_auth"],
         },
         "xp-ultrasound": {
@@ -35,6 +37,8 @@ class MedicalWorkstation(Device):
             "users": [],
             "lockout": {"enabled": False, "configurable": False},
             "ae_title": "LOGIQE9",
+            # GE Medical Systems' implementation class UID root (1.2.840.113619)
+            "dicom_implementation": ("1.2.840.113619.6.283", "LOGIQE9_R6"),
             "weaknesses": ["eol_os", "smbv1", "dicom_no_auth"],
         },
     }
@@ -42,7 +46,8 @@ class MedicalWorkstation(Device):
     def listeners(self) -> list[Listener]:
         netbios = self.name.upper().replace("-", "")[:15]
         self.windows = WindowsIdentity(server=netbios)
-        self.dicom = DicomIdentity(ae_title=self.variant["ae_title"])
+        uid, version = self.variant["dicom_implementation"]
+        self.dicom = DicomIdentity(self.variant["ae_title"], uid, version)
         return [
             Listener("smb", "tcp", 445, self.smb),
             Listener("dicom", "tcp", 104, self.dicom_scp),
