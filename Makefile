@@ -48,7 +48,7 @@ bench: image
 test: setup
 	@scripts/test-all.sh
 
-demo: image
+demo: setup
 	@scripts/demo.sh
 
 clean:
