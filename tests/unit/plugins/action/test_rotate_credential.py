@@ -11,8 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "module_utils" / "drivers"))
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import get_store
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore.vault_file import (
     VaultCodec,

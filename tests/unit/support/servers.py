@@ -140,11 +140,13 @@ IAC, DO, WILL, WONT, DONT = 255, 253, 251, 252, 254
 
 
 class TelnetState:
-    def __init__(self, user="root", password="xc3511"):
+    def __init__(self, user="root", password="xc3511", pam=False):
         self.user = user
         self.password = password
         self.negotiation_replies = b""
         self.min_length = 8
+        self.pam = pam  # a build whose login(1) goes through PAM (could lock accounts)
+        self.logins = []  # every (user, password) tried, in order
 
 
 class TelnetHandler(socketserver.StreamRequestHandler):
@@ -175,6 +177,7 @@ class TelnetHandler(socketserver.StreamRequestHandler):
             user = self._readline()
             w(b"Password: ")
             pw = self._readline()
+            st.logins.append((user, pw))
             if user != st.user or pw != st.password:
                 w(b"\r\nLogin incorrect\r\n(none) login: ")
                 return
@@ -199,9 +202,18 @@ class TelnetHandler(socketserver.StreamRequestHandler):
                 elif line == "exit":
                     return
                 else:
-                    w(b"\r\n# ")
+                    w(b"\r\n" + b"".join(self._run(part.strip()) for part in line.split(";")) + b"# ")
         except (EOFError, OSError):
             return
+
+    def _run(self, command):
+        if command == "busybox":
+            return b"BusyBox v1.19.4 (2014-06-11) multi-call binary.\r\n"
+        if command == "cat /etc/pam.d/login":
+            if self.state.pam:
+                return b"auth required pam_unix.so\r\nauth required pam_faillock.so\r\n"
+            return b"cat: can't open '/etc/pam.d/login': No such file or directory\r\n"
+        return b"-sh: %s: not found\r\n" % command.split(" ")[0].encode()[:32] if command else b""
 
 
 class _ThreadedTCP(socketserver.ThreadingMixIn, socketserver.TCPServer):
