@@ -34,6 +34,8 @@ ALIASES = {
     # the phones' admin API as the simulated site exposes it (one HTTP form for all makes)
     "yealink_http": "phone_http",
     "polycom_rest": "phone_http",
+    # the thermostats' local API as the simulated site exposes it (JSON login, settings)
+    "venstar_local": "thermostat_api",
 }
 
 _PKG = "ansible_collections.iotguard.hardening.plugins.module_utils.drivers"
@@ -67,7 +69,8 @@ SHELL_FALLBACKS = ((23, "telnet_busybox"), (22, "ssh_shell"))
 
 def driver_name_for(facts):
     """The driver for a host: explicit ``iot_driver``, else the fingerprint's ``driver``;
-    a name no driver answers to gives way to a shell driver on an open shell port."""
+    a product with no driver we speak (or no identity at all) gives way to a shell driver on
+    an open shell port."""
     facts = facts or {}
     name = None
     for key in ("iot_driver", "driver"):
@@ -78,7 +81,7 @@ def driver_name_for(facts):
         fp = facts.get("iot_fingerprint") or {}
         if isinstance(fp, dict) and fp.get("driver"):
             name = fp["driver"]
-    if name is None or ALIASES.get(name, name) in DRIVERS:
+    if name is not None and ALIASES.get(name, name) in DRIVERS:
         return name
     ports = facts.get("iot_open_ports") or []
     for port, shell in SHELL_FALLBACKS:

@@ -89,10 +89,38 @@ class HpEwsDriver(BasicHttpDriver):
         )
 
 
+def _json_object(resp, where):
+    """The JSON object a 200 answer carries; ``DriverError`` naming ``where`` otherwise."""
+    if resp.status != 200:
+        raise DriverError("%s answered HTTP %d" % (where, resp.status))
+    try:
+        data = json.loads(resp.body.decode("utf-8"))
+    except ValueError as exc:
+        raise DriverError("%s is not JSON" % where) from exc
+    if not isinstance(data, dict):
+        raise DriverError("%s is not a JSON object" % where)
+    return data
+
+
+def _lockout_flag(settings, where):
+    """``(enabled, evidence)`` from a ``{"lockout": {"enabled": bool, ...}}`` answer."""
+    lockout = settings.get("lockout") if isinstance(settings, dict) else None
+    enabled = lockout.get("enabled") if isinstance(lockout, dict) else None
+    if not isinstance(enabled, bool):
+        return None
+    return enabled, "%s reports lockout enabled=%s" % (where, str(enabled).lower())
+
+
 class PhoneHttpDriver(BasicHttpDriver):
     name = "phone_http"
     login_path = "/api/status"
     password_policy = PasswordPolicy(min_length=6, max_length=32, length=20)
+
+    def read_settings(self, username, password):
+        return _json_object(self.http.request("GET", self.login_path, username, password), "GET /api/status")
+
+    def read_lockout(self, username, password):
+        return _lockout_flag(self.read_settings(username, password), "GET " + self.login_path)
 
     def change_password(self, username, old_password, new_password):
         _form_change(
@@ -155,19 +183,15 @@ class ThermostatApiDriver(HttpApiDriver):
         if token is None:
             raise DriverError("thermostat refused the login")
         resp = self.http.request("GET", "/api/settings", headers={"Authorization": "Bearer " + token})
-        if resp.status != 200:
-            raise DriverError("GET /api/settings answered HTTP %d" % resp.status)
-        try:
-            data = json.loads(resp.body.decode("utf-8"))
-        except ValueError as exc:
-            raise DriverError("GET /api/settings is not JSON") from exc
-        if not isinstance(data, dict):
-            raise DriverError("GET /api/settings is not a JSON object")
+        data = _json_object(resp, "GET /api/settings")
         return {
             clean(k, 64): v
             for k, v in list(data.items())[:64]
             if isinstance(v, (dict, bool, int, float, str))
         }
+
+    def read_lockout(self, username, password):
+        return _lockout_flag(self.read_settings(username, password), "GET /api/settings")
 
     def change_password(self, username, old_password, new_password):
         token = self._token(username, old_password)

@@ -10,6 +10,9 @@ A driver knows how to reach one kind of device over its own protocol and offers 
 * ``change_password(username, old, new)``: sets ``new``; ``PasswordRejected`` when the
   device's policy refuses it, ``DriverError`` for anything else.
 * ``read_settings(username, password) -> dict``: what the device reports (users, lockout).
+* ``read_lockout(username, password) -> (enabled, evidence)``: whether failed logins lock
+  the account, as the device itself tells once the credential is accepted; ``None`` when
+  the driver has no way to ask.
 * ``password_policy``: the device's own rules, used to generate a password it accepts.
 
 Everything a device sends back is hostile: ``clean()`` bounds and strips it before it goes
@@ -139,6 +142,10 @@ class BaseDriver:
 
     def read_settings(self, username, password):
         raise NotSupported("%s cannot read settings" % self.name)
+
+    def read_lockout(self, username, password):
+        """``(enabled, evidence)`` after a login that works, or ``None`` (no way to ask)."""
+        return None
 
     def close(self):
         """Drop any connection held open."""

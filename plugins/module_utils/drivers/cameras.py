@@ -114,6 +114,12 @@ class HikvisionIsapiDriver(HttpApiDriver):
             raise DriverError("GET %s answered HTTP %d" % (path, resp.status))
         return {"lockout": _leaves(_parse_xml(resp.body, path))}
 
+    def read_lockout(self, username, password):
+        enabled = str(self.read_settings(username, password)["lockout"].get("enabled", "")).strip().lower()
+        if enabled not in ("true", "false"):
+            return None
+        return enabled == "true", "illegal-login lock <enabled>%s</enabled> (ISAPI)" % enabled
+
     def _user_id(self, username, password):
         resp = self.http.request("GET", "/ISAPI/Security/users", username, password)
         if resp.status in (401, 403):
@@ -177,6 +183,21 @@ class AxisVapixDriver(HttpApiDriver):
             if sep:
                 out[clean(key, 64)] = clean(value, 128)
         return {"params": out}
+
+    # AXIS OS 10 brought brute-force delay protection; older firmware has none
+    LOCKOUT_FROM_MAJOR = 10
+
+    def read_lockout(self, username, password):
+        path = "/axis-cgi/param.cgi?action=list&group=Properties.Firmware.Version"
+        resp = self.http.request("GET", path, username, password)
+        m = re.search(r"Properties\.Firmware\.Version=(\d+)\.", resp.text) if resp.status == 200 else None
+        if not m:
+            return None
+        major = int(m.group(1))
+        return major >= self.LOCKOUT_FROM_MAJOR, "AXIS OS %d (brute-force delay from %d on)" % (
+            major,
+            self.LOCKOUT_FROM_MAJOR,
+        )
 
     def change_password(self, username, old_password, new_password):
         # VAPIX takes the account and password in the query string (GET or POST); what we

@@ -110,6 +110,26 @@ class TelnetBusyboxDriver(ShellPasswdMixin, BaseDriver):
         sock.close()
         return True
 
+    # BusyBox's own login(1) has no account lockout (it only pauses after a failure and drops
+    # the connection after three); only a build with PAM could add one (pam_tally/faillock).
+    LOCKOUT_PROBE = "busybox; cat /etc/pam.d/login"
+    NO_PAM = re.compile(rb"can't open '/etc/pam\.d/login'|/etc/pam\.d/login: No such file", re.I)
+    BUSYBOX = re.compile(rb"BusyBox v\d+\.\d+")
+
+    def read_lockout(self, username, password):
+        sock, sess = self._session(username, password)
+        if sock is None:
+            raise DriverError("telnet login as %r refused" % username)
+        try:
+            sess.buffer = b""
+            sess.send_line(self.LOCKOUT_PROBE)
+            seen = sess.expect([SHELL_PROMPT])[1]
+        finally:
+            sock.close()
+        if self.BUSYBOX.search(seen) and self.NO_PAM.search(seen):
+            return False, "BusyBox login without PAM (no /etc/pam.d/login): no account lockout"
+        return None
+
     def change_password(self, username, old_password, new_password):
         sock, sess = self._session(username, old_password)
         if sock is None:

@@ -97,6 +97,10 @@ def test_telnet_busybox():
         d = get_driver("telnet_busybox", "127.0.0.1", port=port, timeout=5)
         assert d.login("root", "xc3511") is True
         assert d.login("root", "nope") is False
+        enabled, evidence = d.read_lockout("root", "xc3511")
+        assert enabled is False and "BusyBox login without PAM" in evidence
+        state.pam = True  # login through PAM: pam_faillock could lock, so we cannot tell
+        assert d.read_lockout("root", "xc3511") is None
         with pytest.raises(PasswordRejected):
             d.change_password("root", "xc3511", "short")
         assert state.password == "xc3511"
@@ -156,6 +160,8 @@ def test_registry():
         # a product API we do not speak: its shell stands in, telnet before SSH
         ({"iot_driver": "dahua_http", "iot_open_ports": [22, 23, 80]}, "telnet_busybox"),
         ({"iot_driver": "dahua_http", "iot_open_ports": [22, 80]}, "ssh_shell"),
+        # a device discovery could not identify: its open shell
+        ({"iot_open_ports": [23, 80]}, "telnet_busybox"),
         # no shell either: the unknown name stays, so the error names it
         ({"iot_driver": "dahua_http", "iot_open_ports": [80]}, "dahua_http"),
     ],
