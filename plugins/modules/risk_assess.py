@@ -18,6 +18,15 @@ description:
     allows; an MQTT CONNECT without credentials; an SNMP GET of sysDescr.0 with
     O(snmp_community); an RTSP DESCRIBE without credentials; a TCP connect to each
     management port."
+  - "Which credentials, in order: the product's published factory defaults; for a product
+    that publishes none, or a device discovery could not identify, a few common IoT defaults
+    (C(admin)/C(admin) first, then Mirai's list); then O(credentials). When the product's
+    own API has no driver and its telnet or SSH shell stands in, the defaults published for
+    that shell come first. A refused common guess leaves the default-credential finding
+    undecided (nobody published the real default); it never counts as fixed."
+  - "After a login works, the device is asked with that credential whether failed logins
+    lock the account (Hikvision ISAPI, AXIS OS version, the thermostat and phone APIs, and a
+    BusyBox shell without PAM, whose login has no lockout); the answer beats the product data."
   - A device that answers on none of its known ports is returned with RV(assessed=false) and
     the reason in RV(errors); the report then marks the run incomplete. The task does not
     fail, so one dead device does not hide the others.

@@ -113,8 +113,22 @@ MIRAI_CREDENTIALS = [
 ]
 
 
-def _cred(username, password, source):
-    return {"username": username, "password": password, "source": source}
+def _cred(username, password, source, service=None):
+    """A published default; ``service`` names the login it belongs to when it is not the
+    product's own admin interface (the Mirai pairs are telnet shell logins)."""
+    out = {"username": username, "password": password, "source": source}
+    if service:
+        out["service"] = service
+    return out
+
+
+# What to try on a device whose product documents no factory default (or that discovery
+# could not identify). With a lockout of unknown threshold only the first pair is tried, so
+# the pair most often shipped on consumer and OEM IoT gear leads; Mirai's list follows.
+COMMON_DEFAULTS = [
+    _cred(user, password, "common IoT default (Mirai list), not documented for this product")
+    for user, password in dict.fromkeys([("admin", "admin"), *MIRAI_CREDENTIALS])
+]
 
 
 FINGERPRINTS = [
@@ -178,7 +192,7 @@ FINGERPRINTS = [
         "default_credentials": [
             _cred("admin", "admin", "Dahua quick start guide, firmware before 2017"),
             _cred("888888", "888888", "Dahua local-console account"),
-            _cred("root", "vizxv", "Mirai source"),
+            _cred("root", "vizxv", "Mirai source", "telnet"),
         ],
         "lockout": {"supported": True, "threshold": 5, "note": "account locked 30 min after 5 failures"},
         "eol": None,
@@ -246,8 +260,8 @@ FINGERPRINTS = [
         "mgmt_protocols": ["http", "telnet", "xmeye"],
         "default_credentials": [
             _cred("admin", "", "XMEye manual: blank admin password"),
-            _cred("root", "xc3511", "Mirai source"),
-            _cred("root", "xmhdipc", "Mirai source"),
+            _cred("root", "xc3511", "Mirai source", "telnet"),
+            _cred("root", "xmhdipc", "Mirai source", "telnet"),
         ],
         "lockout": _NO_LOCKOUT,
         "eol": {
@@ -519,7 +533,7 @@ FINGERPRINTS = [
         "default_credentials": [],
         "lockout": _UNKNOWN_LOCKOUT,
         "eol": None,
-        "driver": None,
+        "driver": "venstar_local",
     },
     {
         "id": "honeywell.thermostat",

@@ -9,8 +9,6 @@ unknown, never zero) and the probe notes. Passwords never enter the result.
 
 from __future__ import annotations
 
-import re
-
 from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import checks, probes
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import Device
@@ -19,19 +17,6 @@ PROBES = ("credentials", "mqtt", "snmp", "rtsp", "management")
 MGMT_TCP = ("telnet", "ssh", "http", "https", "ftp", "rdp", "vnc", "winrm")
 MAX_REACH_PORTS = 8
 
-#: driver -> (HTTP path that reports the account lockout setting, regex whose group is true/false).
-#: Read only after a login worked, with that credential; data, so a driver adds one line.
-#: A reader is (path, regex, minimum): with ``minimum`` None the group is true/false; else the
-#: group is a firmware version and lockout exists from that major version on.
-LOCKOUT_READERS = {
-    "hikvision_isapi": ("/ISAPI/Security/illegalLoginLock", r"<enabled>\s*(true|false)\s*</enabled>", None),
-    # AXIS OS 10 brought brute-force delay protection; older firmware has none
-    "axis_vapix": (
-        "/axis-cgi/param.cgi?action=list&group=Properties.Firmware.Version",
-        r"Properties\.Firmware\.Version=(\d+)\.",
-        10,
-    ),
-}
 #: products whose lockout exists but is off at factory settings: while the factory default
 #: credential still works the device is at factory settings, so lockout is off too
 LOCKOUT_OFF_AT_FACTORY = ("hp.printer",)
@@ -91,9 +76,16 @@ def _default_driver_factory(hostvars, device=None):
     return name, None
 
 
-def _candidates(device, opts):
+#: shell drivers, and the ``service`` their credentials carry in the product data
+SHELL_SERVICES = {"telnet_busybox": "telnet", "ssh_shell": "ssh"}
+
+
+def _candidates(device, opts, driver_name=None):
     """Who to try, in order: the product's own defaults first (with a budget of one attempt
-    they are the best guess), then the credentials the engineer supplied."""
+    they are the best guess), then the credentials the engineer supplied. When the login
+    goes through a shell driver standing in for the product's own API, the defaults that
+    belong to that shell (the Mirai telnet pairs) come first: the others are for another
+    interface and would only spend the lockout budget."""
     seen, out = set(), []
     supplied = [dict(c, source="supplied") for c in opts.credentials]
     for cred in list(device.default_credentials) + supplied:
@@ -102,17 +94,26 @@ def _candidates(device, opts):
             continue
         seen.add(pair)
         out.append(
-            {"username": pair[0], "password": pair[1] or "", "source": cred.get("source") or "vendor default"}
+            {
+                "username": pair[0],
+                "password": pair[1] or "",
+                "source": cred.get("source") or "vendor default",
+                "service": cred.get("service"),
+                "documented": cred.get("documented", True),
+            }
         )
+    shell = SHELL_SERVICES.get(driver_name)
+    if shell:
+        out.sort(key=lambda c: c["service"] != shell)  # stable: the order within each part stays
     return out
 
 
 def probe_credentials(device, opts, hostvars, driver_factory, notes):
-    candidates = _candidates(device, opts)
+    name, factory = driver_factory(hostvars, device)
+    candidates = _candidates(device, opts, name)
     if not candidates:
         notes.append("credentials: no known default or supplied credential for this device; not tried")
         return None
-    name, factory = driver_factory(hostvars, device)
     if factory is None:
         notes.append(
             "credentials: no driver %r in this collection for the device; defaults not tried" % (name,)
@@ -125,6 +126,12 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
     driver = factory(device.address, opts.timeout)
     try:
         res = probes.try_credentials(driver.login, candidates, budget)
+        index = res.pop("index", None)
+        res["protocol"] = name
+        # refusals of common guesses prove nothing about the product's real default
+        res["guessed_only"] = not any(c["documented"] for c in candidates)
+        if index is not None:
+            _read_lockout(device, driver, candidates[index], res, notes)
     except Exception as exc:  # noqa: BLE001 - any driver failure is a note on this device, not a crash
         notes.append("credentials: %s" % hostile.text(exc, 200))
         return None
@@ -133,31 +140,28 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
             driver.close()
         except Exception:  # noqa: BLE001, S110 - closing a half-open session must not hide the result
             pass
-    index = res.pop("index", None)
-    res["protocol"] = name
-    if (
-        index is not None
-        and candidates[index]["source"] != "supplied"
-        and device.fingerprint_id in LOCKOUT_OFF_AT_FACTORY
-    ):
-        res["lockout_enabled"] = False
-    if index is not None and name in LOCKOUT_READERS and hasattr(driver, "http"):
-        path, pattern, minimum = LOCKOUT_READERS[name]
-        user, password = candidates[index]["username"], candidates[index]["password"]
-        try:
-            resp = driver.http.request("GET", path, user, password)
-            m = re.search(pattern, resp.text) if resp.status == 200 else None
-            if m and minimum is None:
-                res["lockout_enabled"] = m.group(1) == "true"
-            elif m:
-                res["lockout_enabled"] = int(m.group(1)) >= minimum
-        except Exception as exc:  # noqa: BLE001 - reading the setting is a bonus; the login result stands
-            notes.append("lockout: could not read the setting: %s" % hostile.text(exc, 200))
     if res["skipped"]:
         notes.append(
             "credentials: %d candidate(s) not tried to stay below the lockout threshold" % res["skipped"]
         )
     return res
+
+
+def _read_lockout(device, driver, cred, res, notes):
+    """After a login worked: whether failed logins lock the account, as the device tells
+    (with that credential), or as the product's factory state implies."""
+    if cred["source"] != "supplied" and device.fingerprint_id in LOCKOUT_OFF_AT_FACTORY:
+        res["lockout_enabled"] = False
+        res["lockout_evidence"] = "lockout is off at factory settings, and the factory password still works"
+        return
+    try:
+        read = driver.read_lockout(cred["username"], cred["password"])
+    except Exception as exc:  # noqa: BLE001 - reading the setting is a bonus; the login result stands
+        notes.append("lockout: could not read the setting: %s" % hostile.text(exc, 200))
+        return
+    if read is not None:
+        res["lockout_enabled"] = bool(read[0])
+        res["lockout_evidence"] = hostile.text(read[1], 200)
 
 
 def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
@@ -198,6 +202,7 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
         if res is not None:
             if "lockout_enabled" in res:
                 obs["lockout_enabled"] = res.pop("lockout_enabled")
+                obs["lockout_evidence"] = res.pop("lockout_evidence")
             obs["credentials"] = res
     if "mqtt" in opts.probes:
         for s in answered:

@@ -103,7 +103,13 @@ def no_lockout(device, obs, ctx):
     if lockout is not False or not device.login_surface():
         return []
     if "lockout_enabled" in obs:
-        return [("auth", "the device's lockout setting, read after the login worked, is off")]
+        return [
+            (
+                "auth",
+                "read after the login worked: %s"
+                % (obs.get("lockout_evidence") or "the lockout setting is off"),
+            )
+        ]
     return [("auth", "the product has no account lockout (%s)" % (device.lockout_note or "product data"))]
 
 
@@ -233,8 +239,9 @@ def unknown_rules(device, obs, ctx):
     out = []
     creds = obs.get("credentials")
     # refused defaults decide the rule only when every candidate was tried: candidates left
-    # untried (to stay below a lockout threshold) may still be the ones the device accepts
-    if creds is None or (not creds.get("accepted") and creds.get("skipped")):
+    # untried (to stay below a lockout threshold) may still be the ones the device accepts,
+    # and refused common guesses say nothing of a product whose default nobody published
+    if creds is None or (not creds.get("accepted") and (creds.get("skipped") or creds.get("guessed_only"))):
         out.append("IOTG-DEFAULT-CREDS")
     if "lockout_enabled" not in obs and device.lockout is not False and device.login_surface():
         out.append("IOTG-NO-LOCKOUT")

@@ -47,6 +47,11 @@ WELL_KNOWN = {
     8883: "mqtts",
 }
 MAX_PORTS = 256
+# candidates kept per device (the lockout budget usually tries far fewer)
+MAX_CANDIDATES = 16
+# common IoT defaults guessed on a device whose product documents none: a check, not a
+# brute force (refusing these proves nothing, so the rule stays undecided)
+COMMON_GUESSES = 3
 # service fields from discovery that checks read (all device data: cleaned, bounded)
 EXTRA_FIELDS = (
     "anonymous", "location", "community", "auth", "status", "os", "lanman", "dialect", "sysdescr",
@@ -55,23 +60,26 @@ EXTRA_FIELDS = (
 
 
 def factory_defaults(fingerprint_id):
-    """The product's published factory defaults (from discovery's fingerprint data).
+    """The product's published factory defaults (from discovery's fingerprint data); for a
+    product that documents none, or a device discovery could not identify, the common IoT
+    defaults (the attempt budget decides how many of them are tried).
 
     Host vars never carry passwords; they are looked up by ``iot_fingerprint_id``.
     """
-    if not fingerprint_id:
-        return []
     from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import fingerprints
 
-    fp = fingerprints.by_id(fingerprint_id) or {}
+    fp = (fingerprints.by_id(fingerprint_id) if fingerprint_id else None) or {}
+    documented = fp.get("default_credentials") or []
     out = []
-    for cred in (fp.get("default_credentials") or [])[:16]:
+    for cred in documented[:MAX_CANDIDATES] or fingerprints.COMMON_DEFAULTS[:COMMON_GUESSES]:
         if isinstance(cred, dict) and cred.get("username") is not None:
             out.append(
                 {
                     "username": cred["username"],
                     "password": cred.get("password") or "",
                     "source": cred.get("source") or "vendor default",
+                    "service": cred.get("service"),
+                    "documented": bool(documented),
                 }
             )
     return out

@@ -187,7 +187,10 @@ def test_database_is_well_formed():
             re.compile(pattern)
             assert weight > 0
         for c in fp["default_credentials"]:
-            assert set(c) == {"username", "password", "source"}
+            assert (
+                {"username", "password", "source"} <= set(c) <= {"username", "password", "source", "service"}
+            )
+            assert c.get("service", "telnet") in ("telnet", "ssh"), (fp["id"], c)
         assert set(fp["lockout"]) == {"supported", "threshold", "note"}
     for field, pattern, cls, _w in fingerprints.CLASS_HINTS:
         assert field in classify.EVIDENCE_FIELDS and cls in fingerprints.DEVICE_CLASSES
