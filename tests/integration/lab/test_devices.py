@@ -167,7 +167,9 @@ def test_voip_sip_options_and_fixed_lockout(lab_site):
     assert reply.startswith("SIP/2.0 200 OK\r\n")
     assert "User-Agent: Yealink SIP-T46S 66.86.0.15\r\n" in reply and "CSeq: 42 OPTIONS" in reply
     url = f"http://{phone['address']}/api/status"
-    assert http(url, "admin", "admin").status == 200
+    status = http(url, "admin", "admin")
+    assert status.status == 200
+    assert json.loads(status.body)["lockout"] == {"enabled": True, "threshold": 5, "duration": 180}
     for _unused in range(5):
         assert http(url, "admin", "nope").status == 401
     locked = http(url, "admin", "admin")

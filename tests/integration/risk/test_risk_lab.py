@@ -44,13 +44,6 @@ LABELS = {
 }
 # labels that name no weakness to fix (a speaker without any management interface)
 INFORMATIONAL = {"unmanageable"}
-# planted weaknesses a run may leave undecided today (no known default for Venstar, an
-# unidentified gateway, one Dahua default tried of three); lower it as coverage grows
-UNDECIDED_AT_MOST = 9
-# (lab device kind, rule): the product data says more than the simulation models. The
-# BusyBox devices stand for Xiongmai/Dahua-class DVRs and cameras, administered over HTTP
-# and out of support in reality; the lab simulates only their telnet side.
-SIMULATION_GAPS = {("busybox_device", "IOTG-HTTP-NO-TLS"), ("busybox_device", "IOTG-EOL")}
 
 
 def _env():
@@ -139,8 +132,7 @@ def test_report_matches_the_planted_weaknesses(lab_site, first_run):
             else:
                 misses.append("%s: %s" % (dev["name"], rule))
         for rule in sorted(rules - expected):
-            if (dev["kind"], rule) not in SIMULATION_GAPS:
-                false.append("%s: %s" % (dev["name"], rule))
+            false.append("%s: %s" % (dev["name"], rule))
         # on the flat network every device but the network gear shares the staff segment
         flat = "IOTG-FLAT-NETWORK" in {f["rule"] for f in got["findings"]}
         assert flat == (got["class"] not in ("router", "network_switch", "workstation")), dev["name"]
@@ -149,9 +141,8 @@ def test_report_matches_the_planted_weaknesses(lab_site, first_run):
             dev["name"]
         )
     assert misses == [] and false == [], "missed: %s; false: %s" % (misses, false)
-    print("planted weaknesses the report marks undecided: %d: %s" % (len(undecided), undecided))
-    # what the collection knows today; a device kind must not silently fall out of coverage
-    assert len(undecided) <= UNDECIDED_AT_MOST, undecided
+    # no planted weakness is left undecided either: the report finds every one
+    assert undecided == [], "undecided: %s" % undecided
     by_name = {d["name"]: found[d["address"]] for d in truth}
     # the camera the router exposes, and the Windows XP workstation
     exposed = {f["rule"] for f in by_name["cam-lobby-01"]["findings"]}

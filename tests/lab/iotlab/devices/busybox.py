@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Embedded Linux boxes (cheap DVRs, IP cameras, routers) with BusyBox telnetd and Mirai-era logins."""
+"""Embedded Linux boxes (cheap DVRs, IP cameras, routers) with BusyBox telnetd and Mirai-era logins,
+and a web admin login over plain HTTP."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ class BusyBoxDevice(Device):
             "title": "NETSurveillance WEB",
             "login_prompt": "LocalHost login",
             "kernel": "3.10.103",
+            # XMEye firmware of this line gets no fixes any more (vendor recall, 2017)
+            "weaknesses": ["eol_os"],
         },
         "dahua-oem-cam": {
             **_COMMON,
@@ -64,13 +67,33 @@ class BusyBoxDevice(Device):
     def listeners(self) -> list[Listener]:
         return [
             Listener("telnet", "tcp", 23, lambda c: serve_telnet(c, self), True),
-            Listener("http", "tcp", 80, lambda c: serve_http(c, self.handle, self.variant["http_server"])),
+            # the web admin: a login form over plain HTTP, the same accounts as the shell
+            Listener(
+                "http", "tcp", 80, lambda c: serve_http(c, self.handle, self.variant["http_server"]), True
+            ),
         ]
 
     async def handle(self, req: Request) -> Response:
+        title = self.variant["title"]
         if req.path in ("/", "/index.htm", "/index.html"):
-            title = self.variant["title"]
             return Response(
-                200, f"<html><head><title>{title}</title></head><body><h3>{title}</h3></body></html>\n"
+                200,
+                f"<html><head><title>{title}</title></head><body><h3>{title}</h3>"
+                '<form method="post" action="/login">'
+                '<input name="username"><input type="password" name="password">'
+                '<input type="submit" value="Login"></form></body></html>\n',
             )
+        if req.path == "/login" and req.method == "POST":
+            form = req.form()
+            fault = await self.gate("login")
+            result = (
+                "bad"
+                if fault == "reject"
+                else self.check_password(form.get("username", "")[:64], form.get("password", ""))
+            )
+            if result == "ok":
+                return Response(
+                    200, f"<html><head><title>{title}</title></head><body>Welcome</body></html>\n"
+                )
+            return Response(401, "<html><body>Login failed</body></html>\n")
         return Response(404, "<html><body>404 Not Found</body></html>")

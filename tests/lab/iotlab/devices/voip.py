@@ -64,7 +64,10 @@ class VoipPhone(Device):
             return denied
         if req.path == "/api/status":
             await self.gate("get_config")
-            return Response.json({"model": self.model, "firmware": self.firmware, "mac": self.spec.mac})
+            lockout = {k: self.state["lockout"].get(k) for k in ("enabled", "threshold", "duration")}
+            return Response.json(
+                {"model": self.model, "firmware": self.firmware, "mac": self.spec.mac, "lockout": lockout}
+            )
         if req.method != "POST":
             return Response(405, "POST new_password and confirm")
         form = req.form()
