@@ -120,11 +120,23 @@ options:
         (C(use_textfsm)), giving each device's switch and port. A switch that cannot be
         reached is a warning; the rest of the inventory stands.
       - "Each item: C(host), C(device_type) (cisco_ios, cisco_nxos, hp_procurve), C(username),
-        C(password), C(port), C(name), C(uplink_ports) (ports never taken as a device's port)."
+        C(password), C(port), C(name), C(uplink_ports) (ports never taken
+        as a device's port)."
       - The password is never logged; use a vaulted variable or an environment lookup.
     type: list
     elements: dict
     default: []
+  neighbour_table:
+    description:
+      - The controller's own neighbour table (Linux C(/proc/net/arp)). When the controller
+        shares a segment with the devices, its complete entries give addresses to switch MAC
+        rows that no DHCP lease, nmap XML or switch ARP table names. Empty string to not read it.
+      - "Switch MAC rows are joined to addresses from DHCP leases and nmap XML first, then from
+        every switch's ARP table (C(show ip arp), C(show arp)), then from this table; a switch
+        whose rows cannot all be joined is a warning that counts them and names the source
+        that would fix them."
+    type: str
+    default: /proc/net/arp
   source_timeout:
     description: Seconds for one switch session (connect, login, each command).
     type: float
@@ -274,6 +286,7 @@ _OPTION_NAMES = (
     "nmap_xml",
     "dhcp_leases",
     "switches",
+    "neighbour_table",
     "source_timeout",
     "probe",
     "ports",

@@ -64,31 +64,27 @@ def gather_targets(options):
         found.extend(
             targets.read_dhcp_leases(lease["path"], lease.get("format", "auto"), "dhcp_leases[%d]" % i)
         )
-    layer2 = []
+    tables = []
     if options.get("switches"):
         from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import switches
 
         for i, spec in enumerate(options["switches"]):
-            if not isinstance(spec, dict):
-                raise DiscoveryError(
-                    "switches[%d]" % i,
-                    "...",
-                    "is not a mapping",
-                    "give host, device_type, username, password",
-                )
+            switches.check_spec(spec, i)
+        for i, spec in enumerate(options["switches"]):
             try:
-                for t in switches.read_switch(spec, i, options.get("source_timeout", 30)):
-                    (found if t.address else layer2).append(t)
+                tables.append(switches.read_switch(spec, i, options.get("source_timeout", 30)))
             except switches.SourceError as exc:
                 warnings.append("%s; its devices are missing switch/port data" % exc)
+        neighbours = []
+        if options.get("neighbour_table", switches.NEIGHBOUR_TABLE):
+            neighbours = switches.read_neighbours(options.get("neighbour_table", switches.NEIGHBOUR_TABLE))
+        given = [k for k in ("dhcp_leases", "nmap_xml") if options.get(k)]
+        joined, gaps = switches.join(found, tables, neighbours, given)
+        found.extend(joined)
+        warnings.extend(gaps)
 
     kept = [t for t in found if not any(ipaddress.ip_address(t.address) in n for n in excl)]
     merged = targets.merge(kept)
-    by_mac = {t.mac: t for t in merged.values() if t.mac}
-    for l2 in layer2:
-        t = by_mac.get(l2.mac)
-        if t is not None:
-            t.merge(l2)
     return merged, ranges, warnings
 
 

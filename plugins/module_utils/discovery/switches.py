@@ -1,43 +1,30 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
-"""Which device sits on which switch port: MAC and ARP tables read through netmiko.
+"""Which device sits on which switch port: address -> MAC -> port.
 
-Commands per platform are data; netmiko parses their output with ntc-templates
-(``use_textfsm=True``). Ports that carry many MACs (uplinks, trunks) are not a device's
-port; ``uplink_ports`` names more. Controller-side only.
+A switch's MAC table says which MAC is on which port; it does not say which address that
+MAC has. The join takes addresses from every source a site has, in this order:
+
+1. DHCP leases and nmap XML (targets that already carry a MAC);
+2. the ARP tables of the switches read (``show ip arp`` on IOS, ``show arp`` on ProCurve:
+   an L3 switch routing the VLANs knows every host on them, also those learnt by another
+   switch);
+3. the controller's own neighbour table (``/proc/net/arp``) when it shares the segment.
+
+MAC rows that no source can join are counted per switch in a warning that names the
+source which would fix them. Commands per platform are data; netmiko parses the output
+with ntc-templates. Ports that carry many MACs (uplinks, trunks) are not a device's port;
+``uplink_ports`` names more. Controller-side only.
 """
 
 from __future__ import annotations
 
+from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
 from ansible_collections.iotguard.hardening.plugins.module_utils.discovery.errors import DiscoveryError
 from ansible_collections.iotguard.hardening.plugins.module_utils.discovery.targets import (
     Target,
     normalize_mac,
 )
-
-try:
-    from netmiko import ConnectHandler
-    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
-
-    HAS_NETMIKO = True
-    NETMIKO_ERRORS = (NetmikoAuthenticationException, NetmikoTimeoutException)
-    try:
-        from paramiko.ssh_exception import SSHException
-
-        NETMIKO_ERRORS += (SSHException,)
-    except ImportError:  # pragma: no cover - netmiko depends on paramiko
-        pass
-except ImportError:  # pragma: no cover - reported by read_switch()
-    HAS_NETMIKO = False
-    NETMIKO_ERRORS = ()
-
-try:
-    from textfsm.parser import Error as TextFSMError
-except ImportError:  # pragma: no cover - comes with netmiko
-
-    class TextFSMError(Exception):
-        pass
-
 
 # device_type -> (MAC table command, ARP table command, key names in the parsed rows)
 PLATFORMS = {
@@ -61,6 +48,9 @@ PLATFORMS = {
     },
 }
 
+NEIGHBOUR_TABLE = "/proc/net/arp"
+MAX_NEIGHBOURS = 65536
+
 
 def _first(value):
     if isinstance(value, list):
@@ -68,8 +58,21 @@ def _first(value):
     return value
 
 
-def parse_tables(mac_rows, arp_rows, platform, switch_name, uplink_ports=(), max_macs_per_port=4):
-    """Targets (address, MAC, switch, port, VLAN) from parsed MAC and ARP rows."""
+class SwitchTables:
+    """What one switch said: its device MAC rows and its ARP pairs (both parsed, bounded)."""
+
+    def __init__(self, name, field, mac_rows, arp_pairs, has_arp=True):
+        self.name = name
+        self.field = field
+        self.mac_rows = mac_rows  # [(mac, port, vlan)] of device ports only
+        self.arp_pairs = arp_pairs  # [(address, mac)]
+        self.has_arp = has_arp
+
+
+def parse_tables(mac_rows, arp_rows, platform, uplink_ports=(), max_macs_per_port=4):
+    """``(device_rows, arp_pairs)`` from parsed MAC and ARP rows: device rows are
+    ``(mac, port, vlan)`` on ports that are no uplink and carry at most
+    ``max_macs_per_port`` MACs; ARP pairs are ``(address, mac)``."""
     keys = PLATFORMS[platform]
     mac_k, port_k, vlan_k = keys["mac_keys"]
     ip_k, arp_mac_k = keys["arp_keys"]
@@ -80,34 +83,134 @@ def parse_tables(mac_rows, arp_rows, platform, switch_name, uplink_ports=(), max
         port = _first(row.get(port_k))
         if not mac or not port or str(port).upper() == "CPU":
             continue
+        port = hostile.text(port, 64)
         per_port.setdefault(port, set()).add(mac)
-        macs[mac] = (str(port), str(row.get(vlan_k) or ""))
-    ip_of = {}
-    for row in arp_rows if isinstance(arp_rows, list) else []:
-        mac = normalize_mac(row.get(arp_mac_k))
-        if mac and row.get(ip_k):
-            ip_of.setdefault(mac, row[ip_k])
-    out = []
+        macs[mac] = (port, hostile.text(row.get(vlan_k) or "", 8))
+    rows = []
     for mac, (port, vlan) in sorted(macs.items()):
         if port in uplink_ports or len(per_port.get(port, ())) > max_macs_per_port:
             continue
-        # no address: the caller joins it by MAC with other sources (DHCP, nmap)
-        t = Target(ip_of.get(mac), "switch:%s" % switch_name, mac=mac)
-        t.switch = switch_name
-        t.switch_port = port
-        t.vlan = vlan or None
-        out.append(t)
+        rows.append((mac, port, vlan or None))
+    pairs = []
+    for row in arp_rows if isinstance(arp_rows, list) else []:
+        mac = normalize_mac(row.get(arp_mac_k))
+        address = _address(row.get(ip_k))
+        if mac and address:
+            pairs.append((address, mac))
+    return rows, pairs
+
+
+def _address(value):
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_address(hostile.text(value or "", 64).strip()))
+    except ValueError:
+        return None
+
+
+def read_neighbours(path=NEIGHBOUR_TABLE):
+    """``[(address, mac)]`` of complete entries in the controller's neighbour table (Linux
+    ``/proc/net/arp``). A missing table (not Linux, a container without /proc) is empty:
+    the controller then shares no segment we can see."""
+    try:
+        with open(path, encoding="ascii", errors="replace") as fh:
+            lines = fh.read(8 * 1024 * 1024).splitlines()[1 : MAX_NEIGHBOURS + 1]
+    except OSError:
+        return []
+    out = []
+    for line in lines:
+        parts = line.split()
+        # IP address, HW type, Flags, HW address, Mask, Device; flag 0x2 = complete
+        if len(parts) < 6:
+            continue
+        try:
+            complete = int(parts[2], 16) & 0x2
+        except ValueError:
+            continue
+        mac = normalize_mac(parts[3])
+        address = _address(parts[0])
+        if complete and mac and address and mac != "00:00:00:00:00:00":
+            out.append((address, mac))
     return out
 
 
-def read_switch(spec, index, timeout):
-    """Connect with netmiko, read both tables, return targets. Raises DiscoveryError on bad
-    options; connection problems raise ``SourceError`` (the caller warns and goes on)."""
-    field = "switches[%d]" % index
-    if not HAS_NETMIKO:
-        raise DiscoveryError(
-            field, spec.get("host"), "needs the netmiko Python library", "pip install netmiko"
+def join(found, tables, neighbours=(), given=()):
+    """Join switch MAC rows to addresses. ``found``: targets from the other sources (some
+    with a MAC); ``tables``: ``SwitchTables``; ``neighbours``: ``(address, mac)`` from the
+    controller; ``given``: the names of the sources the run was given (``dhcp_leases``,
+    ``nmap_xml``), to say which one would fix a gap.
+
+    Returns ``(targets, warnings)``: one target per joined MAC row, with address, switch,
+    port and VLAN, and one warning per switch whose rows could not all be joined.
+    """
+    address_of = {}
+    for t in found:
+        if t.mac and t.address:
+            address_of.setdefault(t.mac, (t.address, None))
+    for table in tables:
+        for address, mac in table.arp_pairs:
+            address_of.setdefault(mac, (address, "switch_arp:%s" % table.name))
+    for address, mac in neighbours:
+        address_of.setdefault(mac, (address, "neighbours"))
+    out = []
+    warnings = []
+    any_arp = any(table.arp_pairs for table in tables)
+    for table in tables:
+        missing = []
+        for mac, port, vlan in table.mac_rows:
+            hit = address_of.get(mac)
+            if hit is None:
+                missing.append(mac)
+                continue
+            t = Target(hit[0], "switch:%s" % table.name, mac=mac)
+            if hit[1] and hit[1] not in t.sources:
+                t.sources.append(hit[1])
+            t.switch = table.name
+            t.switch_port = port
+            t.vlan = vlan
+            out.append(t)
+        if missing:
+            warnings.append(_gap_warning(table, missing, given, any_arp))
+    return out, warnings
+
+
+def _gap_warning(table, missing, given, any_arp):
+    fixes = []
+    if "dhcp_leases" not in given:
+        fixes.append("dhcp_leases (the DHCP server's lease file for these VLANs)")
+    if not table.has_arp or not any_arp:
+        fixes.append(
+            "the L3 switch or router that routes these VLANs under switches (its ARP table "
+            "names every host it routes for)"
         )
+    if "nmap_xml" not in given:
+        fixes.append("nmap_xml from a scan run on the devices' own segment (nmap learns MACs only there)")
+    if not fixes:
+        fixes.append(
+            "a DHCP lease file or nmap scan that covers these MACs (the ones given do not), "
+            "or the ARP table of the router of their VLAN"
+        )
+    return (
+        "%s (%s): %d of %d device MAC rows have no address (e.g. %s): no DHCP lease, nmap XML, "
+        "switch ARP table or controller neighbour entry names them, so these devices have no "
+        "switch port. Add %s."
+        % (
+            table.field,
+            table.name,
+            len(missing),
+            len(table.mac_rows),
+            ", ".join(missing[:3]),
+            "; or ".join(fixes),
+        )
+    )
+
+
+def check_spec(spec, index):
+    """The options of ``switches[index]``; bad ones raise DiscoveryError naming the field."""
+    field = "switches[%d]" % index
+    if not isinstance(spec, dict):
+        raise DiscoveryError(field, "...", "is not a mapping", "give host, device_type, username, password")
     platform = spec.get("device_type", "cisco_ios")
     if platform not in PLATFORMS:
         raise DiscoveryError(
@@ -118,42 +221,42 @@ def read_switch(spec, index, timeout):
         )
     if not spec.get("host"):
         raise DiscoveryError(field + ".host", spec.get("host"), "is missing", "give the switch's address")
+    return field, platform
+
+
+def read_switch(spec, index, timeout):
+    """Read one switch's MAC and ARP tables over one netmiko session. Raises
+    DiscoveryError on bad options; connection problems raise ``SourceError`` (the caller
+    warns and goes on)."""
+    from ansible_collections.iotguard.hardening.plugins.module_utils import netmiko_session
+
+    field, platform = check_spec(spec, index)
+    if not netmiko_session.HAS_NETMIKO:
+        raise DiscoveryError(
+            field, spec.get("host"), "needs the netmiko Python library", "pip install netmiko"
+        )
     if not spec.get("username") or not spec.get("password"):
         raise SourceError(
             "%s (%s): username or password is empty; set them (e.g. from a vaulted variable or an "
             "environment lookup) to read this switch" % (field, spec["host"])
         )
-    params = {
-        "device_type": platform,
-        "host": spec["host"],
-        "port": int(spec.get("port") or 22),
-        "username": spec.get("username"),
-        "password": spec.get("password"),
-        "secret": spec.get("secret") or "",
-        "conn_timeout": timeout,
-        "auth_timeout": timeout,
-        "banner_timeout": timeout,
-        "read_timeout_override": timeout,
-        "fast_cli": True,
-    }
-    name = spec.get("name") or spec["host"]
+    name = hostile.text(spec.get("name") or spec["host"], 64)
     keys = PLATFORMS[platform]
+    has_arp = True
     try:
-        conn = ConnectHandler(**params)
-        try:
-            mac_rows = conn.send_command(keys["mac"], use_textfsm=True)
+        with netmiko_session.open_session(
+            netmiko_session.SwitchAccess.from_spec(spec, platform, timeout), enable=False
+        ) as session:
+            mac_rows = session.show(keys["mac"], parse=True)
             try:
-                arp_rows = conn.send_command(keys["arp"], use_textfsm=True)
-            except TextFSMError:
+                arp_rows = session.show(keys["arp"], parse=True)
+            except netmiko_session.SessionError:
                 # an L2-only switch has no ARP table: its MACs are joined through other sources
-                arp_rows = []
-        finally:
-            conn.disconnect()
-    except NETMIKO_ERRORS as exc:
-        raise SourceError("%s (%s): %s" % (field, spec["host"], str(exc).splitlines()[0][:200])) from None
-    except (OSError, EOFError, ValueError, TextFSMError) as exc:
-        raise SourceError("%s (%s): %s" % (field, spec["host"], str(exc)[:200])) from None
-    return parse_tables(mac_rows, arp_rows, platform, name, tuple(spec.get("uplink_ports") or ()))
+                arp_rows, has_arp = [], False
+    except netmiko_session.SessionError as exc:
+        raise SourceError("%s (%s): %s" % (field, spec["host"], exc)) from None
+    rows, pairs = parse_tables(mac_rows, arp_rows, platform, tuple(spec.get("uplink_ports") or ()))
+    return SwitchTables(name, field, rows, pairs, has_arp=has_arp and isinstance(arp_rows, list))
 
 
 class SourceError(Exception):

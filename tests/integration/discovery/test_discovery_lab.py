@@ -127,13 +127,7 @@ def test_clinic_every_device_found_class_and_vendor_match(lab_site, tmp_path):
     assert "Traceback" not in stderr
 
 
-def test_switch_tables_and_dhcp_leases_place_devices_on_ports(lab_site, tmp_path):
-    """The clinic's DHCP server knows address and MAC; the switches know MAC and port."""
-    devices = [d for d in lab_site.truth["devices"] if d.get("switch")]
-    leases = tmp_path / "dnsmasq.leases"
-    leases.write_text(
-        "".join("1893456000 %s %s %s *\n" % (d["mac"], d["address"], d["name"]) for d in devices)
-    )
+def switches_option(lab_site):
     switches = ""
     for sw in lab_site.truth["switches"]:
         switches += (
@@ -148,6 +142,17 @@ def test_switch_tables_and_dhcp_leases_place_devices_on_ports(lab_site, tmp_path
                 json.dumps(sw["uplinks"]),
             )
         )
+    return switches
+
+
+def test_switch_tables_and_dhcp_leases_place_devices_on_ports(lab_site, tmp_path):
+    """The clinic's DHCP server knows address and MAC; the switches know MAC and port."""
+    devices = [d for d in lab_site.truth["devices"] if d.get("switch")]
+    leases = tmp_path / "dnsmasq.leases"
+    leases.write_text(
+        "".join("1893456000 %s %s %s *\n" % (d["mac"], d["address"], d["name"]) for d in devices)
+    )
+    switches = switches_option(lab_site)
     extra = "dhcp_leases:\n  - path: %s\n    format: dnsmasq\nswitches:\n%s" % (leases, switches)
     out, stderr = list_inventory(inventory_for(lab_site, tmp_path, extra))[:2]
     hv = unwrap(out["_meta"]["hostvars"])
@@ -159,3 +164,26 @@ def test_switch_tables_and_dhcp_leases_place_devices_on_ports(lab_site, tmp_path
         assert "dhcp_leases" in h["iot_sources"] and "switch:%s" % d["switch"] in h["iot_sources"]
     for sw in lab_site.truth["switches"]:
         assert sw["password"] not in stderr
+
+
+def test_switch_arp_tables_place_every_device_without_dhcp_leases(lab_site, tmp_path):
+    """No lease file, no nmap XML, a scan on loopback learns no MACs: the switches' own ARP
+    tables join every switched device to its port, and nothing is left to warn about."""
+    devices = [d for d in lab_site.truth["devices"] if d.get("switch")]
+    assert len(devices) >= 20
+    extra = "neighbour_table: ''\nswitches:\n%s" % switches_option(lab_site)
+    out, stderr = list_inventory(inventory_for(lab_site, tmp_path, extra))[:2]
+    hv = unwrap(out["_meta"]["hostvars"])
+    placed = [
+        d["name"]
+        for d in devices
+        if d["address"] in hv
+        and (hv[d["address"]].get("iot_switch"), hv[d["address"]].get("iot_switch_port"))
+        == (d["switch"], d["switch_port"])
+        and hv[d["address"]]["iot_mac"] == d["mac"]
+    ]
+    print("switched devices joined to their port without DHCP leases: %d of %d" % (len(placed), len(devices)))
+    assert len(placed) == len(devices)
+    for d in devices:
+        assert "switch_arp:%s" % d["switch"] in hv[d["address"]]["iot_sources"], d["name"]
+    assert "have no address" not in stderr

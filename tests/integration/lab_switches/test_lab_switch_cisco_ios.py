@@ -258,3 +258,25 @@ def test_saved_state_fits_a_chassis_that_grew_or_shrank(make_switch):
     assert status["Gi1/0/1"]["vlan_id"] == "30"  # the saved change survived
     assert status["Gi2/0/1"]["status"] == "notconnect"
     assert "Gi1/0/11" not in sw.startup["ports"]
+
+
+def test_show_ip_arp_parses_and_follows_the_port(make_switch):
+    """An L3 Catalyst's ARP table, as ntc-templates' cisco_ios ``show ip arp`` reads it: the
+    resolved hosts on the SVI of the VLAN each is in now, the switch's own address aged '-'."""
+    sw = make_switch(
+        "cisco_ios",
+        arp_table=[("127.99.40.10", "00:1a:2b:00:00:01"), ("127.99.40.11", "00:1a:2b:00:00:02")],
+    )
+    with sw.connect() as conn:
+        rows = _by(conn.send_command("show ip arp", use_textfsm=True), "ip_address")
+        assert set(rows) == {sw.kwargs["address"], "127.99.40.10", "127.99.40.11"}
+        assert rows[sw.kwargs["address"]]["age"] == "-"
+        assert rows["127.99.40.10"]["mac_address"] == "001a.2b00.0001"
+        assert rows["127.99.40.10"]["interface"] == "Vlan1"
+        assert rows["127.99.40.11"]["interface"] == "Vlan20"
+        conn.send_config_set(["interface gi1/0/1", "switchport access vlan 30"])
+        rows = _by(conn.send_command("show ip arp", use_textfsm=True), "ip_address")
+        assert rows["127.99.40.10"]["interface"] == "Vlan30"
+        conn.send_config_set(["interface gi1/0/1", "shutdown"])
+        rows = _by(conn.send_command("show ip arp", use_textfsm=True), "ip_address")
+        assert "127.99.40.10" not in rows  # aged out with the port down

@@ -205,3 +205,18 @@ def test_operator_enables_with_the_managers_name_and_password(make_switch):
         assert out.rstrip().endswith(sw.kwargs["name"].encode() + b"#")
     finally:
         client.close()
+
+
+def test_show_arp_parses_with_ntc_templates(make_switch):
+    """A 2530 routing its VLANs: ``show arp`` as ntc-templates' hp_procurve template reads it."""
+    sw = make_switch(
+        "hp_procurve",
+        arp_table=[("127.99.41.10", "00:1a:2b:00:00:01"), ("127.99.41.12", "00:1a:2b:00:00:03")],
+    )
+    with sw.connect() as conn:
+        rows = {r["ip_address"]: r for r in conn.send_command("show arp", use_textfsm=True)}
+        assert set(rows) == {"127.99.41.10", "127.99.41.12"}
+        assert rows["127.99.41.10"]["mac_address"] == "001a2b-000001"
+        assert rows["127.99.41.10"]["port"] == "1"
+        assert rows["127.99.41.12"]["port"] == "3"
+        assert rows["127.99.41.12"]["type"] == "dynamic"

@@ -117,6 +117,8 @@ class Lab:
                     enable_secret=sw.enable_secret,
                     interfaces=list(sw.interfaces),
                     mac_table=table,
+                    # an L3 switch: it resolves the hosts on its own ports (show ip arp / show arp)
+                    arp_table=[(d.address, d.mac) for d in self.site.devices if d.switch == sw.name],
                     state=state,
                     on_change=self.store.changed,
                     fault_for=lambda op, _n=sw.name: self._switch_fault(_n, op),

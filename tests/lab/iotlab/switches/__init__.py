@@ -23,7 +23,8 @@ Contract::
                     username="admin", password="...", enable_secret="..." | None,
                     interfaces=["Gi1/0/1", ...], mac_table=[("aa:bb:cc:dd:ee:ff", 10, "Gi1/0/5")],
                     state=<dict, {} at first start>, on_change=<callable>,
-                    fault_for=<callable op -> None | fault>)
+                    fault_for=<callable op -> None | fault>,
+                    arp_table=[("127.20.0.10", "aa:bb:cc:dd:ee:ff")])
     await sim.start()    # returns once listening
     await sim.stop()     # closes the listener and every session (a power-off)
 
@@ -46,6 +47,10 @@ State (``state``, JSON-serialisable, mutated in place)
   ``interfaces`` changed since the state was saved, ports the chassis lacks are dropped
   and new ones get factory settings; everything else saved is kept.
 - ``on_change()`` is called after every change (config, save, boot): persist then.
+- ARP table: an L3 switch resolves the addresses of the hosts it routes for. ``arp_table``
+  lists (address, MAC) pairs; ``show ip arp`` (IOS) / ``show arp`` (ProCurve) print those
+  whose MAC the switch learns now (in the VLAN the MAC table shows), plus the switch's own
+  management address. An address whose MAC is no longer learnt has aged out.
 - Secrets are never stored in clear: users' passwords and the enable secret are IOS type 9
   hashes (``$9$`` + scrypt). Changing one through config makes the old one fail at the
   next login (or ``enable``) at once; after a restart, the saved one applies.
@@ -69,7 +74,7 @@ Logins
 
 Commands (keywords take any unique prefix: ``sh vl br``, ``conf t``, ``int gi1/0/5``)
 ------------------------------------------------------------------------------------
-cisco_ios, exec: ``show version``, ``show vlan [brief]``, ``show mac address-table``
+cisco_ios, exec: ``show version``, ``show vlan [brief]``, ``show ip arp``, ``show mac address-table``
 (also ``show mac-address-table``), ``show interfaces status``, ``show running-config``
 (secrets as ``secret 9 $9$...``), ``show startup-config``, ``terminal length N``,
 ``terminal width N``, ``enable``, ``disable``, ``configure terminal``, ``write [memory]``,
@@ -87,7 +92,7 @@ A sub-mode falls back to global config, as IOS does. Errors as IOS prints them: 
 ``^`` under the offending word and ``% Invalid input detected at '^' marker.``,
 ``% Incomplete command.``, ``% Ambiguous command:  "..."``.
 
-hp_procurve, manager level: ``show vlans``, ``show mac-address``, ``show interfaces
+hp_procurve, manager level: ``show vlans``, ``show mac-address``, ``show arp``, ``show interfaces
 brief``, ``show vlans N`` (its ports, Untagged/Tagged, Up/Down), ``show
 running-config`` (``password manager`` without the credential),
 ``show config`` (startup), ``show version``, ``no page``, ``terminal length|width N``,
@@ -228,6 +233,7 @@ class SwitchSim:
         state: dict,
         on_change: Callable[[], None],
         fault_for: Callable[[str], str | None],
+        arp_table: list[tuple[str, str]] | None = None,
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"dialect: {dialect!r} is not supported; use one of {DIALECTS}")
@@ -252,6 +258,7 @@ class SwitchSim:
         self.port = port
         self.interfaces = list(interfaces)
         self.mac_table = _model.check_mac_table(mac_table, interfaces)
+        self.arp_table = _model.check_arp_table(arp_table)
         self.state = state
         self._on_change = on_change
         self._fault_for = fault_for

@@ -7,6 +7,7 @@ import base64
 import copy
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 
@@ -157,6 +158,43 @@ def clone(cfg: dict) -> dict:
 
 def sorted_vlans(cfg: dict) -> list[int]:
     return sorted(int(v) for v in cfg["vlans"])
+
+
+def check_arp_table(arp_table: list[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    """Validate the constructor's ARP table: (IPv4 address, MAC) pairs."""
+    out = []
+    for i, entry in enumerate(arp_table or []):
+        if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+            raise ValueError(
+                f"arp_table[{i}]: {entry!r} is not an (address, mac) pair; "
+                "give e.g. ('127.20.0.10', 'aa:bb:cc:dd:ee:ff')"
+            )
+        address, mac = str(entry[0]), str(entry[1]).lower()
+        try:
+            ipaddress.IPv4Address(address)
+        except ValueError:
+            raise ValueError(f"arp_table[{i}]: address {entry[0]!r} is not an IPv4 address") from None
+        if not _MAC.match(mac):
+            raise ValueError(
+                f"arp_table[{i}]: mac {entry[1]!r} is not colon-separated hex; "
+                "write it as 'aa:bb:cc:dd:ee:ff'"
+            )
+        out.append((address, mac))
+    return out
+
+
+def arp_entries(
+    cfg: dict, mac_table: list[tuple[str, int, str]], arp_table: list[tuple[str, str]]
+) -> list[tuple[str, str, int, str]]:
+    """(address, mac, vlan, port) the switch has resolved and still hears: an address whose
+    MAC it no longer learns (shut port, deleted VLAN) ages out, as on a real L3 switch."""
+    learnt = {mac: (vlan, iface) for vlan, mac, iface in mac_entries(cfg, mac_table)}
+    out = []
+    for address, mac in arp_table:
+        if mac in learnt:
+            vlan, iface = learnt[mac]
+            out.append((address, mac, vlan, iface))
+    return sorted(out, key=lambda e: ipaddress.IPv4Address(e[0]))
 
 
 def mac_entries(cfg: dict, mac_table: list[tuple[str, int, str]]) -> list[tuple[int, str, str]]:

@@ -117,6 +117,7 @@ _EXEC_SHOW = [
     ("show vlan brief", None, "show_vlan_brief"),
     ("show vlan", None, "show_vlan"),
     ("show mac address-table", None, "show_mac"),
+    ("show ip arp", None, "show_ip_arp"),
     ("show mac-address-table", None, "show_mac"),
     ("show interfaces status", None, "show_interfaces_status"),
     ("terminal length <0-512>", None, "noop_arg"),
@@ -401,6 +402,19 @@ class CiscoIosSession(Session):
             f"{vlan:>4}    {_model.mac_cisco(mac)}    DYNAMIC     {iface}" for vlan, mac, iface in entries
         ]
         lines.append(f"Total Mac Addresses for this criterion: {len(entries) + len(_CPU_MACS)}")
+        self.write("\n".join(lines) + "\n")
+        return False
+
+    async def do_show_ip_arp(self) -> bool:
+        """What a Catalyst routing its VLANs prints: one line per resolved host, on the SVI of
+        the VLAN the host is in now; the switch's own address has no age."""
+        own = _model.mac_cisco(self._base_mac())
+        lines = ["Protocol  Address          Age (min)  Hardware Addr   Type   Interface"]
+        lines.append(f"Internet  {self.sim.address:<16} {'-':>9}   {own}  ARPA   Vlan1")
+        for address, mac, vlan, _iface in _model.arp_entries(
+            self.running, self.sim.mac_table, self.sim.arp_table
+        ):
+            lines.append(f"Internet  {address:<16} {0:>9}   {_model.mac_cisco(mac)}  ARPA   Vlan{vlan}")
         self.write("\n".join(lines) + "\n")
         return False
 

@@ -88,6 +88,7 @@ _OPERATOR = [
     ("show vlans", None, "show_vlans"),
     ("show vlans <1-4094>", None, "show_vlan_id"),
     ("show mac-address", None, "show_mac"),
+    ("show arp", None, "show_arp"),
     ("show interfaces brief", None, "show_int_brief"),
     ("terminal length <1-1000>", None, "noop_arg"),
     ("terminal width <1-1000>", None, "noop_arg"),
@@ -349,6 +350,22 @@ class HpProcurveSession(Session):
         ]
         for vlan, mac, iface in _model.mac_entries(self.running, self.sim.mac_table):
             lines.append(f"  {_model.mac_hp(mac)} {iface:<6} {vlan}")
+        self.write("\n".join(lines) + "\n\n")
+        return False
+
+    async def do_show_arp(self) -> bool:
+        """A 2530 with IP routing on: resolved hosts, the port each is reached through."""
+        lines = [
+            "",
+            " IP ARP table",
+            "",
+            "  IP Address       MAC Address       Type    Port",
+            "  --------------- ----------------- ------- ----",
+        ]
+        for address, mac, _vlan, iface in _model.arp_entries(
+            self.running, self.sim.mac_table, self.sim.arp_table
+        ):
+            lines.append(f"  {address:<15}  {_model.mac_hp(mac):<17} dynamic {iface}")
         self.write("\n".join(lines) + "\n\n")
         return False
 
