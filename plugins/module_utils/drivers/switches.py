@@ -6,13 +6,15 @@
 The account name ``enable`` means the enable secret (Cisco) and is proven by entering
 privileged mode with it; every other account is a local user proven by logging in. To
 prove or change the enable secret the driver logs in as ``login_username`` /
-``login_password`` (options). Session logs are never written.
+``login_password`` (options). Sessions come from the one netmiko session helper
+(``netmiko_session``); session logs are never written.
 """
 
 from __future__ import annotations
 
 import re
 
+from ansible_collections.iotguard.hardening.plugins.module_utils import netmiko_session as _ns
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
     BaseDriver,
     DriverError,
@@ -22,17 +24,10 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base im
     clean,
 )
 
-try:
-    from netmiko import ConnectHandler
-    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException, ReadTimeout
-
-    HAS_NETMIKO = True
-except ImportError:  # pragma: no cover - depends on the controller
-    HAS_NETMIKO = False
+HAS_NETMIKO = _ns.HAS_NETMIKO
 
 ENABLE = "enable"
 MAX_CONFIG = 512 * 1024
-_REJECT = ("% invalid", "% incomplete", "% ambiguous", "error", "not allowed", "too short", "rejected")
 
 
 class NetmikoSwitchDriver(BaseDriver):
@@ -43,7 +38,6 @@ class NetmikoSwitchDriver(BaseDriver):
     #: config lines, as data: account kind -> template
     user_line = None
     enable_line = None
-    save_command = "write memory"
 
     def _user_line(self, conn, username, secret):
         return self.user_line.format(username=username, secret=secret)
@@ -57,33 +51,25 @@ class NetmikoSwitchDriver(BaseDriver):
     )
 
     def _connect_as(self, username, password, secret=None):
+        """A session (``netmiko_session.Session``) logged in as ``username``; None when the
+        switch refuses the login."""
         if not HAS_NETMIKO:
             raise DriverError("driver %s needs the Python library netmiko on the controller" % self.name)
-        params = {
-            "device_type": self.device_type,
-            "host": self.host,
-            "port": self.port,
-            "username": username,
-            "password": password,
-            "timeout": self.timeout,
-            "conn_timeout": self.timeout,
-            "auth_timeout": self.timeout,
-            "banner_timeout": self.timeout,
-            "fast_cli": True,
-            "allow_agent": False,
-            "use_keys": False,
-            "ssh_config_file": None,
-        }
-        if secret is not None:
-            params["secret"] = secret
+        access = _ns.SwitchAccess(
+            self.device_type,
+            self.host,
+            username,
+            password,
+            port=self.port,
+            secret=secret,
+            timeout=self.timeout,
+        )
         try:
-            return ConnectHandler(**params)
-        except NetmikoAuthenticationException:
+            return _ns.connect(access)
+        except _ns.AuthFailed:
             return None
-        except (NetmikoTimeoutException, ReadTimeout, OSError, EOFError) as exc:
-            raise Unreachable("%s:%s %s: %s" % (self.host, self.port, self.device_type, clean(exc))) from exc
-        except Exception as exc:
-            raise Unreachable("%s:%s %s: %s" % (self.host, self.port, self.device_type, clean(exc))) from exc
+        except _ns.SessionError as exc:
+            raise Unreachable(clean(exc)) from exc
 
     def _login_creds(self):
         user = self.options.get("login_username")
@@ -101,28 +87,8 @@ class NetmikoSwitchDriver(BaseDriver):
         conn = self._connect_as(username, password)
         if conn is None:
             return False
-        conn.disconnect()
+        conn.close()
         return True
-
-    def _try_enable(self, conn, secret):
-        """Enter privileged mode with ``secret``; False when refused. netmiko's own enable()
-        waits for a prompt while IOS re-asks for the password, so this answers once and
-        backs out of the remaining tries."""
-        if conn.check_enable_mode():
-            return True
-        prompt_or_ask = r"(?i)(ssword:?\s*$|[>#]\s*$)"
-        conn.write_channel("enable" + conn.RETURN)
-        out = conn.read_until_pattern(pattern=prompt_or_ask, read_timeout=self.timeout)
-        if "ssword" not in out[-40:]:
-            return conn.check_enable_mode()
-        conn.write_channel((secret or "") + conn.RETURN)
-        out = conn.read_until_pattern(pattern=prompt_or_ask, read_timeout=self.timeout)
-        tries = 0
-        while "ssword" in out[-40:] and tries < 3:
-            tries += 1
-            conn.write_channel(conn.RETURN)
-            out = conn.read_until_pattern(pattern=prompt_or_ask, read_timeout=self.timeout)
-        return out.rstrip().endswith("#")
 
     def _enable_ok(self, secret):
         user, pw = self._login_creds()
@@ -130,13 +96,11 @@ class NetmikoSwitchDriver(BaseDriver):
         if conn is None:
             raise DriverError("switch refused login_username %r; rotate the local user first" % user)
         try:
-            return self._try_enable(conn, secret)
-        except (ReadTimeout, OSError, EOFError) as exc:
-            raise Unreachable(
-                "switch session lost while entering privileged mode: %s" % type(exc).__name__
-            ) from exc
+            return conn.elevate(secret)
+        except _ns.Unreachable as exc:
+            raise Unreachable("switch session lost while entering privileged mode") from exc
         finally:
-            conn.disconnect()
+            conn.close()
 
     def _privileged(self, username, old_password):
         """A session in privileged mode, logged in as the account (or login_username for
@@ -151,14 +115,12 @@ class NetmikoSwitchDriver(BaseDriver):
         if conn is None:
             raise DriverError("switch refused the login just before the change")
         try:
-            ok = self._try_enable(conn, secret)
-        except (ReadTimeout, OSError, EOFError) as exc:
-            conn.disconnect()
-            raise Unreachable(
-                "switch session lost while entering privileged mode: %s" % type(exc).__name__
-            ) from exc
+            ok = conn.elevate(secret)
+        except _ns.Unreachable as exc:
+            conn.close()
+            raise Unreachable("switch session lost while entering privileged mode") from exc
         if not ok:
-            conn.disconnect()
+            conn.close()
             raise DriverError(
                 "cannot enter privileged mode: the enable secret was refused (set it in the store "
                 "as account 'enable' or pass driver_options.enable_secret)"
@@ -171,24 +133,25 @@ class NetmikoSwitchDriver(BaseDriver):
         if username == ENABLE and not self.enable_line:
             raise DriverError("%s has no enable secret; rotate the manager user instead" % self.name)
         conn = self._privileged(username, old_password)
+        conn.hide(new_password)
         try:
             if username == ENABLE:
                 line = self.enable_line.format(secret=new_password)
             else:
                 line = self._user_line(conn, username, new_password)
-            out = conn.send_config_set([line], cmd_verify=False)
-            low = out.lower()
-            if any(marker in low for marker in _REJECT):
-                # echo of the line holds the secret: only say which command failed
-                raise PasswordRejected("switch refused the %s command" % line.split()[0])
-            conn.send_command_timing(self.save_command, read_timeout=self.timeout)
-        except (ReadTimeout, OSError, EOFError) as exc:
-            raise Unreachable("switch session lost during the change: %s" % type(exc).__name__) from exc
-        finally:
             try:
-                conn.disconnect()
-            except Exception:  # noqa: BLE001 S110 - the session may already be gone
-                pass
+                conn.config([line])
+            except _ns.CommandRejected as exc:
+                # the echo of the line holds the secret: only say which command failed
+                raise PasswordRejected("switch refused the %s command" % line.split()[0]) from exc
+            try:
+                conn.save()
+            except _ns.CommandRejected as exc:
+                raise DriverError("switch took the new password but refused to save it: %s" % exc) from exc
+        except _ns.Unreachable as exc:
+            raise Unreachable("switch session lost during the change") from exc
+        finally:
+            conn.close()
 
 
 class CiscoIosDriver(NetmikoSwitchDriver):
@@ -202,7 +165,7 @@ class CiscoIosDriver(NetmikoSwitchDriver):
 
     def _user_line(self, conn, username, secret):
         """Keep the user's privilege level: IOS resets it to 1 when the line omits it."""
-        running = conn.send_command("show running-config", read_timeout=self.timeout)[:MAX_CONFIG]
+        running = conn.show("show running-config")[:MAX_CONFIG]
         for m in re.finditer(r"^username (\S+) privilege (\d+) ", running, re.M):
             if m.group(1) == username:
                 return self.user_line_privilege.format(username=username, level=m.group(2), secret=secret)

@@ -37,13 +37,35 @@ class Switch:
     kwargs: dict[str, Any]
     state: dict = field(default_factory=dict)
     faults: dict[str, str] = field(default_factory=dict)
+    #: op -> how many calls of that op go through before its fault fires (a fault mid-change)
+    fault_after: dict[str, int] = field(default_factory=dict)
     fault_calls: list[str] = field(default_factory=list)
+    fired: list[str] = field(default_factory=list)
     changes: int = 0
     sim: SwitchSim | None = None
 
     def _fault_for(self, op: str) -> str | None:
         self.fault_calls.append(op)
-        return self.faults.get(op)
+        if self.fault_calls.count(op) <= self.fault_after.get(op, 0):
+            return None
+        fault = self.faults.get(op)
+        if fault:
+            self.fired.append(f"{op}:{fault}")
+        return fault
+
+    def access(self, **overrides: Any) -> dict:
+        """The switch as the collection's options name it (host, port, username, ...)."""
+        spec = {
+            "device_type": self.kwargs["dialect"],
+            "host": self.kwargs["address"],
+            "port": self.kwargs["port"],
+            "username": self.kwargs["username"],
+            "password": self.kwargs["password"],
+            "secret": self.kwargs["enable_secret"] or "",
+            "timeout": 5,
+        }
+        spec.update(overrides)
+        return spec
 
     def _on_change(self) -> None:
         self.changes += 1
