@@ -1,0 +1,223 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright: iotguard.hardening contributors
+"""Segmentation's contribution to the gateway firewall, as data (the gateway firewall
+role's contract: ``zones``, ``flows``, ``sets``, ``rate_limits``).
+
+The gateway drops every new connection no flow allows, so the policy is what is left out:
+
+- IoT zones have no flow to staff or servers;
+- management ports (``firewall.management_ports``) of every IoT zone are reachable only
+  from the management zone and the VPN zone (``management: true``);
+- cameras reach only the NVRs (and the NVRs pull from the cameras);
+- medical-legacy reaches only its PACS/modality peers (``firewall.medical_peers``), and
+  they reach it on the same ports;
+- quarantine reaches nothing (management may still reach it, to fix or retire devices);
+- staff reach the printers on the printing ports.
+
+``contribution(plan, policy)`` returns the mapping the role passes as
+``gateway_firewall_contribution``; bad input raises ``SegmentationError``.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation import SegmentationError
+from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation.plan import (
+    QUARANTINE,
+    ZONE_NAME,
+    _networks,
+    check_policy,
+)
+
+DEFAULT_FIREWALL = {
+    "staff_networks": [],
+    "server_networks": [],
+    "management_networks": [],
+    "vpn_networks": [],
+    "management_ports": {"tcp": [22, 23, 80, 443, 8000, 8080, 8443], "udp": [161]},
+    "stream_ports": [554, 8000],  # cameras -> NVR (push) and NVR -> cameras (RTSP pull, SDK)
+    "nvr_pull_ports": [80, 443, 554, 8000],
+    "print_ports": [515, 631, 9100],
+    "medical_peers": [],
+    "extra_flows": [],
+}
+#: the zones the contribution adds beside the policy's VLAN zones
+SITE_ZONES = (
+    ("staff", "staff_networks", False),
+    ("servers", "server_networks", False),
+    ("management", "management_networks", True),
+    ("vpn", "vpn_networks", True),
+)
+PROTOS = ("tcp", "udp", "icmp", "any")
+
+
+def _err(field, value, problem, fix):
+    return SegmentationError(field, value, problem, fix)
+
+
+def _ports(values, field):
+    out = []
+    for i, port in enumerate(values or []):
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+            raise _err("%s[%d]" % (field, i), port, "is not a port", "give a number from 1 to 65535")
+        out.append(port)
+    return sorted(set(out))
+
+
+def check_firewall(policy):
+    fw = copy.deepcopy(DEFAULT_FIREWALL)
+    given = policy.get("firewall") or {}
+    if not isinstance(given, dict):
+        raise _err(
+            "policy.firewall", given, "is not a mapping", "give staff_networks, management_networks, ..."
+        )
+    unknown = sorted(set(given) - set(DEFAULT_FIREWALL))
+    if unknown:
+        raise _err(
+            "policy.firewall", unknown, "holds unknown keys", "use only %s" % ", ".join(DEFAULT_FIREWALL)
+        )
+    fw.update(copy.deepcopy(given))
+    for key, _unused in (
+        (k, None) for k in ("staff_networks", "server_networks", "management_networks", "vpn_networks")
+    ):
+        fw[key] = _networks(fw[key], "policy.firewall.%s" % key)
+    mp = fw["management_ports"] or {}
+    fw["management_ports"] = {
+        "tcp": _ports(mp.get("tcp"), "policy.firewall.management_ports.tcp"),
+        "udp": _ports(mp.get("udp"), "policy.firewall.management_ports.udp"),
+    }
+    for key in ("stream_ports", "nvr_pull_ports", "print_ports"):
+        fw[key] = _ports(fw[key], "policy.firewall.%s" % key)
+    peers = []
+    for i, peer in enumerate(fw["medical_peers"] or []):
+        field = "policy.firewall.medical_peers[%d]" % i
+        if not isinstance(peer, dict) or not peer.get("networks"):
+            raise _err(
+                field, peer, "is not a peer", "give {name: pacs, networks: [10.50.0.10/32], tcp_ports: [104]}"
+            )
+        peers.append(
+            {
+                "name": str(peer.get("name") or "peer%d" % i),
+                "networks": _networks(peer["networks"], field + ".networks"),
+                "tcp_ports": _ports(peer.get("tcp_ports") or [104], field + ".tcp_ports"),
+            }
+        )
+    fw["medical_peers"] = peers
+    return fw
+
+
+def _flow(src, dst, proto, ports, comment):
+    return {"from": src, "to": dst, "proto": proto, "ports": list(ports), "comment": comment}
+
+
+def contribution(the_plan, policy):
+    """Zones and flows for the gateway firewall from the plan's zones and the policy."""
+    policy = check_policy(policy)
+    fw = check_firewall(policy)
+    zones = []
+    names = set()
+    for z in the_plan["zones"]:
+        if not z.get("networks"):
+            if z.get("devices"):
+                raise _err(
+                    "policy.zones[%s].networks" % z["name"],
+                    [],
+                    "is empty but the zone holds %d device(s)" % len(z["devices"]),
+                    "give the zone's subnet on the gateway (e.g. 10.%d.0.0/24)" % (z["vlan"] % 256),
+                )
+            continue
+        entry = {"name": z["name"], "networks": list(z["networks"]), "management": False}
+        if z.get("interface"):
+            entry["interface"] = z["interface"]
+        zones.append(entry)
+        names.add(z["name"])
+    iot = [z["name"] for z in zones]
+    for name, key, management in SITE_ZONES:
+        if fw[key]:
+            zones.append({"name": name, "networks": list(fw[key]), "management": management})
+            names.add(name)
+    flows = []
+    if "cameras" in names and "nvrs" in names:
+        flows.append(_flow("cameras", "nvrs", "tcp", fw["stream_ports"], "cameras stream to their NVR"))
+        flows.append(
+            _flow("nvrs", "cameras", "tcp", fw["nvr_pull_ports"], "the NVR pulls its cameras' streams")
+        )
+    if "staff" in names and "printers" in names:
+        flows.append(_flow("staff", "printers", "tcp", fw["print_ports"], "staff print"))
+    if "medical_legacy" in names:
+        for peer in fw["medical_peers"]:
+            zname = ("med_" + peer["name"].lower().replace("-", "_"))[:24]
+            if not ZONE_NAME.match(zname):
+                raise _err(
+                    "policy.firewall.medical_peers[].name",
+                    peer["name"],
+                    "is not a zone name",
+                    "use letters, digits, _",
+                )
+            zones.append({"name": zname, "networks": peer["networks"], "management": False})
+            names.add(zname)
+            flows.append(
+                _flow(
+                    "medical_legacy",
+                    zname,
+                    "tcp",
+                    peer["tcp_ports"],
+                    "medical-legacy reaches its %s" % peer["name"],
+                )
+            )
+            flows.append(
+                _flow(
+                    zname,
+                    "medical_legacy",
+                    "tcp",
+                    peer["tcp_ports"],
+                    "%s reaches medical-legacy" % peer["name"],
+                )
+            )
+    for admin in ("management", "vpn"):
+        if admin not in names:
+            continue
+        for zone in iot:
+            for proto in ("tcp", "udp"):
+                if fw["management_ports"][proto]:
+                    flows.append(
+                        _flow(
+                            admin,
+                            zone,
+                            proto,
+                            fw["management_ports"][proto],
+                            "%s ports of %s only from %s" % ("management", zone, admin),
+                        )
+                    )
+    for i, flow in enumerate(fw["extra_flows"] or []):
+        field = "policy.firewall.extra_flows[%d]" % i
+        if not isinstance(flow, dict):
+            raise _err(field, flow, "is not a flow", "give from, to, proto, ports, comment")
+        for end in ("from", "to"):
+            if flow.get(end) not in names | {"any", "gateway"}:
+                raise _err(
+                    field + "." + end,
+                    flow.get(end),
+                    "is not a zone",
+                    "use one of %s" % ", ".join(sorted(names)),
+                )
+        if flow.get("from") == QUARANTINE or (flow.get("from") == "any" and QUARANTINE in names):
+            raise _err(
+                field + ".from",
+                flow.get("from"),
+                "would let quarantine reach something",
+                "quarantine reaches nothing",
+            )
+        if flow.get("proto", "tcp") not in PROTOS:
+            raise _err(field + ".proto", flow.get("proto"), "is not a protocol", "use tcp, udp, icmp or any")
+        flows.append(
+            _flow(
+                flow["from"],
+                flow["to"],
+                flow.get("proto", "tcp"),
+                _ports(flow.get("ports"), field + ".ports"),
+                str(flow.get("comment") or "policy.firewall.extra_flows[%d]" % i)[:120],
+            )
+        )
+    return {"zones": zones, "flows": flows, "sets": [], "rate_limits": []}
