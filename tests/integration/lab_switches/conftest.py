@@ -39,6 +39,8 @@ class Switch:
     faults: dict[str, str] = field(default_factory=dict)
     #: op -> how many calls of that op go through before its fault fires (a fault mid-change)
     fault_after: dict[str, int] = field(default_factory=dict)
+    #: ops whose fault fires once, then clears (the link comes back for the restore)
+    fault_once: set[str] = field(default_factory=set)
     fault_calls: list[str] = field(default_factory=list)
     fired: list[str] = field(default_factory=list)
     changes: int = 0
@@ -51,6 +53,8 @@ class Switch:
         fault = self.faults.get(op)
         if fault:
             self.fired.append(f"{op}:{fault}")
+            if op in self.fault_once:
+                del self.faults[op]
         return fault
 
     def access(self, **overrides: Any) -> dict:
