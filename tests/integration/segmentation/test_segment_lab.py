@@ -1,0 +1,169 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""playbooks/segment.yml on the simulated clinic: discovery joins every switched device to
+its port from the switches' own ARP tables (no DHCP leases), check mode prints the plan and
+changes nothing, the run moves every device's port to its zone's VLAN (running and saved),
+the second run sends no configuration command, uplinks and trunks stay as they were."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+TOP = Path(__file__).resolve().parents[3]
+BIN = TOP / ".venv/bin"
+
+pytestmark = pytest.mark.lab
+
+
+def inventory(lab_site, tmp_path):
+    truth = lab_site.truth
+    inv = tmp_path / "inventory"
+    (inv / "group_vars").mkdir(parents=True)
+    switches = [
+        {
+            "host": sw["address"],
+            "port": sw["ssh_port"],
+            "name": sw["name"],
+            "device_type": sw["dialect"],
+            "username": sw["username"],
+            "password": sw["password"],
+            "uplink_ports": sw["uplinks"],
+        }
+        for sw in truth["switches"]
+    ]
+    (inv / "clinic.iot_discovery.yml").write_text(
+        json.dumps(
+            {
+                "plugin": "iotguard.hardening.iot_discovery",
+                "site": "clinic",
+                "networks": [truth["subnet"]],
+                "neighbour_table": "",
+                "concurrency": 512,
+                "switches": switches,
+            }
+        )
+    )
+    (inv / "group_vars" / "all.yml").write_text(
+        json.dumps(
+            {
+                "vlan_segmentation_backup_dir": str(tmp_path / "backups"),
+                "vlan_segmentation_timeout": 15,
+                "vlan_segmentation_switches": [
+                    {
+                        "name": sw["name"],
+                        "platform": sw["dialect"],
+                        "host": sw["address"],
+                        "port": sw["ssh_port"],
+                        "username": sw["username"],
+                        "password": sw["password"],
+                        "secret": sw["enable_secret"],
+                        "uplinks": sw["uplinks"],
+                    }
+                    for sw in truth["switches"]
+                ],
+            }
+        )
+    )
+    return inv
+
+
+def play(inv, *args):
+    env = dict(
+        os.environ,
+        PATH="%s:%s" % (BIN, os.environ.get("PATH", "")),
+        ANSIBLE_CONFIG=str(TOP / "ansible.cfg"),
+        ANSIBLE_STDOUT_CALLBACK="json",
+        ANSIBLE_NOCOLOR="1",
+    )
+    t0 = time.monotonic()
+    p = subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", str(inv), str(TOP / "playbooks/segment.yml"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=TOP,
+        timeout=600,
+        check=False,
+    )
+    out = json.loads(p.stdout)
+    failed = [
+        (t["task"]["name"], h, r.get("msg"))
+        for t in out["plays"][0]["tasks"]
+        for h, r in t["hosts"].items()
+        if r.get("failed")
+    ]
+    assert p.returncode == 0, (failed[:3], p.stderr[-2000:])
+    tasks = {t["task"]["name"].split(" : ")[-1]: t["hosts"] for t in out["plays"][0]["tasks"]}
+    result = next(
+        iter(tasks["Plan, and move each device's port to its zone's VLAN (one session per switch)"].values())
+    )
+    return result, tasks, p, time.monotonic() - t0
+
+
+def switch_state(lab_site):
+    truth = lab_site.refresh()
+    return {sw["name"]: sw["state"] for sw in truth["switches"]}
+
+
+def test_segment_the_clinic(lab_site, tmp_path):
+    inv = inventory(lab_site, tmp_path)
+    before = switch_state(lab_site)
+    try:
+        # check mode: the plan, printed; nothing sent
+        dry, tasks, proc, _t = play(inv, "--check", "--diff")
+        plan = dry["plan"]
+        printed = json.dumps(tasks["The plan"])
+        assert "zone cameras: VLAN 30 IOT-CAMERAS" in printed
+        assert dry["commands_sent"] == 0 and dry["changed"]
+        assert switch_state(lab_site) == before
+        assert any("->" in d["after"] or "port" in d["after"] for d in dry.get("diff", [])) or dry["diff"]
+
+        # every switched IoT device is placed (only infrastructure is left where it is)
+        truth = lab_site.truth
+        switched = {d["name"]: d for d in truth["devices"] if d.get("switch")}
+        by_addr = {d["address"]: d for d in switched.values()}
+        placed = {by_addr[p["address"]]["name"]: p for p in plan["ports"] if p["address"] in by_addr}
+        left = [u for u in plan["unplaced"] if u["address"] in by_addr]
+        assert all("infrastructure" in u["reason"] for u in left), left
+        assert len(placed) + len(left) == len(switched)
+        for name, p in placed.items():
+            assert (p["switch"], p["port"]) == (switched[name]["switch"], switched[name]["switch_port"]), name
+
+        # apply
+        res, _tasks, proc, took = play(inv, "--diff")
+        assert res["failed_switches"] == []
+        assert res["sessions"] == len(truth["switches"])
+        after = switch_state(lab_site)
+        truth = lab_site.truth
+        devices = {d["name"]: d for d in truth["devices"]}
+        for name, p in placed.items():
+            assert devices[name]["vlan"] == p["vlan"], name  # running
+            assert devices[name]["vlan_saved"] == p["vlan"], name  # saved
+        for sw in truth["switches"]:
+            state = after[sw["name"]]
+            assert state["running"] == state["startup"], sw["name"]
+            for uplink in sw["uplinks"]:
+                assert state["running"]["ports"][uplink] == before[sw["name"]]["running"]["ports"][uplink]
+            for zone in plan["zones"]:
+                if any(p["switch"] == sw["name"] and p["zone"] == zone["name"] for p in plan["ports"]):
+                    assert state["running"]["vlans"][str(zone["vlan"])] == zone["vlan_name"]
+        print(
+            "clinic: %d devices placed, %d ports moved, %d commands over %d sessions in %.1fs"
+            % (len(placed), res["plan"]["summary"]["moves"], res["commands_sent"], res["sessions"], took)
+        )
+        for sw in truth["switches"]:
+            assert sw["password"] not in proc.stdout + proc.stderr
+
+        # the second run sends no configuration command
+        again, _tasks, _proc, _t = play(inv)
+        assert again["commands_sent"] == 0 and again["changed"] is False
+        assert switch_state(lab_site) == after
+    finally:
+        # the session's other tests expect the factory switches
+        lab_site.down()
+        lab_site.up(fresh=True)
