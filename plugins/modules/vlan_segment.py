@@ -125,6 +125,10 @@ failed_switches:
   returned: success
   type: list
   elements: str
+timings:
+  description: Seconds spent gathering, planning and applying (including the check after the change).
+  returned: success
+  type: dict
 firewall_contribution:
   description: Zones and flows for the gateway firewall role (null unless O(firewall)).
   returned: success

@@ -12,6 +12,8 @@ that fails is a per-switch result; the others go on.
 
 from __future__ import annotations
 
+import time
+
 from ansible_collections.iotguard.hardening.plugins.module_utils import netmiko_session as ns
 from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation import SegmentationError
 from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation import firewall as _fw
@@ -89,6 +91,14 @@ def run(specs, devices, policy, check_mode=False, backup_dir=None, timeout=30, f
         made.append(session)
         return session
 
+    clock = [time.monotonic()]
+    timings = {}
+
+    def lap(what):
+        now = time.monotonic()
+        timings[what] = round(now - clock[0], 3)
+        clock[0] = now
+
     try:
         for spec in specs:
             name = spec["name"]
@@ -99,10 +109,12 @@ def run(specs, devices, policy, check_mode=False, backup_dir=None, timeout=30, f
                 results[name] = {"status": "ok", "commands": [], "backup": None, "running": running}
             except ns.SessionError as exc:
                 results[name] = {"status": "failed", "error": str(exc), "commands": [], "backup": None}
+        lap("gather")
         view = {s["name"]: _plan_view(s, haves[s["name"]]) for s in specs if s["name"] in haves}
         the_plan = _plan.plan(devices, view, policy)
         # checked before any switch changes: a bad firewall policy stops the run here
         contribution = _fw.contribution(the_plan, policy) if firewall else None
+        lap("plan")
         by_name = {s["name"]: s for s in specs}
         diffs = []
         for name, have in haves.items():
@@ -146,6 +158,7 @@ def run(specs, devices, policy, check_mode=False, backup_dir=None, timeout=30, f
                 sessions.pop(name, None)
         for res in results.values():
             res.pop("running", None)
+        lap("apply")
     finally:
         for session in made:
             session.close()
@@ -160,5 +173,6 @@ def run(specs, devices, policy, check_mode=False, backup_dir=None, timeout=30, f
         "failed_switches": sorted(n for n, r in results.items() if r["status"] == "failed"),
         "diff": diffs,
         "firewall_contribution": contribution,
+        "timings": timings,
     }
     return out

@@ -130,6 +130,7 @@ def test_segment_the_clinic(lab_site, tmp_path):
         placed = {by_addr[p["address"]]["name"]: p for p in plan["ports"] if p["address"] in by_addr}
         left = [u for u in plan["unplaced"] if u["address"] in by_addr]
         assert all("infrastructure" in u["reason"] for u in left), left
+        print("left where they are: %s" % ", ".join("%s (%s)" % (u["device"], u["class"]) for u in left))
         assert len(placed) + len(left) == len(switched)
         for name, p in placed.items():
             assert (p["switch"], p["port"]) == (switched[name]["switch"], switched[name]["switch_port"]), name
