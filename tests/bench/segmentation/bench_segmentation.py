@@ -22,31 +22,19 @@ import time
 from pathlib import Path
 
 TOP = Path(__file__).resolve().parents[3]
-sys.path[:0] = [str(TOP / "tests" / "lab"), str(TOP / ".build" / "collections")]
+sys.path[:0] = [
+    str(TOP / "tests" / "lab"),
+    str(TOP / "tests" / "integration" / "segmentation"),
+    str(TOP / ".build" / "collections"),
+]
 
 from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation import site  # noqa: E402
 from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation import switch_config as sc  # noqa: E402
 from iotlab.testing import LabSite  # noqa: E402
+from seglab import segment_switches  # noqa: E402
 
 # the lab's words for some classes -> the classes discovery reports (see the discovery tests)
 LAB_CLASS = {"speaker": "smart_speaker", "building_automation": "thermostat", "embedded_linux": "unknown"}
-
-
-def specs_for(truth):
-    return [
-        {
-            "name": sw["name"],
-            "platform": sw["dialect"],
-            "host": sw["address"],
-            "port": sw["ssh_port"],
-            "username": sw["username"],
-            "password": sw["password"],
-            "secret": sw["enable_secret"],
-            "uplinks": sw["uplinks"],
-            "timeout": 60,
-        }
-        for sw in truth["switches"]
-    ]
 
 
 def devices_for(truth):
@@ -91,7 +79,7 @@ def main():
     lab.up(fresh=True)
     try:
         truth = lab.truth
-        specs = specs_for(truth)
+        specs = segment_switches(truth, timeout=60)
         devices = devices_for(truth)
         print(
             "site large: %d devices, %d switches, lab up in %.1fs"

@@ -103,17 +103,8 @@ class Switch:
 
     def connect(self, *, enable: bool = True, **overrides: Any) -> Any:
         """A netmiko session; in enable mode unless told otherwise."""
-        params = {
-            "device_type": self.kwargs["dialect"],
-            "host": self.kwargs["address"],
-            "port": self.kwargs["port"],
-            "username": self.kwargs["username"],
-            "password": self.kwargs["password"],
-            "secret": self.kwargs["enable_secret"] or "",
-            "conn_timeout": 5,
-            "auth_timeout": 5,
-            "banner_timeout": 5,
-        }
+        params = self.access(conn_timeout=5, auth_timeout=5, banner_timeout=5)
+        del params["timeout"]
         params.update(overrides)
         conn = ConnectHandler(**params)
         if enable:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from seglab import segment_switches
 
 TOP = Path(__file__).resolve().parents[3]
 BIN = TOP / ".venv/bin"
@@ -53,19 +54,7 @@ def inventory(lab_site, tmp_path):
             {
                 "vlan_segmentation_backup_dir": str(tmp_path / "backups"),
                 "vlan_segmentation_timeout": 15,
-                "vlan_segmentation_switches": [
-                    {
-                        "name": sw["name"],
-                        "platform": sw["dialect"],
-                        "host": sw["address"],
-                        "port": sw["ssh_port"],
-                        "username": sw["username"],
-                        "password": sw["password"],
-                        "secret": sw["enable_secret"],
-                        "uplinks": sw["uplinks"],
-                    }
-                    for sw in truth["switches"]
-                ],
+                "vlan_segmentation_switches": segment_switches(truth),
             }
         )
     )

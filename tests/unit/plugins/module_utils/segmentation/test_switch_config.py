@@ -53,6 +53,9 @@ WANT = {
 }
 
 
+STATES_SET = ("merged", "replaced", "overridden")
+
+
 def want(platform, config=None):
     config = config or WANT
     p = PORT[platform]
@@ -60,40 +63,25 @@ def want(platform, config=None):
     return {"vlans": config.get("vlans", []), "access_ports": ports}
 
 
+IOS_MOVES = [
+    "vlan 30",
+    "name IOT-CAMERAS",
+    "vlan 20",
+    "name IOT-PRINTERS",
+    "interface Gi1/0/1",
+    "switchport access vlan 30",
+    "interface Gi1/0/3",
+    "switchport access vlan 30",
+]
+HP_MOVES = [
+    "vlan 30 name IOT-CAMERAS",
+    "vlan 20 name IOT-PRINTERS",
+    "vlan 30 untagged 1",
+    "vlan 30 untagged 3",
+]
+# overridden: the ports not listed are in VLAN 1 already; VLAN 20 rides the trunk and stays
 CASES = [
-    (
-        "cisco_ios",
-        "merged",
-        [
-            "vlan 30",
-            "name IOT-CAMERAS",
-            "vlan 20",
-            "name IOT-PRINTERS",
-            "interface Gi1/0/1",
-            "switchport access vlan 30",
-            "interface Gi1/0/3",
-            "switchport access vlan 30",
-        ],
-    ),
-    (
-        "hp_procurve",
-        "merged",
-        ["vlan 30 name IOT-CAMERAS", "vlan 20 name IOT-PRINTERS", "vlan 30 untagged 1", "vlan 30 untagged 3"],
-    ),
-    (
-        "cisco_ios",
-        "overridden",
-        [
-            "vlan 30",
-            "name IOT-CAMERAS",
-            "vlan 20",
-            "name IOT-PRINTERS",
-            "interface Gi1/0/1",
-            "switchport access vlan 30",
-            "interface Gi1/0/3",
-            "switchport access vlan 30",
-        ],
-    ),
+    (p, s, moves) for p, moves in (("cisco_ios", IOS_MOVES), ("hp_procurve", HP_MOVES)) for s in STATES_SET
 ]
 
 
