@@ -61,7 +61,7 @@ def inventory(lab_site, tmp_path):
     return inv
 
 
-def play(inv, *args):
+def play(inv, *args, ok=True):
     env = dict(
         os.environ,
         PATH="%s:%s" % (BIN, os.environ.get("PATH", "")),
@@ -86,6 +86,8 @@ def play(inv, *args):
         for h, r in t["hosts"].items()
         if r.get("failed")
     ]
+    if not ok:
+        return failed, p
     assert p.returncode == 0, (failed[:3], p.stderr[-2000:])
     tasks = {t["task"]["name"].split(" : ")[-1]: t["hosts"] for t in out["plays"][0]["tasks"]}
     result = next(
@@ -157,3 +159,50 @@ def test_segment_the_clinic(lab_site, tmp_path):
         # the session's other tests expect the factory switches
         lab_site.down()
         lab_site.up(fresh=True)
+
+
+def test_a_switch_that_refuses_is_left_as_it_was(lab_site, tmp_path):
+    """The lab's fault injection: sw-floor2 refuses the first configuration command. That
+    switch is reported with a clear error and stays as it was; sw-core is segmented."""
+    inv = inventory(lab_site, tmp_path)
+    before = switch_state(lab_site)
+    try:
+        lab_site.fault("sw-floor2", "config", "reject", times=1)
+        failed, proc = play(inv, ok=False)
+        assert proc.returncode != 0
+        assert lab_site.control.faults() == [], "the lab says the fault fired"
+        ((_task, _host, msg),) = failed
+        assert msg.startswith("segmentation failed on sw-floor2: ")
+        assert "the switch refused command 1" in msg and "put back as it was" in msg
+        after = switch_state(lab_site)
+        assert after["sw-floor2"] == before["sw-floor2"]
+        assert after["sw-core"]["running"] != before["sw-core"]["running"]
+        assert after["sw-core"]["running"] == after["sw-core"]["startup"]
+    finally:
+        lab_site.clear_faults()
+        lab_site.down()
+        lab_site.up(fresh=True)
+
+
+def test_bad_policy_stops_before_anything_is_sent(lab_site, tmp_path):
+    inv = inventory(lab_site, tmp_path)
+    before = switch_state(lab_site)
+    failed, proc = play(
+        inv,
+        "-e",
+        json.dumps(
+            {
+                "vlan_segmentation_policy": {
+                    "zones": [
+                        {"name": "cameras", "vlan": 5000, "classes": ["camera"]},
+                        {"name": "quarantine", "vlan": 99},
+                    ]
+                }
+            }
+        ),
+        ok=False,
+    )
+    assert proc.returncode != 0
+    ((_task, _host, msg),) = failed
+    assert msg.startswith("policy.zones[0].vlan: 5000 is outside 1-4094; give a VLAN id")
+    assert switch_state(lab_site) == before
