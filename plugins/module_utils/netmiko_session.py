@@ -197,7 +197,9 @@ class Session:
                 self.conn.write_channel(self.conn.RETURN)
                 out = self.conn.read_until_pattern(pattern=ask, read_timeout=self.access.timeout)
             return out.rstrip().endswith("#")
-        except _LOST as exc:
+        except Exception as exc:  # only a lost session becomes Unreachable
+            if not isinstance(exc, _LOST):
+                raise
             raise Unreachable(self._lost("entering privileged mode", exc)) from None
 
     # ---- commands ------------------------------------------------------------------------
@@ -207,7 +209,9 @@ class Session:
         ``CommandRejected``."""
         try:
             out = self.conn.send_command(command, read_timeout=self.access.timeout)[:MAX_OUTPUT]
-        except _LOST as exc:
+        except Exception as exc:  # only a lost session becomes Unreachable
+            if not isinstance(exc, _LOST):
+                raise
             raise Unreachable(self._lost(command, exc)) from None
         if re.search(_ANY_ERROR, out, re.M):
             raise CommandRejected(
@@ -256,24 +260,27 @@ class Session:
                     ) from None
                 applied += 1
             self._leave_config()
-        except _LOST as exc:
+        except Exception as exc:  # only a lost session becomes Unreachable
+            if not isinstance(exc, _LOST):
+                raise
             raise Unreachable(self._lost("configuration (%d commands applied)" % applied, exc)) from None
         return self.redact("".join(output))[:MAX_OUTPUT]
 
     def _leave_config(self):
         try:
             self.conn.exit_config_mode()
-        except _LOST:  # pragma: no cover - the caller reports the lost session
-            raise
-        except Exception:  # noqa: BLE001 S110 - already out of config mode
-            pass
+        except Exception as exc:  # already out of config mode, unless the session is lost
+            if isinstance(exc, _LOST):
+                raise
 
     def save(self):
         """Save running to startup with netmiko's own ``save_config()``; a refusal raises
         ``CommandRejected``."""
         try:
             out = self.conn.save_config()
-        except _LOST as exc:
+        except Exception as exc:  # only a lost session becomes Unreachable
+            if not isinstance(exc, _LOST):
+                raise
             raise Unreachable(self._lost("saving the configuration", exc)) from None
         if re.search(_ANY_ERROR, out or "", re.M | re.I) or "error" in (out or "").lower():
             raise CommandRejected("the switch refused to save: %s" % _clean(self.redact(out)), command="save")
@@ -343,11 +350,13 @@ def connect(access):
         conn = ConnectHandler(**params)
     except NetmikoAuthenticationException:
         raise AuthFailed("%s: the switch refused the login of user %r" % (where, access.username)) from None
-    except _LOST as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise Unreachable("%s: %s" % (where, _clean(first))) from None
     except ValueError as exc:
         raise SessionError("%s: %s" % (where, _clean(exc))) from None
+    except Exception as exc:  # only a lost session becomes Unreachable
+        if not isinstance(exc, _LOST):
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise Unreachable("%s: %s" % (where, _clean(first))) from None
     return Session(conn, access)
 
 

@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 module: vlan_segment
 short_description: Move every IoT device's switch port to its zone's VLAN, one session per switch
 description:
-  - The site-wide run of the O(iotguard.hardening.switch_vlans) resource. For each switch
+  - The site-wide run of the M(iotguard.hardening.switch_vlans) resource. For each switch
     it opens ONE netmiko session and keeps it until the end. It gathers the switch's VLANs,
     ports and MAC table, then plans over all switches at once (device facts + O(policy) ->
     class -> zone -> VLAN -> the port each device's MAC is learnt on), then sends each
@@ -42,7 +42,7 @@ options:
   devices:
     description:
       - Device facts, one mapping each with C(name), C(address), C(mac), C(class) and
-        C(eol), as the O(iotguard.hardening.iot_discovery) inventory gives them
+        C(eol), as the C(iotguard.hardening.iot_discovery) inventory plugin gives them
         (C(iot_mac), C(iot_class), C(iot_eol)).
     type: list
     elements: dict
