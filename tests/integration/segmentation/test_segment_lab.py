@@ -111,6 +111,9 @@ def test_segment_the_clinic(lab_site, tmp_path):
         printed = json.dumps(tasks["The plan"])
         assert "zone cameras: VLAN 30 IOT-CAMERAS" in printed
         assert dry["commands_sent"] == 0 and dry["changed"]
+        assert dry["firewall_contribution"] is None
+        skipped = json.dumps(tasks["Say that the gateway firewall is not configured"])
+        assert "vlan_segmentation_gateway_host is empty" in skipped
         assert switch_state(lab_site) == before
         assert any("->" in d["after"] or "port" in d["after"] for d in dry.get("diff", [])) or dry["diff"]
 
