@@ -26,7 +26,7 @@ CAMERA = {
     "iot_open_ports": [LISTENER.getsockname()[1]],
     "iot_services": {"%d/tcp" % LISTENER.getsockname()[1]: {"protocol": "telnet"}},
     "iot_lockout": {"supported": False},
-    "iot_eol": {"date": "2017-10-01", "reason": "recalled firmware"},
+    "iot_eol": {"date": "2016-10-01", "reason": "recalled firmware"},
 }
 
 
