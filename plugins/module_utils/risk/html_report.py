@@ -48,7 +48,7 @@ th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #e9ecef;vertical-a
 .badge{display:inline-block;padding:1px 7px;border-radius:9px;color:#fff;font-size:11px;font-weight:600;white-space:nowrap}
 .charts{display:flex;gap:24px;flex-wrap:wrap;margin:8px 0}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{flex:1;min-width:140px;border:1px solid #dee2e6;border-radius:6px;padding:10px}
 .card .n{font-size:26px;font-weight:700}.muted{color:#5c636a;font-size:12px}.warn{background:#fff3cd;border:1px solid #e0a800}
-code{font-size:11px;word-break:break-all}.id{font-family:"DejaVu Sans Mono",monospace;white-space:nowrap}
+code{font-size:11px;word-break:break-all}.nw{white-space:nowrap}.id{font-family:"DejaVu Sans Mono",monospace;white-space:nowrap}
 .cover{min-height:880px;display:flex;flex-direction:column;justify-content:space-between}
 .cover h1{font-size:30px;margin:8px 0}.cover .who td{border:0;padding:3px 12px 3px 0;font-size:14px}.logo{max-height:80px;max-width:260px}
 .sign td{height:42px;border-bottom:1px solid #495057}.apart{border-left:4px solid #1c7ed6}
@@ -321,12 +321,12 @@ def _inventory(doc):
 def _register(doc):
     out = [
         '<section class="page" id="register"><h2>Risk register</h2><table><thead><tr><th>ID</th><th style="width:20%">Finding</th><th style="width:18%">Devices</th>'
-        '<th>Likelihood</th><th>Impact</th><th>Risk</th><th>Owner</th><th>Priority / due</th><th style="width:18%">Status</th><th>First / last seen</th></tr></thead>'
+        '<th>Likelihood</th><th>Impact</th><th>Risk</th><th>Owner</th><th>Priority / due</th><th style="width:16%">Status</th><th>First / last seen</th></tr></thead>'
     ]
     for r in doc["register"]:
         kev = [c["id"] for c in r["cves"] if c["kev"]]
         out.append(
-            '<tr><td class="id">%s</td><td>%s%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s %d</td><td>%s</td><td>%s %s</td><td>%s<br><span class="muted">%s</span></td><td>%s<br>%s</td></tr>'
+            '<tr><td class="id">%s</td><td>%s%s</td><td>%s</td><td>%s</td><td>%s</td><td class="nw">%s %d</td><td>%s</td><td class="nw">%s<br>%s</td><td>%s<br><span class="muted">%s</span></td><td class="nw">%s<br>%s</td></tr>'
             % (
                 e(r["id"]),
                 e(r["title"]),
