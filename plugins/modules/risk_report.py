@@ -11,12 +11,15 @@ short_description: Score a client's devices, compare with the last run, write re
 version_added: 0.1.0
 description:
   - Takes the results of M(iotguard.hardening.risk_assess) for every device of a client,
-    scores each finding, device and site (the report explains how each number was reached)
-    and compares with the previous run (new, fixed, unchanged findings).
+    rates each finding as NIST SP 800-30 Rev. 1 does (likelihood x impact, Table I-2), builds
+    the risk register (one row per root cause, stable IDs, owner, priority, due date, status)
+    and the action plan, applies the client's accepted risks, and compares with the previous
+    run (new, fixed, unchanged, not re-checked). The report explains how each number was reached.
   - Writes C(<report_dir>/<client>/<UTC stamp>/) with C(report.html) (self-contained, for the
-    client), C(report.json) (versioned schema), C(findings.csv) and C(findings.sarif), then
-    points C(<report_dir>/<client>/latest) at it. The directory appears only when every file
-    is complete.
+    client; its print stylesheet makes the PDF), C(report.json) (versioned schema),
+    C(findings.csv) (the register) and C(findings.sarif), then points
+    C(<report_dir>/<client>/latest) at it. The directory appears only when every file is
+    complete.
   - The gate (O(fail_on_severity), O(fail_on)) fails the task after the report is written,
     so a pipeline stops on high-risk findings and still keeps the report.
   - In check mode nothing is written; the scores, the comparison and the gate still run.

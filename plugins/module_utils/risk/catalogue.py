@@ -92,6 +92,16 @@ CVES = (
      ("CVE-2017-7577",), "XiongMai uc-httpd 1.0.0 directory traversal (reads any file)"),
 )  # fmt: skip
 
+#: the two findings of one router port mapping rate and close the same way (one register row)
+PORT_MAPPING = {
+    "likelihood": "very high",
+    "impact": "high",
+    "owner": "msp",
+    "published_default": False,
+    "threat": "Anyone on the internet reaches the device through the router's port mapping and attacks it.",
+    "action": "Remove the router's port mappings, turn off UPnP and reach the devices through the VPN.",
+}
+
 FINDINGS = (
     {
         "id": "IOTG-DEFAULT-CREDS",
@@ -167,12 +177,7 @@ FINDINGS = (
     },
     {
         "id": "IOTG-INTERNET-EXPOSED",
-        "likelihood": "very high",
-        "impact": "high",
-        "owner": "msp",
-        "published_default": False,
-        "threat": "Anyone on the internet reaches the device through the router's port mapping and attacks it.",
-        "action": "Remove the router's port mappings, turn off UPnP and reach the devices through the VPN.",
+        **PORT_MAPPING,
         "title": "Device exposed to the internet (router port mapping)",
         "severity": "critical",
         "check": "internet_exposed",
@@ -296,12 +301,7 @@ FINDINGS = (
 FINDINGS += (
     {
         "id": "IOTG-UPNP-IGD",
-        "likelihood": "very high",
-        "impact": "high",
-        "owner": "msp",
-        "published_default": False,
-        "threat": "Anyone on the internet reaches the device through the router's port mapping and attacks it.",
-        "action": "Remove the router's port mappings, turn off UPnP and reach the devices through the VPN.",
+        **PORT_MAPPING,
         "title": "Router opens ports on request (UPnP IGD) or forwards ports",
         "severity": "high",
         "check": "upnp_gateway",

@@ -46,7 +46,8 @@ main{padding:8px 32px;max-width:1200px}section{background:#fff;border-radius:6px
 h2{margin-top:0;font-size:18px}h3{font-size:15px;margin:12px 0 6px}table{border-collapse:collapse;width:100%;font-size:12px}
 th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #e9ecef;vertical-align:top}th{background:#f1f3f5}
 .badge{display:inline-block;padding:1px 7px;border-radius:9px;color:#fff;font-size:11px;font-weight:600;white-space:nowrap}
-.charts{display:flex;gap:24px;flex-wrap:wrap;margin:8px 0}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{flex:1;min-width:140px;border:1px solid #dee2e6;border-radius:6px;padding:10px}
+.charts{display:flex;gap:24px;flex-wrap:wrap;margin:8px 0}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{flex:1;min-width:140px;
+border:1px solid #dee2e6;border-radius:6px;padding:10px}
 .card .n{font-size:26px;font-weight:700}.muted{color:#5c636a;font-size:12px}.warn{background:#fff3cd;border:1px solid #e0a800}
 code{font-size:11px;word-break:break-all}.nw{white-space:nowrap}.id{font-family:"DejaVu Sans Mono",monospace;white-space:nowrap}
 .cover{min-height:880px;display:flex;flex-direction:column;justify-content:space-between}
@@ -56,7 +57,8 @@ code{font-size:11px;word-break:break-all}.nw{white-space:nowrap}.id{font-family:
  @page{size:A4 landscape;margin:12mm 10mm 14mm}
  body{background:#fff;font-size:10.5px}main{padding:0;max-width:none}header.top{display:none}
  section{box-shadow:none;border-radius:0;padding:0;margin:0 0 10px}
- section.page{break-before:page}table{font-size:9.5px}.muted{font-size:8.5px}.card .n{font-size:20px}tr,.dev{break-inside:avoid}thead{display:table-header-group}
+ section.page{break-before:page}table{font-size:9.5px}.muted{font-size:8.5px}.card .n{font-size:20px}tr,.dev{break-inside:avoid}
+thead{display:table-header-group}
  .cover{min-height:170mm}a{color:inherit;text-decoration:none}
 }
 """
@@ -226,7 +228,8 @@ def _summary(doc):
             % (e(d.get("previous_generated_at")), e(d["previous_score"]), cs["score"])
         )
     out.append(
-        "<h3>Top actions</h3><table><tr><th>#</th><th style='width:34%'>Action</th><th>Owner</th><th>Priority</th><th>Due</th><th style='width:30%'>Findings it closes</th><th>Score it removes</th></tr>"
+        "<h3>Top actions</h3><table><tr><th>#</th><th style='width:34%'>Action</th><th>Owner</th><th>Priority</th><th>Due</th><th "
+        "style='width:30%'>Findings it closes</th><th>Score it removes</th></tr>"
     )
     for i, a in enumerate(doc["actions"][:8], 1):
         out.append(
@@ -266,7 +269,8 @@ def _yes(v):
 def _inventory(doc):
     out = [
         '<section class="page" id="inventory"><h2>Asset inventory</h2><table><thead><tr><th>Device</th><th>Class (confidence)</th>'
-        "<th>Vendor / model</th><th>Firmware / OS</th><th>MAC</th><th>Location</th><th>ePHI</th><th>Reach</th><th>Score</th><th>Vendor support</th></tr></thead>"
+        "<th>Vendor / model</th><th>Firmware / OS</th><th>MAC</th><th>Location</th><th>ePHI</th><th>Reach</th><th>Score</th><th>Vendor support</th>"
+        "</tr></thead>"
     ]
     for d in doc["devices"]:
         loc = ", ".join(
@@ -279,7 +283,8 @@ def _inventory(doc):
             if p
         )
         out.append(
-            '<tr><td><a href="#dev-%s"><b>%s</b></a><br><span class="muted">%s%s</span></td><td>%s (%d%%)</td><td>%s</td><td>%s%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%d %s</td><td>%s</td></tr>'
+            '<tr><td><a href="#dev-%s"><b>%s</b></a><br><span class="muted">%s%s</span></td><td>%s (%d%%)</td><td>%s</td><td>%s%s</td><td>%s</td>'
+            "<td>%s</td><td>%s</td><td>%s</td><td>%d %s</td><td>%s</td></tr>"
             % (
                 e(d["identity"]),
                 e(d["display"]),
@@ -320,13 +325,16 @@ def _inventory(doc):
 
 def _register(doc):
     out = [
-        '<section class="page" id="register"><h2>Risk register</h2><table><thead><tr><th>ID</th><th style="width:20%">Finding</th><th style="width:18%">Devices</th>'
-        '<th>Likelihood</th><th>Impact</th><th>Risk</th><th>Owner</th><th>Priority / due</th><th style="width:16%">Status</th><th>First / last seen</th></tr></thead>'
+        '<section class="page" id="register"><h2>Risk register</h2><table><thead><tr><th>ID</th><th style="width:20%">Finding</th><th '
+        'style="width:18%">Devices</th>'
+        '<th>Likelihood</th><th>Impact</th><th>Risk</th><th>Owner</th><th>Priority / due</th><th style="width:16%">Status</th><th>First / last '
+        "seen</th></tr></thead>"
     ]
     for r in doc["register"]:
         kev = [c["id"] for c in r["cves"] if c["kev"]]
         out.append(
-            '<tr><td class="id">%s</td><td>%s%s</td><td>%s</td><td>%s</td><td>%s</td><td class="nw">%s %d</td><td>%s</td><td class="nw">%s<br>%s</td><td>%s<br><span class="muted">%s</span></td><td class="nw">%s<br>%s</td></tr>'
+            '<tr><td class="id">%s</td><td>%s%s</td><td>%s</td><td>%s</td><td>%s</td><td class="nw">%s %d</td><td>%s</td><td class="nw">%s<br>%s</td>'
+            '<td>%s<br><span class="muted">%s</span></td><td class="nw">%s<br>%s</td></tr>'
             % (
                 e(r["id"]),
                 e(r["title"]),
@@ -361,7 +369,8 @@ def _accepted(doc):
         out.append("<p>No accepted risk is recorded.</p></section>")
         return "".join(out)
     out.append(
-        "<table><thead><tr><th>Record</th><th>Finding</th><th>Devices</th><th>Accepted by</th><th>Residual risk</th><th>Compensating control</th><th>Review by</th><th>Status</th></tr></thead>"
+        "<table><thead><tr><th>Record</th><th>Finding</th><th>Devices</th><th>Accepted by</th><th>Residual risk</th><th>Compensating control</th>"
+        "<th>Review by</th><th>Status</th></tr></thead>"
     )
     for r in rows:
         a = r["acceptance"]
@@ -414,13 +423,15 @@ def _details(doc):
             out.append("<p>No finding.%s</p></div>" % (e(" Not checked: " + "; ".join(nc)) if nc else ""))
             continue
         out.append(
-            "<table><tr><th>ID</th><th>Threat and vulnerability</th><th>Evidence</th><th>Risk</th><th>What closes it</th><th>Status</th><th>References</th></tr>"
+            "<table><tr><th>ID</th><th>Threat and vulnerability</th><th>Evidence</th><th>Risk</th><th>What closes it</th><th>Status</th>"
+            "<th>References</th></tr>"
         )
         for r in mine:
             rule = catalogue.BY_ID[r["rule"]]
             cves = ", ".join(c["id"] + (" (KEV)" if c["kev"] else "") for c in r["cves"])
             out.append(
-                '<tr><td class="id">%s</td><td><b>%s</b><br>%s</td><td>%s</td><td>%s<br><span class="muted">%s</span></td><td>%s</td><td>%s</td><td>%s<br>HIPAA %s%s</td></tr>'
+                '<tr><td class="id">%s</td><td><b>%s</b><br>%s</td><td>%s</td><td>%s<br><span class="muted">%s</span></td><td>%s</td><td>%s</td>'
+                "<td>%s<br>HIPAA %s%s</td></tr>"
                 % (
                     e(r["id"]),
                     e(r["title"]),
@@ -448,7 +459,8 @@ def _comparison(doc):
         return "".join(out)
     counts = doc["summary"]["by_status"]
     out.append(
-        "<p>Compared with the assessment of %s: client score %s &rarr; %d. %d fixed and proven, %d new, %d still open, %d not re-checked, %d accepted or compensated.</p>"
+        "<p>Compared with the assessment of %s: client score %s &rarr; %d. %d fixed and proven, %d new, %d still open, %d not re-checked, %d accepted "
+        "or compensated.</p>"
         % (
             e(d.get("previous_generated_at")),
             e(d.get("previous_score") if d.get("previous_score") is not None else "n/a"),

@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import localfile
+
 MAX_BYTES = 32 * 1024 * 1024
 CVE_RE = re.compile(r"^CVE-\d{4}-\d{4,7}$")
 
@@ -27,15 +29,14 @@ def load(path):
     if not path:
         return None
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
+        raw = localfile.read_bounded(path, MAX_BYTES)
     except OSError as exc:
         raise KevError(
             "kev_catalog=%s cannot be read (%s); download known_exploited_vulnerabilities.json "
             "from CISA and give its path, or leave kev_catalog empty" % (path, exc.strerror or exc)
         ) from exc
-    if len(raw) > MAX_BYTES:
-        raise KevError("kev_catalog=%s is larger than %d bytes; is it the KEV JSON feed?" % (path, MAX_BYTES))
+    except localfile.TooLarge as exc:
+        raise KevError("kev_catalog=%s %s; is it the KEV JSON feed?" % (path, exc)) from exc
     try:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:

@@ -12,6 +12,7 @@ complete.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -20,7 +21,13 @@ import re
 import shutil
 import tempfile
 
-from ansible_collections.iotguard.hardening.plugins.module_utils.risk import catalogue, register, scoring
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import (
+    catalogue,
+    kev,
+    localfile,
+    register,
+    scoring,
+)
 
 SCHEMA = "iotguard.hardening/security-risk-assessment"
 SCHEMA_VERSION = catalogue.SCHEMA_VERSION
@@ -515,8 +522,6 @@ BRANDING_TEXT = ("practice", "msp", "assessor", "security_official", "practice_s
 
 def check_branding(branding):
     """Cover and sign-off data; the logo file becomes a data URI (the page loads nothing)."""
-    import base64
-
     branding = dict(branding or {})
     unknown = sorted(set(branding) - set(BRANDING_TEXT) - {"logo"})
     if unknown:
@@ -527,15 +532,14 @@ def check_branding(branding):
     logo = branding.get("logo")
     if logo:
         try:
-            with open(logo, "rb") as fh:
-                data = fh.read(MAX_LOGO + 1)
+            data = localfile.read_bounded(logo, MAX_LOGO)
         except OSError as exc:
             raise ReportError(
                 "branding.logo=%s cannot be read (%s); give the path of the MSP's logo file"
                 % (logo, exc.strerror or exc)
             ) from exc
-        if len(data) > MAX_LOGO:
-            raise ReportError("branding.logo=%s is larger than 512 KiB; use a smaller image" % logo)
+        except localfile.TooLarge as exc:
+            raise ReportError("branding.logo=%s %s; use a smaller image" % (logo, exc)) from exc
         mime = next((m for magic, m in LOGO_TYPES if data.startswith(magic)), None)
         if mime is None and b"<svg" in data[:2048]:
             mime = "image/svg+xml"
@@ -546,8 +550,6 @@ def check_branding(branding):
 
 
 def load_kev(path):
-    from ansible_collections.iotguard.hardening.plugins.module_utils.risk import kev
-
     try:
         return kev.load(path)
     except kev.KevError as exc:
