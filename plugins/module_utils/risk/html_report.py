@@ -68,9 +68,12 @@ def e(value):
     return escape("" if value is None else str(value), quote=True)
 
 
-def badge(level, colors=COLORS, words=None):
+def badge(level, colors=None, words=None):
     text = (words or {}).get(level, level)
-    return '<span class="badge" style="background:%s">%s</span>' % (colors.get(level, "#868e96"), e(text))
+    return '<span class="badge" style="background:%s">%s</span>' % (
+        (colors or COLORS).get(level, "#868e96"),
+        e(text),
+    )
 
 
 def status_badge(status):
