@@ -211,7 +211,8 @@ def _summary(doc):
             % (e(label), e(value), extra)
         )
     out.append("</div>")
-    out.append("<p>%s.</p>" % e(cs["explanation"]))
+    out.append("<p>%s</p>" % e(_plain(doc)))
+    out.append('<p class="muted">%s.</p>' % e(cs["explanation"]))
     out.append(_charts(doc))
     levels = ", ".join("%d %s" % (n, lv) for lv, n in s["by_level"].items() if n)
     owners = ", ".join("%s %d" % (OWNER_WORDS[o], n) for o, n in s["by_owner"].items() if n)
@@ -263,6 +264,44 @@ def _summary(doc):
         )
     out.append("</section>")
     return "".join(out)
+
+
+def _plain(doc):
+    """The summary in plain words, from the same numbers as the register."""
+    s, cs = doc["summary"], doc["client_score"]
+    top = doc["actions"][:3]
+    removed = sum(a["points"] for a in top)
+    parts = [
+        "%d of %d devices were assessed." % (s["assessed"], s["devices"]),
+        "%d findings are open or could not be re-checked (%s), worth %d risk points."
+        % (
+            s["findings"],
+            ", ".join("%d %s" % (n, lv) for lv, n in s["by_level"].items() if n) or "none",
+            cs["score"],
+        ),
+    ]
+    if top and cs["score"]:
+        parts.append(
+            "The first %d actions below would remove %d of those points (%d%%)."
+            % (len(top), removed, round(100.0 * removed / cs["score"]))
+        )
+    if s["by_status"]["accepted"] + s["by_status"]["compensated"]:
+        parts.append(
+            "%d risks are accepted by the practice (%d with a compensating control) and counted apart: %d points."
+            % (
+                s["by_status"]["accepted"] + s["by_status"]["compensated"],
+                s["by_status"]["compensated"],
+                s["accepted_points"],
+            )
+        )
+    if s["by_status"]["not re-checked"]:
+        parts.append(
+            "%d earlier findings could not be re-checked this time; they still count."
+            % s["by_status"]["not re-checked"]
+        )
+    if s["by_status"]["fixed"]:
+        parts.append("%d findings were fixed and proven closed by a later check." % s["by_status"]["fixed"])
+    return " ".join(parts)
 
 
 def _yes(v):
@@ -418,7 +457,11 @@ def _details(doc):
         ]
         out.append(
             '<p class="muted">%s. %s. %s.</p>'
-            % (e(", ".join(facts)), e(d.get("reach", "").capitalize()), e(d["risk"]["explanation"]))
+            % (
+                e(", ".join(facts)),
+                e(d.get("reach", "")[:1].upper() + d.get("reach", "")[1:]),
+                e(d["risk"]["explanation"]),
+            )
         )
         mine = [rows_by_id[i] for i in d.get("register") or []]
         if not mine:

@@ -198,6 +198,10 @@ def test_client_score_recomputes_from_the_json_and_every_count_adds_up():
     assert sum(s["by_owner"].values()) == len(counted)
     assert sum(a["points"] for a in doc["actions"]) == doc["client_score"]["score"]
     assert sorted(i for a in doc["actions"] for i in a["findings"]) == sorted(r["id"] for r in counted)
+    # the plain-language summary quotes the same numbers
+    page = html_report.render(doc)
+    assert "%d findings are open or could not be re-checked" % s["findings"] in page
+    assert "worth %d risk points" % doc["client_score"]["score"] in page
     # every device's score is the sum of the rows that touch it
     for d in doc["devices"]:
         mine = [r for r in counted if d["identity"] in r["identities"]]
