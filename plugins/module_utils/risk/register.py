@@ -353,14 +353,27 @@ def _reason(status, members):
         return "found in this run"
     if status == "fixed":
         return "re-checked and found closed"
-    reasons = sorted(
-        {str(f.get("reason")) for listed, f, _d in members if listed == "not re-checked" and f.get("reason")}
-    )
-    if reasons:
-        return "; ".join(reasons)
-    return (
-        "found before; this run could not look again (the device, or this check on it, was not re-assessed)"
-    )
+    reasons = []
+    for listed, f, dev in members:
+        if listed != "not re-checked":
+            continue
+        if f.get("reason"):  # the comparison's own words, when it gives them
+            why = str(f["reason"])
+        elif dev and dev.get("errors"):
+            why = "the device could not be assessed this time (%s)" % "; ".join(dev["errors"])[:200]
+        elif dev and "checks" in dev:
+            title = catalogue.BY_ID[f["rule"]]["title"] if f.get("rule") in catalogue.BY_ID else f.get("rule")
+            told = [
+                c.split(": ", 1)[1] for c in dev["checks"]["not_checked"] if c.startswith(str(title) + ": ")
+            ]
+            why = "the device was assessed, but this check could not run: %s" % (
+                told[0] if told else "the run could not decide it"
+            )
+        else:
+            why = "the device was not part of this run"
+        if why not in reasons:
+            reasons.append(why)
+    return "; ".join(reasons) or "found before; this run could not look again"
 
 
 def action_plan(rows):

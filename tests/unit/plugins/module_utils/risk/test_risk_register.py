@@ -139,8 +139,9 @@ ACCEPT_XP = {
 }
 
 
-def results(fixed=(), unreachable=(), obs=None):
-    """Results as risk_assess returns them; ``fixed``: (address, rule) pairs closed by hand."""
+def results(fixed=(), unreachable=(), obs=None, lockout=None):
+    """Results as risk_assess returns them; ``fixed``: (address, rule) pairs closed by hand;
+    ``lockout``: address -> the lockout setting read (None: it could not be read)."""
     out = []
     for name, hv in DEVICES.items():
         d = Device(name, hv)
@@ -150,6 +151,11 @@ def results(fixed=(), unreachable=(), obs=None):
         elif name in ("127.99.2.25", "127.99.2.10"):
             o["credentials"] = {"accepted": None, "tried": 3}
         o["lockout_enabled"] = True
+        if name in (lockout or {}):
+            if lockout[name] is None:
+                del o["lockout_enabled"]
+            else:
+                o["lockout_enabled"] = lockout[name]
         if name in unreachable:
             out.append({"device": d.summary(), "findings": [], "assessed": False, "errors": ["unreachable"]})
             continue
@@ -363,3 +369,21 @@ def test_branding_logo_is_embedded_and_bad_branding_is_named(tmp_path):
     (tmp_path / "logo.txt").write_text("hello")
     with pytest.raises(report.ReportError, match="is not a PNG, JPEG or SVG"):
         report.check_branding({"logo": str(tmp_path / "logo.txt")})
+
+
+def test_not_rechecked_says_why_for_each_device():
+    cam = "127.99.2.10"
+    before = build("2026-03-01T10:00:00Z", res=results(lockout={cam: False}))
+    row = next(
+        r for r in before["register"] if r["rule"] == "IOTG-NO-LOCKOUT" and r["asset"] == "cam-lobby-01"
+    )
+    # the password was rotated: no login works any more, so the lockout setting cannot be read
+    after = build(
+        "2026-03-02T10:00:00Z",
+        previous=before,
+        res=results(fixed={(cam, "IOTG-DEFAULT-CREDS")}, lockout={cam: None}),
+    )
+    again = next(r for r in after["register"] if r["id"] == row["id"])
+    assert again["status"] == "not re-checked"
+    assert again["status_reason"].startswith("the device was assessed, but this check could not run: ")
+    assert "device not assessed" not in again["status_reason"]
