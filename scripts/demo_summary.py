@@ -28,6 +28,10 @@ def main(client_dir: str) -> int:
         f"  findings before: {len(before)}  after: {after['summary']['findings']}"
         f"  fixed: {len(change['fixed'])}  new: {len(change['new'])}"
     )
+    status = after["summary"]["by_status"]
+    print("  register: " + ", ".join(f"{n} {s}" for s, n in status.items()))
+    for a in after.get("actions", [])[:3]:
+        print(f"  next action ({a['owner']}, -{a['points']} points): {a['action']}")
     for rule, n in sorted(fixed_rules.items()):
         print(f"    fixed {n:3d} x {rule}")
     remaining = Counter(f["rule"] for f in change["unchanged"] + change["new"])
@@ -37,7 +41,7 @@ def main(client_dir: str) -> int:
     if rotation.exists():
         print(f"  credential rotation: {json.loads(rotation.read_text()).get('counts')}")
     print("reports:")
-    for name in ("report.html", "report.png", "report.json", "findings.csv", "findings.sarif"):
+    for name in ("report.pdf", "report.html", "report.png", "report.json", "findings.csv", "findings.sarif"):
         path = base / "latest" / name
         if path.exists() or (base / name).exists():
             print(f"  {path if path.exists() else base / name}")

@@ -11,12 +11,15 @@ short_description: Score a client's devices, compare with the last run, write re
 version_added: 0.1.0
 description:
   - Takes the results of M(iotguard.hardening.risk_assess) for every device of a client,
-    scores each finding, device and site (the report explains how each number was reached)
-    and compares with the previous run (new, fixed, unchanged findings).
+    rates each finding as NIST SP 800-30 Rev. 1 does (likelihood x impact, Table I-2), builds
+    the risk register (one row per root cause, stable IDs, owner, priority, due date, status)
+    and the action plan, applies the client's accepted risks, and compares with the previous
+    run (new, fixed, unchanged, not re-checked). The report explains how each number was reached.
   - Writes C(<report_dir>/<client>/<UTC stamp>/) with C(report.html) (self-contained, for the
-    client), C(report.json) (versioned schema), C(findings.csv) and C(findings.sarif), then
-    points C(<report_dir>/<client>/latest) at it. The directory appears only when every file
-    is complete.
+    client; its print stylesheet makes the PDF), C(report.json) (versioned schema),
+    C(findings.csv) (the register) and C(findings.sarif), then points
+    C(<report_dir>/<client>/latest) at it. The directory appears only when every file is
+    complete.
   - The gate (O(fail_on_severity), O(fail_on)) fails the task after the report is written,
     so a pipeline stops on high-risk findings and still keeps the report.
   - In check mode nothing is written; the scores, the comparison and the gate still run.
@@ -74,6 +77,41 @@ options:
     description: Fail, after writing the report (which says so), when a device could not be assessed.
     type: bool
     default: true
+  accepted_risks:
+    description:
+      - The client's accepted risks, kept versioned in the client's inventory (group_vars). Each
+        record names C(id), C(rule), C(devices) (names as the report shows them, or inventory
+        names), C(accepted_by) (and optionally C(role)), C(accepted_on), C(review_by) (YYYY-MM-DD),
+        C(residual_risk), optionally C(control) (the compensating control) and C(version).
+      - A matching finding is shown as accepted (compensated when a control is named), apart from
+        the open ones and never as fixed; after C(review_by) it is open again.
+    type: list
+    elements: dict
+    default: []
+  policy:
+    description:
+      - The client's policy. C(due_days) maps priorities P1..P5 to days from first seen to the due
+        date; C(ephi_classes) lists device classes holding ePHI besides medical and workstation;
+        C(vendor_contacts) maps vendor names to their support contact.
+    type: dict
+    default: {}
+  kev_catalog:
+    description:
+      - Path of a local copy of CISA's Known Exploited Vulnerabilities catalogue
+        (C(known_exploited_vulnerabilities.json)); never fetched. Without it CVEs are listed but
+        none is marked as known exploited.
+    type: path
+  branding:
+    description:
+      - The report's cover and sign-off page. Keys C(practice), C(msp), C(assessor),
+        C(security_official), C(practice_signatory) (text) and C(logo) (path of a PNG, JPEG or SVG
+        file of at most 512 KiB, embedded in the report).
+    type: dict
+    default: {}
+  assessed_from_vpn:
+    description: Whether the assessment ran from inside the VPN (lowers the reach of every device).
+    type: bool
+    default: false
   secrets:
     description:
       - Strings that must never appear in a report (for example the credentials tried). When
@@ -121,6 +159,11 @@ diff:
   description: New, fixed, unchanged and not re-checked findings versus the last run; null on the first.
   returned: always
   type: dict
+actions:
+  description: The top actions of the plan, each with the findings it closes and the risk points it removes.
+  returned: always
+  type: list
+  elements: dict
 gate:
   description: The findings that broke the gate (empty when it passed).
   returned: always
@@ -151,6 +194,11 @@ def main():
             fail_on=dict(type="str", default="any", choices=["any", "new"]),
             fail_on_incomplete=dict(type="bool", default=True),
             secrets=dict(type="list", elements="str", default=[], no_log=True),
+            accepted_risks=dict(type="list", elements="dict", default=[]),
+            policy=dict(type="dict", default={}),
+            kev_catalog=dict(type="path"),
+            branding=dict(type="dict", default={}),
+            assessed_from_vpn=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -162,7 +210,17 @@ def main():
             previous = report.load_report(p["previous"])
         else:
             previous = report.load_previous(p["report_dir"], p["client"])
-        doc = report.build(p["client"], p["results"], now.strftime("%Y-%m-%dT%H:%M:%SZ"), previous)
+        doc = report.build(
+            p["client"],
+            p["results"],
+            now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            previous,
+            accepted_risks=p["accepted_risks"],
+            policy=p["policy"],
+            kev_catalog=report.load_kev(p["kev_catalog"]),
+            branding=report.check_branding(p["branding"]),
+            assessed_from_vpn=p["assessed_from_vpn"],
+        )
         files = report.render(doc, p["formats"])
         leaked = [name for name, text in files.items() for s in p["secrets"] if s and s in text]
         if leaked:
@@ -178,6 +236,7 @@ def main():
             client_score=doc["client_score"],
             sites=doc["sites"],
             diff=doc["diff"],
+            actions=doc["actions"][:10],
             gate=failed_gate,
             not_assessed=doc["not_assessed"],
         )

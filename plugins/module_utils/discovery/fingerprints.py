@@ -265,8 +265,8 @@ FINGERPRINTS = [
         ],
         "lockout": _NO_LOCKOUT,
         "eol": {
-            "date": "2017-10-01",
-            "reason": "XMEye firmware with telnet root is unsupported; vendor recall 2017",
+            "date": "2016-10-01",
+            "reason": "XMEye firmware with telnet root is unsupported; vendor recall October 2016",
         },
         "driver": "telnet_busybox",
     },

@@ -117,6 +117,9 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
     if factory is None:
         notes.append(
             "credentials: no driver %r in this collection for the device; defaults not tried" % (name,)
+            if name
+            else "credentials: no way to log in that this collection speaks (no management API or shell); "
+            "defaults not tried"
         )
         return None
     budget = probes.attempt_budget(device.lockout, device.lockout_threshold, opts.max_login_attempts)

@@ -12,7 +12,7 @@ fits, one check function.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 #: severity -> (rank, base score on a 0..10 scale, SARIF level)
 SEVERITIES = {
@@ -24,34 +24,93 @@ SEVERITIES = {
 }
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 
-#: device class -> how much harm a compromise of this class does (multiplies its score)
-CLASS_CRITICALITY = {
-    "medical": 1.5,
-    "workstation": 1.3,
-    "nvr": 1.3,
-    "camera": 1.2,
-    "building_controller": 1.2,
-    "router": 1.2,
-    "network_switch": 1.2,
-    "voip_phone": 1.1,
-    "printer": 1.0,
-    "thermostat": 0.9,
-    "smart_speaker": 0.8,
-    "unknown": 1.0,
-}
-DEFAULT_CRITICALITY = 1.0
+#: NIST SP 800-30 Rev. 1 qualitative scale (Appendix G likelihood, Appendix H impact, Appendix I risk)
+LEVELS = ("very low", "low", "moderate", "high", "very high")
+#: NIST SP 800-30 Rev. 1, Table I-2: level of risk, [likelihood][impact], both in LEVELS order
+RISK_TABLE = (
+    ("very low", "very low", "very low", "low", "low"),  # likelihood very low
+    ("very low", "low", "low", "low", "moderate"),  # low
+    ("very low", "low", "moderate", "moderate", "high"),  # moderate
+    ("very low", "low", "moderate", "high", "very high"),  # high
+    ("very low", "low", "moderate", "high", "very high"),  # very high
+)
+#: NIST SP 800-30 Rev. 1, Table I-3: the representative semi-quantitative value of each level
+RISK_POINTS = {"very low": 0, "low": 2, "moderate": 5, "high": 8, "very high": 10}
+#: risk level -> action priority (P1 first)
+PRIORITY = {"very high": "P1", "high": "P2", "moderate": "P3", "low": "P4", "very low": "P5"}
+#: default policy: days from first seen to the due date, per priority
+DUE_DAYS = {"P1": 14, "P2": 30, "P3": 90, "P4": 180, "P5": 365}
 
-#: exposure findings add to the device's exposure factor (1.0 = reachable only inside)
-EXPOSURE_WEIGHTS = {
-    "IOTG-INTERNET-EXPOSED": 0.5,
-    "IOTG-MGMT-OUTSIDE-VPN": 0.25,
-    "IOTG-FLAT-NETWORK": 0.25,
+#: what a compromise of each device class harms (raises the impact of its findings):
+#: ``ephi`` the device stores or shows electronic protected health information (the client's
+#: policy may add classes), ``clinical`` patient care depends on it, ``availability`` the
+#: practice stops working without it
+CLASS_PROFILE = {
+    "medical": {"ephi": True, "clinical": True, "availability": False},
+    "workstation": {"ephi": True, "clinical": False, "availability": False},
+    "router": {"ephi": False, "clinical": False, "availability": True},
+    "network_switch": {"ephi": False, "clinical": False, "availability": True},
 }
-MAX_EXPOSURE = 2.0
+NO_PROFILE = {"ephi": False, "clinical": False, "availability": False}
+
+#: how far a device can be reached raises the likelihood of its findings (Appendix G:
+#: adversary capability and opportunity), by levels
+REACH = {
+    "internet": (2, "reachable from the internet through a router port mapping"),
+    "outside_vpn": (1, "reached by the assessment from outside the VPN"),
+    "vpn_only": (0, "reachable only through the VPN"),
+}
+#: findings that describe the reach itself (they are not raised by it a second time)
+REACH_RULES = ("IOTG-INTERNET-EXPOSED", "IOTG-UPNP-IGD", "IOTG-MGMT-OUTSIDE-VPN", "IOTG-FLAT-NETWORK")
+#: findings that are one root cause on the router however many devices it exposes
+ROOT_CAUSE_ROUTER = ("IOTG-INTERNET-EXPOSED", "IOTG-UPNP-IGD")
+
+#: vendors' public support or product-security pages (the client's inventory may add more)
+VENDOR_CONTACTS = {
+    "Hikvision": "https://www.hikvision.com/en/support/cybersecurity/",
+    "Dahua": "https://www.dahuasecurity.com/support/cybersecurity",
+    "Axis": "https://www.axis.com/support",
+    "HP": "https://support.hp.com",
+    "Siemens Healthineers": "https://www.siemens-healthineers.com/services",
+    "GE Healthcare": "https://www.gehealthcare.com/support",
+    "Sonos": "https://support.sonos.com",
+    "Yealink": "https://support.yealink.com",
+    "Polycom": "https://www.hp.com/us-en/poly/support.html",
+    "Venstar": "https://venstar.com/support/",
+    "NETGEAR": "https://www.netgear.com/support/",
+    "Cisco": "https://www.cisco.com/c/en/us/support/index.html",
+    "Xiongmai": "no vendor support (recall of October 2016); replace the device",
+}
+
+#: published CVEs a finding carries when the device's own answers support them:
+#: (rule, field the device reported, regular expression on it, CVE ids, what they are)
+CVES = (
+    ("IOTG-SMBV1", "os", r"Windows (XP|5\.1|5\.2|2000|5\.0)",
+     ("CVE-2017-0143", "CVE-2017-0144", "CVE-2017-0145", "CVE-2017-0146", "CVE-2017-0147", "CVE-2017-0148"),
+     "MS17-010 SMBv1 remote code execution (EternalBlue); Windows XP gets no fix"),
+    ("IOTG-EOL", "server", r"^uc-httpd 1\.0\.0",
+     ("CVE-2017-7577",), "XiongMai uc-httpd 1.0.0 directory traversal (reads any file)"),
+)  # fmt: skip
+
+#: the two findings of one router port mapping rate and close the same way (one register row)
+PORT_MAPPING = {
+    "likelihood": "very high",
+    "impact": "high",
+    "owner": "msp",
+    "published_default": False,
+    "threat": "Anyone on the internet reaches the device through the router's port mapping and attacks it.",
+    "action": "Remove the router's port mappings, turn off UPnP and reach the devices through the VPN.",
+}
 
 FINDINGS = (
     {
         "id": "IOTG-DEFAULT-CREDS",
+        "likelihood": "moderate",
+        "impact": "high",
+        "owner": "msp",
+        "published_default": True,
+        "threat": "An outsider, or malware on the network, logs in with the vendor's published factory password and takes the device over.",
+        "action": "Replace the factory password with a unique one and prove the old one no longer works.",
         "title": "Factory-default credentials accepted",
         "severity": "critical",
         "check": "default_credentials",
@@ -64,6 +123,12 @@ FINDINGS = (
     },
     {
         "id": "IOTG-CLEARTEXT-MGMT",
+        "likelihood": "moderate",
+        "impact": "moderate",
+        "owner": "msp",
+        "published_default": False,
+        "threat": "Someone on the network path reads the administrator password from a telnet or FTP session.",
+        "action": "Turn off telnet and FTP on the device; manage it over SSH or HTTPS through the VPN.",
         "title": "Cleartext management protocol (telnet, FTP)",
         "severity": "high",
         "check": "cleartext_management",
@@ -76,6 +141,12 @@ FINDINGS = (
     },
     {
         "id": "IOTG-HTTP-NO-TLS",
+        "likelihood": "low",
+        "impact": "low",
+        "owner": "msp",
+        "published_default": False,
+        "threat": "Someone on the network path reads the administrator password from the unencrypted web page.",
+        "action": "Turn on HTTPS on the device, or reach its web page only through the VPN.",
         "title": "Web administration without TLS",
         "severity": "medium",
         "check": "http_without_tls",
@@ -88,6 +159,12 @@ FINDINGS = (
     },
     {
         "id": "IOTG-EOL",
+        "likelihood": "moderate",
+        "impact": "moderate",
+        "owner": "practice",
+        "published_default": False,
+        "threat": "An attacker uses a flaw the vendor will never patch.",
+        "action": "Plan the replacement with the vendor; until then keep the system on its own isolated network segment.",
         "title": "End-of-life operating system or firmware",
         "severity": "high",
         "check": "end_of_life",
@@ -100,6 +177,7 @@ FINDINGS = (
     },
     {
         "id": "IOTG-INTERNET-EXPOSED",
+        **PORT_MAPPING,
         "title": "Device exposed to the internet (router port mapping)",
         "severity": "critical",
         "check": "internet_exposed",
@@ -112,6 +190,12 @@ FINDINGS = (
     },
     {
         "id": "IOTG-MGMT-OUTSIDE-VPN",
+        "likelihood": "moderate",
+        "impact": "low",
+        "owner": "msp",
+        "published_default": False,
+        "threat": "A guest or a compromised PC on the local network reaches the device's administration.",
+        "action": "Allow the device's administration only from the VPN.",
         "title": "Management reachable from outside the VPN",
         "severity": "high",
         "check": "management_outside_vpn",
@@ -124,6 +208,12 @@ FINDINGS = (
     },
     {
         "id": "IOTG-NO-LOCKOUT",
+        "likelihood": "low",
+        "impact": "moderate",
+        "owner": "msp",
+        "published_default": False,
+        "threat": "An attacker guesses the password by trying without limit.",
+        "action": "Turn on lockout after a few failed logins.",
         "title": "No lockout after repeated failed logins",
         "severity": "medium",
         "check": "no_lockout",
@@ -136,6 +226,12 @@ FINDINGS = (
     },
     {
         "id": "IOTG-FLAT-NETWORK",
+        "likelihood": "moderate",
+        "impact": "moderate",
+        "owner": "msp",
+        "published_default": False,
+        "threat": "A compromised device reaches the staff workstations (or the reverse) because nothing separates them.",
+        "action": "Move the device onto its own network segment (VLAN) with only the traffic it needs.",
         "title": "IoT device on the same VLAN as staff workstations",
         "severity": "high",
         "check": "flat_network",
@@ -148,6 +244,12 @@ FINDINGS = (
     },
     {
         "id": "IOTG-MQTT-NOAUTH",
+        "likelihood": "moderate",
+        "impact": "moderate",
+        "owner": "msp",
+        "published_default": False,
+        "threat": "Anyone on the network reads the device's messages or sends it commands.",
+        "action": "Require a password (and encryption) on the device's MQTT broker.",
         "title": "MQTT broker accepts clients without credentials",
         "severity": "high",
         "check": "mqtt_unauthenticated",
@@ -160,6 +262,12 @@ FINDINGS = (
     },
     {
         "id": "IOTG-RTSP-NOAUTH",
+        "likelihood": "moderate",
+        "impact": "moderate",
+        "owner": "msp",
+        "published_default": False,
+        "threat": "Anyone on the network watches the camera's video.",
+        "action": "Require a password on the video stream; let only the recorder reach the camera.",
         "title": "Video stream (RTSP) without authentication",
         "severity": "high",
         "check": "rtsp_unauthenticated",
@@ -172,6 +280,12 @@ FINDINGS = (
     },
     {
         "id": "IOTG-SNMP-PUBLIC",
+        "likelihood": "low",
+        "impact": "low",
+        "owner": "msp",
+        "published_default": True,
+        "threat": "Anyone on the network reads the device's configuration with the published community 'public'.",
+        "action": "Turn off SNMP v1/v2c or set a random community; prefer SNMPv3.",
         "title": "SNMP answers to the community 'public'",
         "severity": "high",
         "check": "snmp_public",
@@ -187,6 +301,7 @@ FINDINGS = (
 FINDINGS += (
     {
         "id": "IOTG-UPNP-IGD",
+        **PORT_MAPPING,
         "title": "Router opens ports on request (UPnP IGD) or forwards ports",
         "severity": "high",
         "check": "upnp_gateway",
@@ -199,6 +314,12 @@ FINDINGS += (
     },
     {
         "id": "IOTG-SMBV1",
+        "likelihood": "moderate",
+        "impact": "high",
+        "owner": "vendor",
+        "published_default": False,
+        "threat": "A worm or attacker uses an SMBv1 flaw (EternalBlue) to run code on the system.",
+        "action": "Ask the vendor to turn off SMBv1; until then isolate the system and allow file sharing only from the hosts that need it.",
         "title": "SMBv1 file sharing enabled",
         "severity": "high",
         "check": "smbv1",
@@ -211,6 +332,12 @@ FINDINGS += (
     },
     {
         "id": "IOTG-DICOM-NOAUTH",
+        "likelihood": "moderate",
+        "impact": "high",
+        "owner": "vendor",
+        "published_default": False,
+        "threat": "Anyone on the network queries, copies or alters medical images (ePHI).",
+        "action": "Ask the vendor to restrict DICOM to the known AE titles and addresses; keep the modality on the medical network segment.",
         "title": "DICOM service accepts associations without authentication",
         "severity": "high",
         "check": "dicom_unauthenticated",
@@ -247,8 +374,21 @@ def severity_rank(severity):
         ) from None
 
 
-def criticality(device_class):
-    return CLASS_CRITICALITY.get(device_class or "unknown", DEFAULT_CRITICALITY)
+def profile(device_class, ephi_classes=None):
+    """What a compromise of the class harms; ``ephi_classes`` (the client's policy) adds ePHI."""
+    out = dict(CLASS_PROFILE.get(device_class or "unknown", NO_PROFILE))
+    if ephi_classes is not None and device_class in ephi_classes:
+        out["ephi"] = True
+    return out
+
+
+def level(index):
+    return LEVELS[max(0, min(len(LEVELS) - 1, index))]
+
+
+def risk_level(likelihood, impact):
+    """NIST SP 800-30 Table I-2."""
+    return RISK_TABLE[LEVELS.index(likelihood)][LEVELS.index(impact)]
 
 
 def validate():
@@ -264,6 +404,11 @@ def validate():
         "fixed_by",
         "cwe",
         "hipaa",
+        "likelihood",
+        "impact",
+        "owner",
+        "threat",
+        "action",
     )
     seen = set()
     problems = []
@@ -274,6 +419,13 @@ def validate():
         if entry.get("id") in seen:
             problems.append("%s: duplicate id" % entry["id"])
         seen.add(entry.get("id"))
+        for key in ("likelihood", "impact"):
+            if entry.get(key) not in LEVELS:
+                problems.append("%s: %s %r is not a level" % (entry.get("id"), key, entry.get(key)))
+        if entry.get("owner") not in ("msp", "practice", "vendor"):
+            problems.append(
+                "%s: owner %r is not msp, practice or vendor" % (entry.get("id"), entry.get("owner"))
+            )
         if entry.get("severity") not in SEVERITIES:
             problems.append("%s: unknown severity %r" % (entry.get("id"), entry.get("severity")))
     return problems

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import identity
 
 # Services whose protocol is management of the device (by IANA-ish service name).
 MGMT_SERVICES = {
@@ -201,9 +202,10 @@ class Device:
         self.vendor = hostile.text(iot.get("iot_vendor") or "", 64)
         self.model = hostile.text(iot.get("iot_model") or "", 64)
         self.os = hostile.text(iot.get("iot_os") or "", 64)
-        self.firmware = hostile.text(iot.get("iot_firmware") or "", 64)
+        self.firmware, self.firmware_source = identity.firmware(iot)
         self.mac = hostile.text(iot.get("iot_mac") or "", 32).lower()
         self.hostname = hostile.hostname(iot.get("iot_hostname") or "")
+        self.reported_name, self.name_source = identity.reported_name(iot, self.address)
         self.site = hostile.text(iot.get("iot_site") or "", 64)
         self.fingerprint_id = hostile.text(iot.get("iot_fingerprint_id") or "", 64)
         self.switch = hostile.text(iot.get("iot_switch") or "", 64)
@@ -295,6 +297,9 @@ class Device:
             "model": self.model,
             "os": self.os,
             "firmware": self.firmware,
+            "firmware_source": self.firmware_source,
+            "reported_name": self.reported_name,
+            "name_source": self.name_source,
             "mac": self.mac,
             "site": self.site,
             "vlan": self.vlan,

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
+# ruff: noqa: E501 - method and register prose stays one sentence per line
 """The client's report: one versioned document, rendered as JSON, CSV, SARIF and HTML.
 
 ``build()`` scores every device and the sites, joins the catalogue, and compares with the
@@ -11,6 +12,7 @@ complete.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -19,10 +21,18 @@ import re
 import shutil
 import tempfile
 
-from ansible_collections.iotguard.hardening.plugins.module_utils.risk import catalogue, scoring
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import (
+    catalogue,
+    kev,
+    localfile,
+    register,
+    scoring,
+)
 
 SCHEMA = "iotguard.hardening/security-risk-assessment"
 SCHEMA_VERSION = catalogue.SCHEMA_VERSION
+#: major schema versions this release reads as the previous run (1.x: findings only, no register)
+READS = ("1", "2")
 FORMATS = ("json", "html", "csv", "sarif")
 FILENAMES = {"json": "report.json", "html": "report.html", "csv": "findings.csv", "sarif": "findings.sarif"}
 CLIENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -46,7 +56,22 @@ def check_client(client):
 def _catalogue_entry(rule):
     e = catalogue.BY_ID[rule]
     return {
-        k: e[k] for k in ("id", "title", "severity", "description", "remediation", "fixed_by", "cwe", "hipaa")
+        k: e[k]
+        for k in (
+            "id",
+            "title",
+            "severity",
+            "description",
+            "remediation",
+            "fixed_by",
+            "cwe",
+            "hipaa",
+            "threat",
+            "likelihood",
+            "impact",
+            "owner",
+            "action",
+        )
     }
 
 
@@ -89,11 +114,59 @@ def diff(current_findings, previous_doc, assessed_identities, unknown=None):
     }
 
 
-def build(client, results, generated_at, previous=None):
+SCOPE = (
+    "Technical safeguards of the networked devices found on the practice's networks: what each "
+    "device is, how it can be reached, and which of its settings an attacker could use. It is an "
+    "input to the practice's full HIPAA risk analysis (45 CFR 164.308(a)(1)(ii)(A)), not the whole of it: "
+    "administrative and physical safeguards, paper records, staff training and business associates "
+    "are outside this assessment."
+)
+LIMITS = (
+    "Technical safeguards of networked devices only; an input to the practice's full HIPAA risk analysis.",
+    "A check that could not run on a device is listed as not checked: its risk is unknown, not zero.",
+    "Findings come from what the devices answered during the assessment window; devices that were off "
+    "or unreachable are listed as not assessed.",
+    "Known exploited vulnerabilities are marked from the copy of CISA's KEV catalogue named in the method; "
+    "a CVE is only attached where the device's own answers support it.",
+)
+
+
+def _method(kev_catalog, policy):
+    return {
+        "standard": "NIST SP 800-30 Rev. 1 (Guide for Conducting Risk Assessments), shaped like the HHS/ONC SRA Tool",
+        "finding": "each finding is a threat event (catalogue 'threat') exploiting a vulnerability (its description) "
+        "on one asset, or one root cause (a router port mapping) with every device it exposes",
+        "likelihood": "rule base level; +1 published default; +1 reached from outside the VPN or +2 reachable "
+        "from the internet (not for the findings that describe the reach); +1 when a CVE it carries is in CISA's "
+        "KEV catalogue; capped at very high",
+        "impact": "rule base level; +1 holds ePHI (classes %s); +1 clinical role; +1 availability (the practice "
+        "stops without it); capped at very high" % ", ".join(policy["ephi_classes"]),
+        "risk_table": {lk: {im: catalogue.risk_level(lk, im) for im in catalogue.LEVELS} for lk in catalogue.LEVELS},
+        "risk_points": dict(catalogue.RISK_POINTS),
+        "device_score": "sum of the risk points of the device's open and not re-checked findings",
+        "client_score": "sum of the risk points of every open and not re-checked register row, each root cause "
+        "once; accepted and compensated rows are totalled apart; fixing a row removes exactly its points",
+        "priority": dict(catalogue.PRIORITY),
+        "due_days": dict(policy["due_days"]),
+        "kev_catalog": dict(
+            {k: kev_catalog[k] for k in ("version", "released", "path")}, entries=len(kev_catalog["entries"])
+        )
+        if kev_catalog
+        else None,
+    }  # fmt: skip
+
+
+def build(client, results, generated_at, previous=None, accepted_risks=None, policy=None, kev_catalog=None,
+          branding=None, assessed_from_vpn=False):  # fmt: skip
     """The report document from the per-device results of ``risk_assess``."""
     check_client(client)
     if not isinstance(results, list):
         raise ReportError("results must be a list of risk_assess results, got %s" % type(results).__name__)
+    try:
+        policy = register.check_policy(policy)
+        acceptances = register.check_acceptances(accepted_risks)
+    except register.RegisterError as exc:
+        raise ReportError(str(exc)) from exc
     devices, not_assessed, all_findings, assessed_ids, unknown = [], [], [], set(), {}
     seen = set()
     for r in results:
@@ -109,9 +182,9 @@ def build(client, results, generated_at, previous=None):
         seen.add(name)
         identity = dev.get("mac") or name
         if not r.get("assessed", False):
-            not_assessed.append(
-                {"name": name, "address": dev.get("address"), "errors": list(r.get("errors") or [])}
-            )
+            na = dict(dev, identity=identity, errors=list(r.get("errors") or []))
+            na["display"] = register.display_name(na)
+            not_assessed.append(na)
             continue
         assessed_ids.add(identity)
         unknown[identity] = [u for u in r.get("unknown") or [] if u in catalogue.BY_ID]
@@ -128,46 +201,83 @@ def build(client, results, generated_at, previous=None):
                     "rule": f["rule"],
                     "title": entry["title"],
                     "severity": entry["severity"],
-                    "score": scoring.finding_score(entry["severity"]),
                     "location": f.get("location"),
                     "evidence": f.get("evidence"),
                     "fixed_by": list(entry["fixed_by"]),
                 }
             )
         findings.sort(key=lambda f: (-catalogue.severity_rank(f["severity"]), f["rule"], f["location"] or ""))
-        ds = scoring.device_score(dev.get("class"), findings)
         d = dict(dev)
+        prof = catalogue.profile(dev.get("class"), policy["ephi_classes"])
         d.update(
             {
                 "identity": identity,
                 "findings": findings,
-                "risk": ds,
                 "undecided": unknown[identity],
                 "notes": [str(n) for n in r.get("notes") or []],
+                "ephi": prof["ephi"],
+                "clinical": prof["clinical"],
+                "availability": prof["availability"],
+                "internet_exposed": any(f["rule"] == "IOTG-INTERNET-EXPOSED" for f in findings),
+                "vendor_contact": policy["vendor_contacts"].get(dev.get("vendor") or "", ""),
+                "checks": register.device_checks(r, unknown[identity]),
             }
         )
+        d["reach"] = catalogue.REACH[
+            "internet" if d["internet_exposed"] else ("vpn_only" if assessed_from_vpn else "outside_vpn")
+        ][1]
         devices.append(d)
         for f in findings:
             all_findings.append(dict(f, device=name, site=dev.get("site") or ""))
-    devices.sort(key=lambda d: (-d["risk"]["score"], d["name"]))
-
-    by_sev = {s: 0 for s in catalogue.SEVERITY_ORDER}
-    for f in all_findings:
-        by_sev[f["severity"]] += 1
-    by_class = {}
+    register.name_devices(devices + not_assessed)
+    the_diff = diff(all_findings, previous, assessed_ids, unknown)
+    rows = register.build(
+        devices,
+        the_diff,
+        previous,
+        acceptances,
+        policy,
+        kev_catalog,
+        generated_at,
+        assessed_from_vpn,
+        not_assessed,
+    )
+    row_of = {m: row for row in rows for m in row["members"]}
     for d in devices:
-        c = by_class.setdefault(
-            d.get("class") or "unknown", {"devices": 0, "findings": 0, "max_score": 0.0, "total_score": 0.0}
-        )
-        c["devices"] += 1
-        c["findings"] += len(d["findings"])
-        c["max_score"] = max(c["max_score"], d["risk"]["score"])
-        c["total_score"] = round(c["total_score"] + d["risk"]["score"], 1)
+        for f in d["findings"]:
+            f["id"] = row_of[f["key"]]["id"]
+        mine = [row for row in rows if d["identity"] in row["identities"]]
+        d["risk"] = scoring.summarise(mine, "device")
+        if not d["risk"]["findings"] and d["checks"]["not_checked"]:
+            # no finding is not "no risk" when a check could not run (a speaker nobody can log in to)
+            d["risk"]["level"] = "not fully checked"
+            d["risk"]["explanation"] = "no open finding; not checked: %s" % "; ".join(
+                d["checks"]["not_checked"]
+            )
+        d["register"] = [row["id"] for row in mine]
+    devices.sort(key=lambda d: (-d["risk"]["score"], d["display"]))
+
+    counted = [row for row in rows if row["status"] in scoring.COUNTED]
+    by_status = {s: sum(1 for row in rows if row["status"] == s) for s in register.STATUSES}
+    by_level = {
+        lv: sum(1 for row in counted if row["risk"]["level"] == lv) for lv in reversed(catalogue.LEVELS)
+    }
+    by_owner = {o: sum(1 for row in counted if row["owner"] == o) for o in ("msp", "practice", "vendor")}
     sites = {}
     for d in devices:
-        sites.setdefault(d.get("site") or "default", []).append(d["risk"]["score"])
-    site_scores = {s: dict(scoring.site_score(v), devices=len(v)) for s, v in sorted(sites.items())}
-    used_rules = sorted({f["rule"] for f in all_findings})
+        sites.setdefault(d.get("site") or "default", set()).add(d["identity"])
+    site_scores = {
+        s: dict(
+            scoring.summarise([row for row in rows if ids & set(row["identities"])], "site"), devices=len(ids)
+        )
+        for s, ids in sorted(sites.items())
+    }
+    client_score = scoring.summarise(rows, "client")
+    client_score["band"] = client_score["level"]
+    accepted_points = sum(
+        row["risk"]["points"] for row in rows if row["status"] in ("accepted", "compensated")
+    )
+    used_rules = sorted({row["rule"] for row in rows})
     doc = {
         "schema": SCHEMA,
         "schema_version": SCHEMA_VERSION,
@@ -175,31 +285,30 @@ def build(client, results, generated_at, previous=None):
         "generated_at": generated_at,
         "complete": not not_assessed,
         "not_assessed": not_assessed,
-        "scoring": {
-            "finding": "severity base score: "
-            + ", ".join("%s %.1f" % (s, catalogue.SEVERITIES[s][1]) for s in catalogue.SEVERITY_ORDER),
-            "device": "(worst finding + %.2f x sum of the others) x class criticality x exposure x %.0f"
-            ", capped at 100" % (scoring.OTHERS_WEIGHT, scoring.DEVICE_SCALE),
-            "exposure": "1.0 + "
-            + ", ".join("%s %+.2f" % (r, w) for r, w in catalogue.EXPOSURE_WEIGHTS.items())
-            + ", capped at %.1f" % catalogue.MAX_EXPOSURE,
-            "site": "%.1f x worst device + %.1f x mean device score"
-            % (scoring.SITE_WORST, scoring.SITE_MEAN),
-            "bands": ", ".join("%s >= %g" % (n, f) for f, n in scoring.BANDS),
-            "criticality": dict(catalogue.CLASS_CRITICALITY),
-        },
+        "branding": dict(branding or {}),
+        "scope": SCOPE,
+        "limits": list(LIMITS),
+        "method": _method(kev_catalog, policy),
         "summary": {
             "devices": len(devices) + len(not_assessed),
             "assessed": len(devices),
-            "findings": len(all_findings),
-            "by_severity": by_sev,
-            "by_class": dict(sorted(by_class.items())),
+            "not_assessed": len(not_assessed),
+            "register_rows": len(rows),
+            "findings": len(counted),
+            "by_status": by_status,
+            "by_level": by_level,
+            "by_owner": by_owner,
+            "open_points": client_score["score"],
+            "accepted_points": accepted_points,
         },
-        "client_score": scoring.site_score([d["risk"]["score"] for d in devices]),
+        "client_score": client_score,
         "sites": site_scores,
+        "register": rows,
+        "actions": register.action_plan(rows),
+        "accepted_risks": acceptances,
         "rules": {r: _catalogue_entry(r) for r in used_rules},
         "devices": devices,
-        "diff": diff(all_findings, previous, assessed_ids, unknown),
+        "diff": the_diff,
     }
     return doc
 
@@ -247,30 +356,41 @@ def _cell(value):
 
 
 CSV_COLUMNS = (
-    "client", "site", "device", "address", "class", "vendor", "model", "device_score", "device_band",
-    "rule", "title", "severity", "finding_score", "location", "evidence", "remediation", "fixed_by",
-    "cwe", "hipaa", "status",
+    "client", "id", "status", "status_reason", "risk_level", "risk_points", "likelihood", "impact", "priority",
+    "due", "owner", "rule", "title", "asset", "devices", "threat", "evidence", "cves", "kev", "action",
+    "first_seen", "last_seen", "accepted_by", "control", "review_by", "closed_by",
 )  # fmt: skip
 
 
 def render_csv(doc):
-    status = {}
-    if doc.get("diff"):
-        status.update({f["key"]: "new" for f in doc["diff"]["new"]})
-        status.update({f["key"]: "unchanged" for f in doc["diff"]["unchanged"]})
+    """The register, one row per root cause (the same rows as the JSON's and the PDF's)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
-    for d, f in findings_of(doc):
-        rule = catalogue.BY_ID[f["rule"]]
+    for r in doc["register"]:
+        acc = r.get("acceptance") or {}
         row = (
-            doc["client"], d.get("site"), d["name"], d.get("address"), d.get("class"), d.get("vendor"),
-            d.get("model"), d["risk"]["score"], d["risk"]["band"], f["rule"], f["title"], f["severity"],
-            f["score"], f["location"], f["evidence"], rule["remediation"], rule["fixed_by"], rule["cwe"],
-            rule["hipaa"], status.get(f["key"], ""),
+            doc["client"], r["id"], r["status"], r["status_reason"], r["risk"]["level"], r["risk"]["points"],
+            r["risk"]["likelihood"], r["risk"]["impact"], r["priority"], r["due"], r["owner"], r["rule"],
+            r["title"], r["asset"], "; ".join(r["devices"]), r["threat"], " | ".join(r["evidence"]),
+            " ".join(c["id"] for c in r["cves"]), " ".join(c["id"] for c in r["cves"] if c["kev"]), r["action"],
+            r["first_seen"], r["last_seen"], acc.get("accepted_by"), acc.get("control"), acc.get("review_by"),
+            " ".join(r["closed_by"]),
         )  # fmt: skip
         w.writerow([_cell(v) for v in row])
     return buf.getvalue()
+
+
+#: register status -> SARIF baselineState
+BASELINE = {"open": "unchanged", "accepted": "unchanged", "compensated": "unchanged",
+            "not re-checked": "unchanged", "fixed": "absent"}  # fmt: skip
+LEVEL_SARIF = {
+    "very high": "error",
+    "high": "error",
+    "moderate": "warning",
+    "low": "note",
+    "very low": "note",
+}
 
 
 def render_sarif(doc, version="0"):
@@ -295,34 +415,58 @@ def render_sarif(doc, version="0"):
                 },
             }
         )
+    new_keys = {f["key"] for f in (doc.get("diff") or {}).get("new") or []}
+    first_run = not doc.get("diff")
     results = []
-    for d, f in findings_of(doc):
-        results.append(
-            {
-                "ruleId": f["rule"],
-                "ruleIndex": index[f["rule"]],
-                "level": catalogue.SEVERITIES[f["severity"]][2],
-                "message": {"text": "%s: %s" % (d["name"], f["evidence"])},
-                "locations": [
-                    {
-                        "physicalLocation": {"artifactLocation": {"uri": "devices/%s" % d["name"]}},
-                        "logicalLocations": [
-                            {
-                                "name": d["name"],
-                                "kind": "device",
-                                "fullyQualifiedName": "%s/%s" % (d["name"], f["location"]),
-                            }
-                        ],
-                    }
-                ],
-                "partialFingerprints": {"iotguardFinding/v1": f["key"]},
-                "properties": {
-                    "deviceScore": d["risk"]["score"],
-                    "class": d.get("class"),
-                    "address": d.get("address"),
-                },
-            }
-        )
+    for r in doc["register"]:
+        state = BASELINE[r["status"]]
+        if r["status"] == "open" and (first_run or set(r["members"]) & new_keys):
+            state = "new"
+        result = {
+            "ruleId": r["rule"],
+            "ruleIndex": index[r["rule"]],
+            "level": "none" if r["status"] == "fixed" else LEVEL_SARIF[r["risk"]["level"]],
+            "kind": "pass" if r["status"] == "fixed" else "fail",
+            "baselineState": state,
+            "message": {
+                "text": "%s %s on %s: %s"
+                % (r["id"], r["title"], ", ".join(r["devices"]), r["evidence"][0] if r["evidence"] else "")
+            },
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {
+                            "uri": "devices/%s" % (r["identities"][0] if r["identities"] else r["asset"])
+                        }
+                    },
+                    "logicalLocations": [{"name": dev, "kind": "device"} for dev in r["devices"]],
+                }
+            ],
+            "partialFingerprints": {"iotguardFinding/v2": r["id"]},
+            "properties": {
+                "findingId": r["id"],
+                "status": r["status"],
+                "statusReason": r["status_reason"],
+                "riskLevel": r["risk"]["level"],
+                "riskPoints": r["risk"]["points"],
+                "likelihood": r["risk"]["likelihood"],
+                "impact": r["risk"]["impact"],
+                "priority": r["priority"],
+                "due": r["due"],
+                "owner": r["owner"],
+                "firstSeen": r["first_seen"],
+                "lastSeen": r["last_seen"],
+                "cves": [c["id"] for c in r["cves"]],
+                "kev": [c["id"] for c in r["cves"] if c["kev"]],
+            },
+        }
+        if r["status"] in ("accepted", "compensated"):
+            acc = r["acceptance"]
+            result["suppressions"] = [
+                {"kind": "external", "status": "accepted", "justification": "%s: %s; control: %s; review by %s" % (
+                    acc["id"], acc["residual_risk"], acc["control"] or "none", acc["review_by"])}
+            ]  # fmt: skip
+        results.append(result)
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -337,7 +481,7 @@ def render_sarif(doc, version="0"):
                             {
                                 "level": "error",
                                 "message": {
-                                    "text": "%s not assessed: %s" % (n["name"], "; ".join(n["errors"]))
+                                    "text": "%s not assessed: %s" % (n["display"], "; ".join(n["errors"]))
                                 },
                             }
                             for n in doc["not_assessed"]
@@ -345,6 +489,7 @@ def render_sarif(doc, version="0"):
                     }
                 ],
                 "results": results,
+                "properties": {"clientScore": doc["client_score"], "schemaVersion": doc["schema_version"]},
             }
         ],
     }
@@ -370,6 +515,47 @@ def render(doc, formats, version="0"):
 
 
 # --- files ---------------------------------------------------------------------------------------
+LOGO_TYPES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+MAX_LOGO = 512 * 1024
+BRANDING_TEXT = ("practice", "msp", "assessor", "security_official", "practice_signatory")
+
+
+def check_branding(branding):
+    """Cover and sign-off data; the logo file becomes a data URI (the page loads nothing)."""
+    branding = dict(branding or {})
+    unknown = sorted(set(branding) - set(BRANDING_TEXT) - {"logo"})
+    if unknown:
+        raise ReportError(
+            "branding: %s unknown; use %s and logo" % (", ".join(unknown), ", ".join(BRANDING_TEXT))
+        )
+    out = {k: str(branding[k])[:200] for k in BRANDING_TEXT if branding.get(k)}
+    logo = branding.get("logo")
+    if logo:
+        try:
+            data = localfile.read_bounded(logo, MAX_LOGO)
+        except OSError as exc:
+            raise ReportError(
+                "branding.logo=%s cannot be read (%s); give the path of the MSP's logo file"
+                % (logo, exc.strerror or exc)
+            ) from exc
+        except localfile.TooLarge as exc:
+            raise ReportError("branding.logo=%s %s; use a smaller image" % (logo, exc)) from exc
+        mime = next((m for magic, m in LOGO_TYPES if data.startswith(magic)), None)
+        if mime is None and b"<svg" in data[:2048]:
+            mime = "image/svg+xml"
+        if mime is None:
+            raise ReportError("branding.logo=%s is not a PNG, JPEG or SVG image" % logo)
+        out["logo_data_uri"] = "data:%s;base64,%s" % (mime, base64.b64encode(data).decode("ascii"))
+    return out
+
+
+def load_kev(path):
+    try:
+        return kev.load(path)
+    except kev.KevError as exc:
+        raise ReportError(str(exc)) from exc
+
+
 def client_dir(report_dir, client):
     return os.path.join(report_dir, check_client(client))
 
@@ -386,10 +572,7 @@ def load_previous(report_dir, client):
         raise ReportError(
             "previous report %s is unreadable (%s); move it away to start a new baseline" % (path, exc)
         ) from exc
-    if (
-        doc.get("schema") != SCHEMA
-        or str(doc.get("schema_version", "")).split(".", 1)[0] != SCHEMA_VERSION.split(".", 1)[0]
-    ):
+    if doc.get("schema") != SCHEMA or str(doc.get("schema_version", "")).split(".", 1)[0] not in READS:
         raise ReportError("previous report %s has schema %r version %r; this release reads %s %s" % (
             path, doc.get("schema"), doc.get("schema_version"), SCHEMA, SCHEMA_VERSION))  # fmt: skip
     return doc

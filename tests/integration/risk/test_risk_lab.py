@@ -164,6 +164,26 @@ def test_report_matches_the_planted_weaknesses(lab_site, first_run):
                 assert ">%s<" % cred["password"] not in blob and '"%s"' % cred["password"] not in blob
     png = Path(reports) / "clinic" / "report.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    _recompute(doc)
+    # devices are named as they announce themselves, not by address
+    names = {d["address"]: d["display"] for d in doc["devices"]}
+    for dev in truth:
+        if dev["name"] in ("cam-lobby-01", "prn-front-01", "speaker-waiting-01"):
+            assert names[dev["address"]] == dev["name"], (dev["name"], names[dev["address"]])
+    assert (
+        names[next(d["address"] for d in truth if d["name"] == "mri-console")] == "MRICONSOLE"
+    )  # its NetBIOS name
+    # one UPnP mapping is one register row, with the router and the camera it exposes
+    upnp = [r for r in doc["register"] if r["rule"] in ("IOTG-UPNP-IGD", "IOTG-INTERNET-EXPOSED")]
+    assert len(upnp) == 1 and "cam-lobby-01" in upnp[0]["devices"], [r["devices"] for r in upnp]
+    # the XP modalities outrank the thermostats and are not "internal only"
+    by_class = {}
+    for d in doc["devices"]:
+        by_class.setdefault(d["class"], []).append(d)
+    assert min(d["risk"]["score"] for d in by_class["medical"]) > max(
+        d["risk"]["score"] for d in by_class["thermostat"]
+    )
+    assert all(d["reach"] != "reachable only through the VPN" for d in by_class["medical"])
 
 
 def test_fixed_by_hand_shows_as_fixed_in_the_diff(lab_site, site_inventory, first_run):
@@ -204,6 +224,19 @@ def test_fixed_by_hand_shows_as_fixed_in_the_diff(lab_site, site_inventory, firs
     assert kept == flagged[cam["address"]] - {"IOTG-DEFAULT-CREDS"}
     page = (Path(reports) / "clinic" / "latest" / "report.html").read_text()
     assert "1 fixed" in page
+    # the score moved by exactly what the report predicted for closing that row
+    key = next(f["key"] for f in d["fixed"])
+    row = next(r for r in before["register"] if key in r["members"])
+    assert before["client_score"]["score"] - after["client_score"]["score"] == row["risk"]["points"] > 0
+    assert any(row["id"] in a["findings"] for a in before["actions"])
+    again = next(r for r in after["register"] if r["id"] == row["id"])
+    assert again["status"] == "fixed" and again["first_seen"] == row["first_seen"]
+    # everything else of that camera still counts: "not re-checked" is never "fixed"
+    for r in after["register"]:
+        if r["id"] != row["id"] and set(r["members"]) & {f["key"] for f in d["not_rechecked"]}:
+            assert r["status"] == "not re-checked" and "re-checked and found closed" not in r["status_reason"]
+            assert r["status_reason"].startswith("the device was assessed, but this check could not run")
+    _recompute(after)
 
 
 def test_gate_fails_on_high_findings_and_check_mode_writes_nothing(lab_site, site_inventory, tmp_path):
@@ -224,6 +257,21 @@ def test_gate_fails_on_high_findings_and_check_mode_writes_nothing(lab_site, sit
     proc = run_assess(site_inventory, baseline, "-e", _staff(lab_site), *new_gate, check=True)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert sorted(os.listdir(baseline / "clinic")) == written  # check mode wrote nothing
+
+
+def _recompute(doc):
+    """The client score from report.json by the documented method; the summary adds up."""
+    method, total = doc["method"], 0
+    for row in doc["register"]:
+        level = method["risk_table"][row["risk"]["likelihood"]][row["risk"]["impact"]]
+        assert level == row["risk"]["level"] and method["risk_points"][level] == row["risk"]["points"]
+        total += row["risk"]["points"] if row["status"] in ("open", "not re-checked") else 0
+    s = doc["summary"]
+    assert total == doc["client_score"]["score"] == s["open_points"]
+    assert sum(s["by_status"].values()) == s["register_rows"] == len(doc["register"])
+    assert sum(s["by_level"].values()) == sum(s["by_owner"].values()) == s["findings"]
+    assert s["findings"] == s["by_status"]["open"] + s["by_status"]["not re-checked"]
+    assert sum(a["points"] for a in doc["actions"]) == total
 
 
 def _chromium_clean(page, title):
@@ -355,3 +403,94 @@ def test_hostile_device_data_stays_data(lab_site, tmp_path):
     _chromium_clean(page, "Security risk assessment: hostile")
     assert "<script" not in page.read_text().lower()
     assert (reports / "hostile" / "report.png").read_bytes()[:4] == b"\x89PNG"
+
+
+CLIENT_VARS = ROOT / "inventories" / "clinic" / "group_vars" / "all"
+KEV_FIXTURE = ROOT / "tests" / "fixtures" / "kev" / "known_exploited_vulnerabilities.json"
+
+
+def _squash(text):
+    return "".join(text.split())
+
+
+def test_deliverable_pdf_with_accepted_xp_risks_that_revert_after_review(lab_site, site_inventory, tmp_path):
+    """The client's PDF: cover, sign-off, every device's name and every finding ID, read back
+    with poppler; the XP modalities' accepted risks show as compensated, and open again once
+    their review date has passed."""
+    import datetime
+
+    import yaml
+
+    assert shutil.which("pdftotext") and shutil.which("pdftoppm"), "poppler-utils missing: run 'make setup'"
+    client = yaml.safe_load((CLIENT_VARS / "risk_assessment.yml").read_text())
+    branding = dict(client["risk_assessment_branding"], logo=str(CLIENT_VARS / "msp-logo.svg"))
+    extra = {
+        "risk_assessment_branding": branding,
+        "risk_assessment_policy": client["risk_assessment_policy"],
+        "risk_assessment_accepted_risks": client["risk_assessment_accepted_risks"],
+        "risk_assessment_kev_catalog": str(KEV_FIXTURE),
+        "risk_assessment_pdf": True,
+        "risk_assessment_staff_networks": [lab_site.truth["subnet"]],
+    }
+    (tmp_path / "vars.json").write_text(json.dumps(extra))
+    reports = tmp_path / "reports"
+    proc = run_assess(site_inventory, reports, "-e", "@%s" % (tmp_path / "vars.json"))
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    run_dir = reports / "clinic" / "latest"
+    doc = json.loads((run_dir / "report.json").read_text())
+    _recompute(doc)
+    xp = [r for r in doc["register"] if set(r["devices"]) & {"MRICONSOLE", "USSTATION"}]
+    accepted = [r for r in xp if r["rule"] in ("IOTG-SMBV1", "IOTG-EOL")]
+    assert len(accepted) == 4 and {r["status"] for r in accepted} == {"compensated"}, [
+        (r["rule"], r["status"]) for r in xp
+    ]
+    assert all(r["acceptance"]["review_by"] == "2027-05-01" and r["acceptance"]["control"] for r in accepted)
+    assert doc["summary"]["accepted_points"] == sum(r["risk"]["points"] for r in accepted)
+    smb = next(r for r in accepted if r["rule"] == "IOTG-SMBV1")
+    assert "CVE-2017-0144" in [c["id"] for c in smb["cves"] if c["kev"]]  # from the local KEV copy
+    # the DICOM finding was not accepted: it stays open
+    assert {r["status"] for r in xp if r["rule"] == "IOTG-DICOM-NOAUTH"} == {"open"}
+
+    pdf = run_dir / "report.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout  # fmt: skip
+    assert (
+        "Riverside Family Clinic" in first and "Northwind IT" in first and "Security risk assessment" in first
+    )
+    words = " ".join(text.split())
+    assert "Sign-off" in words and "six years" in words and "Practice security official" in words
+    assert "an input to the practice's full HIPAA risk analysis" in words
+    flat = _squash(text)
+    missing = [d["display"] for d in doc["devices"] if _squash(d["display"]) not in flat]
+    assert missing == [], missing
+    ids = [r["id"] for r in doc["register"]]
+    assert ids and [i for i in ids if i not in flat] == []
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "cover")], check=True
+    )
+    cover = next(tmp_path.glob("cover*.png"))
+    assert cover.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and cover.stat().st_size > 2000
+    _chromium_clean(run_dir / "report.html", "Security risk assessment: clinic")
+    # driver and role names only in the technical appendix
+    body = (run_dir / "report.html").read_text().split('id="appendix"')[0]
+    assert "credential_rotation" not in body and "hikvision_isapi" not in body
+
+    # the review date has passed: the same records no longer hold, the rows are open again
+    yesterday = (datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=1)).isoformat()
+    extra["risk_assessment_accepted_risks"] = [
+        dict(a, accepted_on="2026-01-01", review_by=yesterday)
+        for a in client["risk_assessment_accepted_risks"]
+    ]
+    extra["risk_assessment_pdf"] = False
+    (tmp_path / "vars.json").write_text(json.dumps(extra))
+    proc = run_assess(site_inventory, reports, "-e", "@%s" % (tmp_path / "vars.json"))
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    late = json.loads((reports / "clinic" / "latest" / "report.json").read_text())
+    again = [r for r in late["register"] if r["id"] in {a["id"] for a in accepted}]
+    assert len(again) == 4 and {r["status"] for r in again} == {"open"}
+    assert all("expired on %s" % yesterday in r["status_reason"] for r in again)
+    assert late["client_score"]["score"] == doc["client_score"]["score"] + doc["summary"]["accepted_points"]

@@ -33,7 +33,7 @@ class BusyBoxDevice(Device):
             "title": "NETSurveillance WEB",
             "login_prompt": "LocalHost login",
             "kernel": "3.10.103",
-            # XMEye firmware of this line gets no fixes any more (vendor recall, 2017)
+            # XMEye firmware of this line gets no fixes any more (vendor recall, October 2016)
             "weaknesses": ["eol_os"],
         },
         "dahua-oem-cam": {

@@ -26,7 +26,7 @@ CAMERA = {
     "iot_open_ports": [LISTENER.getsockname()[1]],
     "iot_services": {"%d/tcp" % LISTENER.getsockname()[1]: {"protocol": "telnet"}},
     "iot_lockout": {"supported": False},
-    "iot_eol": {"date": "2017-10-01", "reason": "recalled firmware"},
+    "iot_eol": {"date": "2016-10-01", "reason": "recalled firmware"},
 }
 
 
@@ -94,6 +94,10 @@ def test_report_module_writes_and_gates(tmp_path):
     assert not again.get("failed"), again
     assert again["diff"]["unchanged"] and not again["diff"]["new"]
     assert again["path"] != out["path"]  # a second run in the same second gets its own directory
+    assert again["actions"] and all(a["points"] > 0 for a in again["actions"])  # the plan, largest first
+    assert [a["points"] for a in again["actions"]] == sorted(
+        (a["points"] for a in again["actions"]), reverse=True
+    )
     assert os.path.realpath(tmp_path / "r" / "clinic" / "latest") == again["path"]
 
 
@@ -114,6 +118,13 @@ def test_report_module_check_mode_writes_nothing(tmp_path):
         ({"client": "../x"}, ["client='../x'"]),
         ({"report_dir": "/proc/version"}, ["report_dir=/proc/version", "choose a directory"]),
         ({"secrets": ["IOTG"]}, ["a secret would appear", "nothing was written"]),
+        ({"kev_catalog": "/nonexistent/kev.json"}, ["kev_catalog=/nonexistent/kev.json", "download"]),
+        ({"branding": {"logo": "/nonexistent/logo.png"}}, ["branding.logo=/nonexistent/logo.png"]),
+        (
+            {"accepted_risks": [{"id": "A1", "rule": "IOTG-EOL"}]},
+            ["accepted_risks[0] (id 'A1') lacks devices"],
+        ),
+        ({"policy": {"due_days": {"P9": 3}}}, ["policy.due_days.P9=3"]),
     ],
 )
 def test_report_module_bad_input(tmp_path, args, words):

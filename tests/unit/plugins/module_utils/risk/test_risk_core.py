@@ -212,19 +212,45 @@ def test_router_with_upnp_mappings_and_undecided_rules():
     assert checks.unknown_rules(d, partial, {}) == ["IOTG-DEFAULT-CREDS"]
 
 
-def test_scores_are_explained():
-    none = scoring.device_score("camera", [])
-    assert none["score"] == 0 and none["band"] == "none"
-    one = scoring.device_score("camera", [{"rule": "IOTG-CLEARTEXT-MGMT", "severity": "high"}])
-    assert one["score"] == round(7.5 * 1.2 * 1.0 * scoring.DEVICE_SCALE, 1)
-    exposed = scoring.device_score(
-        "medical",
-        [{"rule": "IOTG-INTERNET-EXPOSED", "severity": "critical"}, {"rule": "IOTG-EOL", "severity": "high"}],
+def test_risk_follows_nist_table_i2_and_is_explained():
+    # Table I-2 corners and the moderate row as printed in NIST SP 800-30 Rev. 1
+    assert catalogue.risk_level("very high", "very high") == "very high"
+    assert catalogue.risk_level("very low", "very high") == "low"
+    assert catalogue.risk_level("low", "very high") == "moderate"
+    assert [catalogue.risk_level("moderate", i) for i in catalogue.LEVELS] == [
+        "very low", "low", "moderate", "moderate", "high",
+    ]  # fmt: skip
+    plain = catalogue.profile("thermostat")
+    inside = scoring.finding_risk("IOTG-MQTT-NOAUTH", plain, "vpn_only")
+    outside = scoring.finding_risk("IOTG-MQTT-NOAUTH", plain, "outside_vpn")
+    internet = scoring.finding_risk("IOTG-MQTT-NOAUTH", plain, "internet")
+    assert (inside["likelihood"], outside["likelihood"], internet["likelihood"]) == (
+        "moderate",
+        "high",
+        "very high",
     )
-    assert exposed["exposure"] == 1.5 and "IOTG-INTERNET-EXPOSED" in exposed["explanation"]
-    assert exposed["score"] > one["score"]
-    site = scoring.site_score([80.0, 20.0])
-    assert site["score"] == round(0.6 * 80 + 0.4 * 50, 1) and "worst device" in site["explanation"]
+    assert "reached by the assessment from outside the VPN" in outside["explanation"]
+    # the reach findings are not raised by the reach a second time
+    assert scoring.finding_risk("IOTG-MGMT-OUTSIDE-VPN", plain, "internet")["likelihood"] == "moderate"
+    # a published default raises likelihood; ePHI and a clinical role raise impact; KEV raises likelihood
+    creds = scoring.finding_risk("IOTG-DEFAULT-CREDS", plain, "vpn_only")
+    assert creds["likelihood"] == "high" and "published default" in creds["explanation"]
+    xp = catalogue.profile("medical")
+    smb = scoring.finding_risk("IOTG-SMBV1", xp, "outside_vpn")
+    assert (
+        smb["impact"] == "very high"
+        and "holds ePHI" in smb["explanation"]
+        and "clinical role" in smb["explanation"]
+    )
+    kev = scoring.finding_risk("IOTG-SMBV1", xp, "vpn_only", kev=True)
+    assert kev["likelihood"] == "high" and "CISA KEV" in kev["explanation"]
+    assert smb["points"] == catalogue.RISK_POINTS[smb["level"]] and smb["priority"] == "P1"
+    # the Windows XP modality's findings outrank a thermostat's
+    thermo = scoring.finding_risk("IOTG-MQTT-NOAUTH", plain, "outside_vpn")
+    dicom = scoring.finding_risk("IOTG-DICOM-NOAUTH", xp, "outside_vpn")
+    assert dicom["points"] > thermo["points"]
+    # the client's policy can add ePHI classes
+    assert catalogue.profile("nvr", ["nvr"])["ephi"] and not catalogue.profile("nvr")["ephi"]
 
 
 def _result(name, hv, findings_obs=None, ctx=None, assessed=True):
@@ -253,15 +279,20 @@ def test_report_formats_escape_device_strings_and_keep_secrets_out():
     page = files["report.html"]
     assert "<script>" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     assert "script-src" not in page and "default-src 'none'" in page  # no script may run at all
-    assert "<svg" in page and "Findings by severity" in page and "Findings by class and severity" in page
+    assert (
+        "<svg" in page
+        and "Open findings by risk level" in page
+        and "Open risk points by device class" in page
+    )
     assert "12345" not in "".join(files.values())  # the factory password tried is never reported
     rows = list(csv.DictReader(io.StringIO(files["findings.csv"])))
-    assert rows and all(not r["device"].startswith("=") for r in rows)
+    assert rows and all(not r["asset"].startswith("=") and not r["devices"].startswith("=") for r in rows)
     sarif = json.loads(files["findings.sarif"])
     assert sarif["version"] == "2.1.0"
     results = sarif["runs"][0]["results"]
     assert {r["ruleId"] for r in results} >= {"IOTG-DEFAULT-CREDS", "IOTG-CLEARTEXT-MGMT"}
-    assert all(r["partialFingerprints"]["iotguardFinding/v1"] for r in results)
+    assert all(r["partialFingerprints"]["iotguardFinding/v2"].startswith("F-") for r in results)
+    assert {r["baselineState"] for r in results} == {"new"}  # a first run: everything is new
     data = json.loads(files["report.json"])
     assert data["schema_version"] == catalogue.SCHEMA_VERSION and data["complete"] is True
 
