@@ -72,7 +72,8 @@ description:
     C(hosts_found), C(hosts_absent) (every probe answered, nothing there),
     C(hosts_deadline), C(hosts_not_scanned), C(ports_not_probed), C(probes_refused_fd)
     (probe starts refused for lack of file descriptors or local ports, then retried),
-    C(udp_unsent), C(concurrency), C(elapsed). The same summary is in the cache entry, and
+    C(udp_unsent), C(open_ports_silent) (open ports that sent nothing back within
+    O(read_timeout); informational), C(concurrency), C(elapsed). The same summary is in the cache entry, and
     an incomplete scan is a warning that says what was cut and what to change."
   - "Groups: C(iot) (every device), C(class_<class>), C(vendor_<vendor>) (lower case,
     non-alphanumerics as C(_)) and C(site_<site>); plus O(groups), O(keyed_groups) and
@@ -172,7 +173,7 @@ options:
       - Most TCP sockets open at once across all hosts. Hosts are admitted as sockets free up,
         so a long range never makes a host wait mid-scan.
       - Unset, it is derived from the soft open-file limit (C(ulimit -n)) less what the
-        controller and the UDP probes need, at most 4096. A value above what the limit allows
+        controller and the UDP probes need, at most 1024. A value above what the limit allows
         makes probes wait for descriptors (they are retried, and counted in the scan summary).
     type: int
   raise_nofile:

@@ -178,6 +178,8 @@ def _summary(total, counts, hosts, not_scanned, stats, started, probed=True):
         "ports_not_probed": stats.get("ports_not_probed", 0),
         "probes_refused_fd": stats.get("fd_refused", 0),
         "udp_unsent": stats.get("udp_unsent", 0),
+        # informational: an open port may well wait for a protocol we did not speak
+        "open_ports_silent": stats.get("open_silent", 0),
         "probed": probed,
         "elapsed": round(time.monotonic() - started, 1),
     }
