@@ -795,12 +795,12 @@ class _UdpProbes:
     def send(self, address):
         stats = self.sc.stats
         for kind, waiting in self.replies.items():
-            sock = self._sock(kind)
+            sock, name = self._sock(kind)
             if sock is None:
                 stats["udp_unsent"] += 1
                 continue
             waiting[address] = []
-            for payload in self.sc._udp_payloads(kind, address, sock.getsockname(), self.rid, self.expect):
+            for payload in self.sc._udp_payloads(kind, address, name, self.rid, self.expect):
                 try:
                     sock.sendto(payload, (address, UDP_PORTS[kind]))
                     stats["udp_datagrams"] += 1
@@ -816,23 +816,29 @@ class _UdpProbes:
         entry = self.socks.get(kind)
         if entry is not None and entry[1] < UDP_CHUNK:
             entry[1] += 1
-            return entry[0]
+            return entry[0], entry[2]
         if entry is not None:
             # its last host's window ends within udp_timeout
             self.loop.call_later(self.sc.cfg.udp_timeout + 0.5, self._close, entry[0])
+        self.socks.pop(kind, None)
         try:
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         except OSError:
             self.sc.stats["fd_refused"] += 1
-            self.socks.pop(kind, None)
-            return None
-        sock.setblocking(False)
-        sock.bind((ANY_ADDRESS, 0))
+            return None, None
+        try:
+            sock.setblocking(False)
+            sock.bind((ANY_ADDRESS, 0))
+            name = sock.getsockname()
+        except OSError:
+            sock.close()
+            self.sc.stats["fd_refused"] += 1
+            return None, None
         _grow_rcvbuf(sock)
         self.loop.add_reader(sock.fileno(), self._readable, sock, self.replies[kind])
         self.open.add(sock)
-        self.socks[kind] = [sock, 1]
-        return sock
+        self.socks[kind] = [sock, 1, name]
+        return sock, name
 
     def _readable(self, sock, waiting):
         stats = self.sc.stats

@@ -63,7 +63,7 @@ def inventory_for(lab_site, tmp_path, extra=""):
     return CLINIC
 
 
-def list_inventory(path):
+def list_inventory(path, preexec_fn=None):
     if not (BIN / "ansible-inventory").exists():
         pytest.fail("ansible-inventory is missing: run scripts/setup.sh")
     t0 = time.monotonic()
@@ -75,6 +75,7 @@ def list_inventory(path):
         cwd=TOP,
         timeout=300,
         check=False,
+        preexec_fn=preexec_fn,
     )
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout), p.stderr, time.monotonic() - t0

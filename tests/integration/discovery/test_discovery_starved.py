@@ -10,12 +10,10 @@ inventory: found (group ``iot``) or not scanned (group ``iot_not_scanned``), nev
 
 from __future__ import annotations
 
-import json
 import resource
-import subprocess
 
 import pytest
-from test_discovery_lab import BIN, CLINIC, TOP, env, unwrap
+from test_discovery_lab import CLINIC, list_inventory, unwrap
 
 pytestmark = pytest.mark.lab
 
@@ -36,19 +34,8 @@ def run_inventory(path, nofile=None):
                 resource.RLIMIT_NOFILE, (nofile, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
             )
 
-    p = subprocess.run(
-        [str(BIN / "ansible-inventory"), "-i", str(path), "--list"],
-        capture_output=True,
-        text=True,
-        env=env(),
-        cwd=TOP,
-        timeout=300,
-        check=False,
-        preexec_fn=limit,
-    )
-    assert p.returncode == 0, p.stderr
-    out = json.loads(p.stdout)
-    return out, unwrap(out["_meta"]["hostvars"]), p.stderr
+    out, stderr, _elapsed = list_inventory(path, preexec_fn=limit)
+    return out, unwrap(out["_meta"]["hostvars"]), stderr
 
 
 def members(out, group):
