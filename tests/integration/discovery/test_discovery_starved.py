@@ -87,3 +87,15 @@ def test_descriptor_starvation_lists_not_scanned_addresses(lab_site, tmp_path):
     not_scanned = members(out, "iot_not_scanned")
     assert summary["hosts_not_scanned"] >= 1 and not_scanned
     assert any(hv[a]["iot_scan_status"] == "not_scanned" for a in not_scanned)
+
+
+def test_progress_shows_on_stderr_at_v_and_never_in_the_list(lab_site, tmp_path):
+    path = starved_inventory(lab_site, tmp_path, progress_interval=0.2)
+    out, stderr, _elapsed = list_inventory(path, args=("-v",))  # stdout parsed as JSON
+    lines = [ln for ln in stderr.splitlines() if "addresses done" in ln]
+    assert lines, stderr[-2000:]
+    # the last line is the final count: every address of the range, every device found
+    total = out["_meta"]["hostvars"][lab_site.truth["devices"][0]["address"]]["iot_discovery_summary"]
+    assert "%d/%d addresses done" % (total["addresses"], total["addresses"]) in lines[-1]
+    _quiet, quiet_err, _elapsed = list_inventory(path)
+    assert "addresses done" not in quiet_err
