@@ -130,7 +130,16 @@ def run_plugin(subnet, tmp):
     summary = next(iter(hv.values()), {}).get("iot_discovery_summary") or {}
     warned = "scan incomplete" in err
     found = {a: (h["iot_class"], h["iot_vendor"]) for a, h in hv.items() if "iot_class" in h}
-    return {"wall": wall, "cpu": cpu, "rss": rss, "summary": summary, "warned": warned}, found
+    services = {a: h.get("iot_services") or {} for a, h in hv.items()}
+    result = {
+        "wall": wall,
+        "cpu": cpu,
+        "rss": rss,
+        "summary": summary,
+        "warned": warned,
+        "services": services,
+    }
+    return result, found
 
 
 def lab_usage(state_dir):
@@ -259,6 +268,16 @@ def bench_size(size, args, tmp):
         ]
         for w in wrong[:5]:
             print("   misclassified:", w)
+        for d in [
+            d for d in truth if d["address"] in found and not class_ok(d["class"], found[d["address"]][0])
+        ][:2]:
+            # what the device said, to tell a slow answer from a fingerprint gap
+            said = {
+                k: {f: str(v)[:60] for f, v in svc.items()}
+                for k, svc in ours["services"][d["address"]].items()
+            }
+            print("   %s said: %s" % (d["name"], json.dumps(said)[:600]))
+        ours.pop("services")
         row = {"size": size, "found": seen, "devices": len(truth), "class": cls, **ours}
         if not args.skip_nmap:
             addresses = [d["address"] for d in truth]
