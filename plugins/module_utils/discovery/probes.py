@@ -514,6 +514,8 @@ LOCAL_SHORTAGE = frozenset(
     getattr(errno, n) for n in ("EMFILE", "ENFILE", "ENOBUFS", "ENOMEM", "EADDRNOTAVAIL") if hasattr(errno, n)
 )
 CONNECTING = frozenset((errno.EINPROGRESS, errno.EAGAIN, errno.EALREADY, errno.EWOULDBLOCK))
+# the socket type under socket.socket: a closed port never needs the Python wrapper around it
+_RawSocket = socket.socket.__mro__[1]
 HOSTS_IN_FLIGHT = 4096  # hosts in flight at most (most of them only waiting out their UDP window)
 
 
@@ -656,7 +658,7 @@ class _HostScan:
 
     def _connect(self, port):
         try:
-            sock = socket.socket(self.family, socket.SOCK_STREAM)
+            sock = _RawSocket(self.family, socket.SOCK_STREAM)
         except OSError:
             return self._short(port)
         sock.setblocking(False)
@@ -706,8 +708,9 @@ class _HostScan:
         else:
             self._opened(sock, port)
 
-    def _opened(self, sock, port):
+    def _opened(self, raw, port):
         self.sc.stats["tcp_open"] += 1
+        sock = socket.socket(self.family, socket.SOCK_STREAM, fileno=raw.detach())
         task = self.loop.create_task(self.sc._probe_open(sock, self.address, port))
         self.probing[task] = port
         task.add_done_callback(self._probed)
