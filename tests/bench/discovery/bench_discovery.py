@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -96,27 +97,43 @@ def unwrap(value):
 SITES = {1000: "large", 5000: "campus-5k", 10000: "campus-10k"}
 
 
+# Started from a small process: a child's peak memory counts the memory of whoever forked it
+# (the kernel keeps the larger), and this script holds every earlier size's inventory.
+_RUNNER = """
+import json, os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_pid, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    json.dump({"rc": os.waitstatus_to_exitcode(status), "cpu": usage.ru_utime + usage.ru_stime,
+               "rss": usage.ru_maxrss / 1024.0}, f)
+"""
+
+
 def measured(cmd, timeout):
     """``(returncode, stdout, stderr, wall, cpu, peak_rss_mib)`` of one process (wait4)."""
-    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
-    t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env())
-    deadline = t0 + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline:
-            proc.kill()
-            pid, status, usage = os.wait4(proc.pid, 0)
-            break
-        time.sleep(0.05)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.monotonic() - t0
-    out.seek(0)
-    err.seek(0)
-    cpu = usage.ru_utime + usage.ru_stime
-    return proc.returncode, out.read().decode(), err.read().decode(), wall, cpu, usage.ru_maxrss / 1024.0
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "usage.json"
+        t0 = time.monotonic()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _RUNNER, str(report), *cmd],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env(),
+            start_new_session=True,
+        )
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the runner and what it started
+            proc.communicate()
+            return 124, "", "timed out after %.0fs" % timeout, time.monotonic() - t0, 0.0, 0.0
+        wall = time.monotonic() - t0
+        failed = {"rc": proc.returncode, "cpu": 0.0, "rss": 0.0}
+        usage = json.loads(report.read_text()) if report.exists() else failed
+    return usage["rc"], stdout, stderr, wall, usage["cpu"], usage["rss"]
 
 
 def run_plugin(subnet, tmp):
