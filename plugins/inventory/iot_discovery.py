@@ -62,7 +62,19 @@ description:
     host name from DHCP/mDNS/nmap (cleaned)."
   - "C(ansible_host): the address; for switches and routers also C(ansible_network_os)
     and C(ansible_connection=ansible.netcommon.network_cli)."
+  - "C(iot_scan_status): C(complete), or C(partial) when O(host_timeout) cut the host's probes
+    short (its C(iot_services) then hold what answered in time)."
   - UDP probes go to IPv4 addresses; IPv6 addresses get the TCP probes.
+  - "Nothing is dropped silently. An address whose probes were cut short while nothing had
+    been found on it is a host of group C(iot_not_scanned) (C(iot_scan_status=not_scanned),
+    C(iot_scan_error)), not of C(iot). The group C(all) gets C(iot_discovery_summary):
+    C(complete) (false when anything was cut short), C(addresses), C(addresses_done),
+    C(hosts_found), C(hosts_absent) (every probe answered, nothing there),
+    C(hosts_deadline), C(hosts_not_scanned), C(ports_not_probed), C(probes_refused_fd)
+    (probe starts refused for lack of file descriptors or local ports, then retried),
+    C(udp_unsent), C(open_ports_silent) (open ports that sent nothing back within
+    O(read_timeout); informational), C(concurrency), C(elapsed). The same summary is in the cache entry, and
+    an incomplete scan is a warning that says what was cut and what to change."
   - "Groups: C(iot) (every device), C(class_<class>), C(vendor_<vendor>) (lower case,
     non-alphanumerics as C(_)) and C(site_<site>); plus O(groups), O(keyed_groups) and
     O(compose)."
@@ -169,9 +181,26 @@ options:
     elements: str
     default: [public]
   concurrency:
-    description: Most sockets open at once across all hosts.
+    description:
+      - Most TCP sockets open at once across all hosts. Hosts are admitted as sockets free up,
+        so a long range never makes a host wait mid-scan.
+      - Unset, it is derived from the soft open-file limit (C(ulimit -n)) less what the
+        controller and the UDP probes need, at most 1024. A value above what the limit allows
+        makes probes wait for descriptors (they are retried, and counted in the scan summary).
     type: int
-    default: 256
+  raise_nofile:
+    description:
+      - Raise this process's soft open-file limit up to the hard limit before scanning (what
+        large ranges need where the soft limit is 1024). The scan summary records the change.
+    type: bool
+    default: false
+  progress_interval:
+    description:
+      - Seconds between progress lines (addresses done, hosts found, hosts cut short) on
+        stderr while scanning, shown at verbosity C(-v) and above; 0 shows none. They never mix
+        into C(ansible-inventory --list) output.
+    type: float
+    default: 10
   host_rate:
     description: Most new TCP connections per second to one host (0 for no limit).
     type: float
@@ -189,7 +218,11 @@ options:
     type: float
     default: 1.0
   host_timeout:
-    description: Seconds for all TCP probes of one host; a host over it is reported with what was found.
+    description:
+      - Seconds for all TCP probes of one host, counted from when the host starts (not from
+        when the scan starts). A host over it is reported with what was found and
+        C(iot_scan_status=partial); one that had no answer yet is C(not_scanned) (group
+        C(iot_not_scanned)), never left out.
     type: float
     default: 15
   oui_file:
@@ -299,6 +332,8 @@ _OPTION_NAMES = (
     "read_timeout",
     "udp_timeout",
     "host_timeout",
+    "raise_nofile",
+    "progress_interval",
     "try_default_credentials",
     "max_credential_attempts",
 )
@@ -346,7 +381,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 results, update_cache = None, True
         if results is None:
             try:
-                results = engine.discover(options)
+                results = engine.discover(options, self._progress)
             except DiscoveryError as exc:
                 raise AnsibleParserError("iot_discovery %s: %s" % (path, to_native(exc))) from None
             if options["try_default_credentials"]:
@@ -355,7 +390,26 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._cache[cache_key] = results
         for w in results.get("warnings", []):
             display.warning("iot_discovery: %s" % w)
+        cut = engine.summary_warning(results.get("summary") or {}, options["host_timeout"])
+        if cut:
+            display.warning("iot_discovery %s: %s" % (path, cut))
         self._populate(results)
+
+    @staticmethod
+    def _progress(summary):
+        if display.verbosity < 1:
+            return
+        display.display(
+            "iot_discovery: %d/%d addresses done, %d host(s) found, %d cut short (%.0fs)"
+            % (
+                summary["addresses_done"],
+                summary["addresses"],
+                summary["hosts_found"],
+                summary["hosts_deadline"],
+                summary["elapsed"],
+            ),
+            stderr=True,
+        )
 
     def _try_credentials(self, results, options):
         from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import credcheck
@@ -372,8 +426,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             display.warning("iot_discovery: %s" % warning)
         site = self.get_option("site")
         strict = self.get_option("strict")
+        compose, groups = self.get_option("compose"), self.get_option("groups")
+        keyed_groups = self.get_option("keyed_groups")
+        # a host's variables are merged and templated only when something uses them
+        constructed = bool(compose or groups or keyed_groups)
         self.inventory.add_group("iot")
         site_group = self.inventory.add_group("site_%s" % _slug(site))
+        self._populate_scan_summary(results, site)
         for address, entry in sorted(results.get("hosts", {}).items()):
             facts = engine.facts(entry, oui_table, site)
             facts.update(
@@ -385,6 +444,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             )
             facts.setdefault("iot_default_credential_valid", None)
             facts.setdefault("iot_default_credential_username", None)
+            facts["iot_scan_status"] = (entry.get("scan") or {}).get("status") or "complete"
             host = self.inventory.add_host(address, group="iot")
             self.inventory.add_child(site_group, host)
             self.inventory.set_variable(host, "ansible_host", address)
@@ -397,7 +457,28 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self.inventory.set_variable(host, key, wrap_var(value))
             self.inventory.add_child(self.inventory.add_group("class_%s" % facts["iot_class"]), host)
             self.inventory.add_child(self.inventory.add_group("vendor_%s" % _slug(facts["iot_vendor"])), host)
-            hostvars = self.inventory.get_host(host).get_vars()
-            self._set_composite_vars(self.get_option("compose"), hostvars, host, strict=strict)
-            self._add_host_to_composed_groups(self.get_option("groups"), hostvars, host, strict=strict)
-            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, host, strict=strict)
+            if constructed:
+                hostvars = self.inventory.get_host(host).get_vars()
+                self._set_composite_vars(compose, hostvars, host, strict=strict)
+                self._add_host_to_composed_groups(groups, hostvars, host, strict=strict)
+                self._add_host_to_keyed_groups(keyed_groups, hostvars, host, strict=strict)
+
+    def _populate_scan_summary(self, results, site):
+        """The summary on ``all``; addresses cut short before any answer in ``iot_not_scanned``."""
+        summary = results.get("summary")
+        if summary is not None:
+            self.inventory.set_variable("all", "iot_discovery_summary", summary)
+        not_scanned = results.get("not_scanned") or {}
+        if not not_scanned:
+            return
+        group = self.inventory.add_group("iot_not_scanned")
+        for address, entry in sorted(not_scanned.items()):
+            scan = entry.get("scan") or {}
+            host = self.inventory.add_host(address, group=group)
+            self.inventory.set_variable(host, "ansible_host", address)
+            self.inventory.set_variable(host, "iot_site", site)
+            self.inventory.set_variable(host, "iot_scan_status", scan.get("status") or "not_scanned")
+            self.inventory.set_variable(host, "iot_scan_error", wrap_var(scan.get("error")))
+            self.inventory.set_variable(
+                host, "iot_sources", list((entry.get("target") or {}).get("sources") or [])
+            )

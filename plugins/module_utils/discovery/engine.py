@@ -23,15 +23,21 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.discovery impor
 from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import probes, targets
 from ansible_collections.iotguard.hardening.plugins.module_utils.discovery.errors import DiscoveryError
 
-RESULT_VERSION = 1
+RESULT_VERSION = 2  # 2: summary and not_scanned
 
 
 def scan_config(options):
+    """ScanConfig from the options; ``concurrency`` unset (None) fits the open-file limit."""
+    ports = probes.DEFAULT_PORTS if options.get("ports") is None else options["ports"]
+    udp_probes = options.get("udp_probes", probes.UDP_PROBES)
+    concurrency = options.get("concurrency")
+    if concurrency is None:
+        concurrency = probes.auto_concurrency(ports, len(udp_probes or ()))
     return probes.ScanConfig(
         ports=options.get("ports"),
-        udp_probes=options.get("udp_probes", probes.UDP_PROBES),
+        udp_probes=udp_probes,
         snmp_communities=options.get("snmp_communities") or (),
-        concurrency=options.get("concurrency", 256),
+        concurrency=concurrency,
         host_rate=options.get("host_rate", 100.0),
         connect_timeout=options.get("connect_timeout", 1.0),
         read_timeout=options.get("read_timeout", 2.0),
@@ -94,28 +100,121 @@ def _addr_key(a):
     return (ip.version, int(ip))
 
 
-def discover(options):
+def discover(options, progress=None):
+    """Run discovery; ``progress(summary)`` is called every ``progress_interval`` seconds."""
     started = time.monotonic()
+    nofile = None
+    if options.get("raise_nofile") and options.get("probe", True):
+        nofile = probes.raise_nofile()
     cfg = scan_config(options)
     found, _ranges, warnings = gather_targets(options)
     addresses = sorted(found, key=_addr_key)
-    stats = {}
-    scans = {}
-    if options.get("probe", True) and addresses:
-        scans, stats = probes.scan(addresses, cfg)
+    probing = options.get("probe", True) and addresses
     hosts = {}
-    for address in addresses:
+    not_scanned = {}
+    counts = {"done": 0, "absent": 0, "partial": 0}
+    interval = options.get("progress_interval") or 0
+    clock = {"next": started + interval}
+    scanner = probes.Scanner(cfg)
+    stats = scanner.stats
+
+    def on_host(address, scan):
+        # streamed: an address that answered nothing is dropped here, not held to the end
+        counts["done"] += 1
         t = found[address]
-        scan = scans.get(address) or {"open_ports": [], "services": {}}
+        status = scan.get("status")
         silent = not scan["open_ports"] and not scan["services"]
-        # an address that only came from a range and answered nothing is no device
-        if silent and t.sources == ["networks"] and options.get("probe", True):
-            continue
-        hosts[address] = {"target": t.as_dict(), "scan": scan}
+        if status:
+            counts["partial"] += 1
+        if silent and status:
+            # cut short before anything answered: not scanned, never taken for absent
+            not_scanned[address] = {"target": t.as_dict(), "scan": scan}
+        elif silent and t.sources == ["networks"]:
+            # an address that only came from a range and answered every probe with nothing
+            counts["absent"] += 1
+        else:
+            hosts[address] = {"target": t.as_dict(), "scan": scan}
+        if progress is not None and interval and time.monotonic() >= clock["next"]:
+            clock["next"] = time.monotonic() + interval
+            progress(_summary(len(addresses), counts, hosts, not_scanned, scanner.stats, started))
+
+    if probing:
+        probes.run(scanner.scan(addresses, on_host))
+    else:
+        for address in addresses:
+            hosts[address] = {"target": found[address].as_dict(), "scan": {"open_ports": [], "services": {}}}
+    summary = _summary(len(addresses), counts, hosts, not_scanned, stats, started, probed=bool(probing))
+    if progress is not None and interval and probing:
+        progress(summary)
+    summary["concurrency"] = cfg.concurrency
+    if nofile is not None:
+        summary["nofile_raised"] = {"from": nofile[0], "to": nofile[1]}
     stats["targets"] = len(addresses)
     stats["hosts"] = len(hosts)
     stats["elapsed"] = round(time.monotonic() - started, 3)
-    return {"version": RESULT_VERSION, "hosts": hosts, "warnings": warnings, "stats": stats}
+    return {
+        "version": RESULT_VERSION,
+        "hosts": hosts,
+        "not_scanned": not_scanned,
+        "summary": summary,
+        "warnings": warnings,
+        "stats": stats,
+    }
+
+
+def _summary(total, counts, hosts, not_scanned, stats, started, probed=True):
+    """What the scan covered; ``complete`` is false when anything was cut short."""
+    out = {
+        "addresses": total,
+        "addresses_done": counts["done"] if probed else total,
+        "hosts_found": len(hosts),
+        "hosts_absent": counts["absent"],
+        "hosts_deadline": stats.get("hosts_deadline", 0),
+        "hosts_not_scanned": len(not_scanned),
+        "ports_not_probed": stats.get("ports_not_probed", 0),
+        "probes_refused_fd": stats.get("fd_refused", 0),
+        "udp_unsent": stats.get("udp_unsent", 0),
+        # informational: an open port may well wait for a protocol we did not speak
+        "open_ports_silent": stats.get("open_silent", 0),
+        "probed": probed,
+        "elapsed": round(time.monotonic() - started, 1),
+    }
+    out["complete"] = (
+        not (
+            out["hosts_deadline"] or out["ports_not_probed"] or out["probes_refused_fd"] or out["udp_unsent"]
+        )
+        and out["addresses_done"] == total
+    )
+    return out
+
+
+def summary_warning(summary, host_timeout):
+    """One line for a person when the scan was cut short, else None."""
+    if summary.get("complete", True):
+        return None
+    parts = [
+        "scan incomplete: %d of %d address(es) done, %d host(s) found"
+        % (summary["addresses_done"], summary["addresses"], summary["hosts_found"])
+    ]
+    if summary["hosts_deadline"]:
+        parts.append(
+            "%d host(s) reached host_timeout (%ss), %d of them before any probe answered "
+            "(not scanned: group iot_not_scanned)"
+            % (summary["hosts_deadline"], host_timeout, summary["hosts_not_scanned"])
+        )
+    if summary["ports_not_probed"]:
+        parts.append("%d port(s) not probed" % summary["ports_not_probed"])
+    if summary["probes_refused_fd"]:
+        parts.append(
+            "%d probe start(s) refused for lack of file descriptors or local ports"
+            % summary["probes_refused_fd"]
+        )
+    if summary["udp_unsent"]:
+        parts.append("%d UDP probe(s) not sent" % summary["udp_unsent"])
+    return "; ".join(parts) + (
+        ". The inventory is incomplete (iot_discovery_summary.complete is false): raise host_timeout, "
+        "lower concurrency or raise the open-file limit (raise_nofile: true)"
+    )
 
 
 def load_oui(path=None, required=False):

@@ -7,12 +7,17 @@ One ``Scanner`` scans many hosts at once:
 * TCP: one connection per (host, port); the probe that port's protocol needs runs on that
   connection (SSH/FTP/telnet banners, HTTP(S) GET /, RTSP OPTIONS, MQTT CONNECT, PJL INFO
   ID, SIP OPTIONS, SMB negotiate + anonymous session set-up, DICOM association + C-ECHO).
-  A global semaphore bounds open sockets (``concurrency``); ``host_rate`` bounds new
-  connections per second to one host; every step has a timeout; ``host_timeout`` bounds
-  one host in all.
-* UDP: one socket per probe kind sends one datagram per host (SNMP: one per community),
-  replies are matched by source address, then the sweep waits ``udp_timeout``. This keeps
-  a thousand silent hosts from costing a thousand timeouts.
+  A budget of ``concurrency`` sockets admits hosts as it frees up (a host starts once
+  there are slots for its ports, so its ``host_timeout`` counts from when it really
+  starts); ``host_rate`` bounds new connections per second to one host; every step has a
+  timeout. A closed port costs a socket and a callback, not a task.
+* UDP: when a host starts, each probe kind sends it one datagram (SNMP: one per
+  community) from a socket shared by a chunk of hosts; replies are matched by source
+  address, and the host's window closes ``udp_timeout`` later. UDP and TCP advance
+  together, and a thousand silent hosts do not cost a thousand timeouts.
+* Nothing is dropped silently: a host cut short carries ``status`` (``partial`` or
+  ``not_scanned``) and ``ports_not_probed``; ``Scanner.stats`` counts deadlines, ports not
+  probed and probes refused for lack of file descriptors.
 
 Nothing here tries a credential: MQTT connects without one, SMB sets up the anonymous
 (null) session, SNMP uses the communities the caller configured.
@@ -21,6 +26,9 @@ Nothing here tries a credential: MQTT connects without one, SMB sets up the anon
 from __future__ import annotations
 
 import asyncio
+import collections
+import errno
+import functools
 import os
 import socket
 import ssl
@@ -190,14 +198,22 @@ class _HostRate:
         self.interval = 1.0 / rate if rate else 0.0
         self.next = 0.0
 
-    async def wait(self):
+    def reserve(self, now):
+        """0.0 when a connection may start at ``now`` (the start is booked), else the seconds to wait."""
         if not self.interval:
-            return
-        now = time.monotonic()
+            return 0.0
         at = max(now, self.next)
-        self.next = at + self.interval
         if at > now:
-            await asyncio.sleep(at - now)
+            return at - now
+        self.next = at + self.interval
+        return 0.0
+
+    async def wait(self):
+        while True:
+            left = self.reserve(time.monotonic())
+            if not left:
+                return
+            await asyncio.sleep(left)
 
 
 async def _read(reader, limit, timeout, done=None):
@@ -492,131 +508,428 @@ def tls_context():
     return ctx
 
 
+FD_RETRY = 0.05  # seconds before a port refused for lack of descriptors is tried again
+# the controller could not start the probe (descriptors, buffers, local ports): try again
+LOCAL_SHORTAGE = frozenset(
+    getattr(errno, n) for n in ("EMFILE", "ENFILE", "ENOBUFS", "ENOMEM", "EADDRNOTAVAIL") if hasattr(errno, n)
+)
+CONNECTING = frozenset((errno.EINPROGRESS, errno.EAGAIN, errno.EALREADY, errno.EWOULDBLOCK))
+# the socket type under socket.socket: a closed port never needs the Python wrapper around it
+_RawSocket = socket.socket.__mro__[1]
+HOSTS_IN_FLIGHT = 4096  # hosts in flight at most (most of them only waiting out their UDP window)
+
+
+FD_RESERVE = 64  # descriptors left to the controller itself (files, pipes, plugins)
+MAX_CONCURRENCY = 1024  # more buries slow devices in connections at once; no faster on 2 cores
+
+
+def nofile_limits():
+    """``(soft, hard)`` open-file limits of this process (None where there are none)."""
+    try:
+        import resource
+
+        return resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, ValueError, OSError):  # pragma: no cover - not a POSIX system
+        return None
+
+
+def raise_nofile():
+    """Raise the soft open-file limit up to the hard one; ``(before, after)`` soft limits."""
+    limits = nofile_limits()
+    if limits is None:  # pragma: no cover
+        return None, None
+    import resource
+
+    soft, hard = limits
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            return soft, soft
+        return soft, hard
+    return soft, soft
+
+
+def auto_concurrency(ports, udp_kinds, soft=None):
+    """Sockets at once that fit the soft open-file limit.
+
+    What is left after the controller's own files and the UDP sockets of the hosts in
+    flight, at most MAX_CONCURRENCY, at least one host's ports when the limit allows.
+    """
+    if soft is None:
+        limits = nofile_limits()
+        soft = limits[0] if limits else 1024
+    if soft < 0:  # RLIM_INFINITY
+        soft = 1 << 20
+    udp = -(-HOSTS_IN_FLIGHT // UDP_CHUNK) * udp_kinds
+    left = soft - FD_RESERVE - udp
+    return max(1, min(MAX_CONCURRENCY, max(left, min(len(ports) or 1, soft - FD_RESERVE))))
+
+
+class _Slots:
+    """A budget of sockets (or hosts) with one waiter: the admission loop."""
+
+    def __init__(self, n):
+        self.free = n
+        self._need = 0
+        self._waiter = None
+
+    async def take(self, n):
+        while self.free < n:
+            self._need = n
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
+        self.free -= n
+
+    def give(self, n):
+        self.free += n
+        w = self._waiter
+        if w is not None and self.free >= self._need:
+            self._waiter = None
+            if not w.done():
+                w.set_result(None)
+
+
+class _HostScan:
+    """The TCP ports of one host, at most ``slots`` at once, driven by callbacks.
+
+    A closed port costs a socket, a non-blocking connect and one callback, no task; an open
+    port gets a task for its probe. The host's deadline starts here, when it really starts,
+    and the slots it no longer needs go back to the budget as its ports finish.
+    """
+
+    def __init__(self, scanner, address, slots):
+        self.sc = scanner
+        self.cfg = scanner.cfg
+        self.loop = asyncio.get_running_loop()
+        self.address = address
+        self.family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        self.slots = slots
+        self.todo = collections.deque(self.cfg.ports)
+        self.active = 0
+        self.connecting = {}  # fd -> (sock, port, timer)
+        self.probing = {}  # task -> port
+        self.found = {}  # port -> what the open port said
+        self.answered = 0
+        self.not_probed = 0
+        self.expired = False
+        self.rate = _HostRate(self.cfg.host_rate)
+        self.wake = None
+        self.filling = False
+        self.deadline = None
+        self.done = self.loop.create_future()
+
+    def start(self):
+        self.deadline = self.loop.call_later(self.cfg.host_timeout, self._expire)
+        self._fill()
+        return self.done
+
+    def _later(self, seconds):
+        if self.wake is None:
+            self.wake = self.loop.call_later(seconds, self._wake)
+
+    def _wake(self):
+        self.wake = None
+        self._fill()
+
+    def _fill(self):
+        if self.filling or self.done.done():
+            return
+        self.filling = True
+        try:
+            while self.todo and self.active < self.slots:
+                wait = self.rate.reserve(self.loop.time())
+                if wait:
+                    self._later(wait)
+                    break
+                port = self.todo.popleft()
+                self.active += 1
+                if not self._connect(port):
+                    self._later(FD_RETRY)
+                    break
+        finally:
+            self.filling = False
+        need = min(self.slots, self.active + len(self.todo))
+        if need < self.slots:
+            self.sc._slots.give(self.slots - need)
+            self.slots = need
+        if not self.active and not self.todo:
+            self._finish()
+
+    def _connect(self, port):
+        try:
+            sock = _RawSocket(self.family, socket.SOCK_STREAM)
+        except OSError:
+            return self._short(port)
+        sock.setblocking(False)
+        try:
+            err = sock.connect_ex((self.address, port))
+        except OSError as exc:
+            err = exc.errno
+        if err in LOCAL_SHORTAGE:
+            sock.close()
+            return self._short(port)
+        self.sc.stats["tcp_connects"] += 1
+        if err in CONNECTING:
+            # asking again costs one system call and, where the answer is already there (a
+            # near or local device), saves registering the socket with the event loop
+            err = sock.connect_ex((self.address, port))
+            if err == errno.EISCONN:
+                err = 0
+        if err == 0:
+            self._opened(sock, port)
+        elif err in CONNECTING:
+            fd = sock.fileno()
+            timer = self.loop.call_later(self.cfg.connect_timeout, self._connected, fd, True)
+            self.connecting[fd] = (sock, port, timer)
+            self.loop.add_writer(fd, self._connected, fd, False)
+        else:  # refused or unreachable: closed
+            sock.close()
+            self._port_done(port, None)
+        return True
+
+    def _short(self, port):
+        self.sc.stats["fd_refused"] += 1
+        self.todo.appendleft(port)
+        self.active -= 1
+        return False
+
+    def _connected(self, fd, timed_out):
+        entry = self.connecting.pop(fd, None)
+        if entry is None:
+            return
+        sock, port, timer = entry
+        self.loop.remove_writer(fd)
+        if not timed_out:
+            timer.cancel()
+        if timed_out or sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+            sock.close()
+            self._port_done(port, None)
+        else:
+            self._opened(sock, port)
+
+    def _opened(self, raw, port):
+        self.sc.stats["tcp_open"] += 1
+        sock = socket.socket(self.family, socket.SOCK_STREAM, fileno=raw.detach())
+        task = self.loop.create_task(self.sc._probe_open(sock, self.address, port))
+        self.probing[task] = port
+        task.add_done_callback(self._probed)
+
+    def _probed(self, task):
+        port = self.probing.pop(task, None)
+        if port is None or task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None:
+            info = task.result()
+        else:
+            info = {
+                "protocol": self.cfg.port_protocols.get(port, "generic"),
+                "error": hostile.text("%s: %s" % (type(exc).__name__, exc), 120),
+            }
+        self._port_done(port, info)
+
+    def _port_done(self, port, info):
+        self.active -= 1
+        self.answered += 1
+        if info is not None:
+            self.found[port] = info
+        self._fill()
+
+    def _finish(self):
+        if self.done.done():
+            return
+        self.deadline.cancel()
+        if self.wake is not None:
+            self.wake.cancel()
+            self.wake = None
+        self.sc._slots.give(self.slots)
+        self.slots = 0
+        self.done.set_result(None)
+
+    def _expire(self):
+        if self.done.done():
+            return
+        self.expired = True
+        self.not_probed = len(self.todo) + len(self.connecting) + len(self.probing)
+        for fd, (sock, _port, timer) in self.connecting.items():
+            timer.cancel()
+            self.loop.remove_writer(fd)
+            sock.close()
+        self.connecting.clear()
+        probing, self.probing = self.probing, {}
+        for task in probing:
+            task.cancel()
+        self.todo.clear()
+        self.active = 0
+        self._finish()
+
+    def result(self):
+        ports = [p for p in dict.fromkeys(self.cfg.ports) if p in self.found]
+        out = {"open_ports": ports, "services": {"%d/tcp" % p: self.found[p] for p in ports}}
+        if self.expired:
+            stats = self.sc.stats
+            # what finished in time is still reported
+            out["error"] = "host_timeout (%ss) reached; %d port(s) not probed" % (
+                self.cfg.host_timeout,
+                self.not_probed,
+            )
+            out["status"] = "partial" if self.answered else "not_scanned"
+            out["ports_not_probed"] = self.not_probed
+            stats["hosts_deadline"] += 1
+            stats["ports_not_probed"] += self.not_probed
+        return out
+
+
+class _UdpProbes:
+    """Per probe kind, one socket for each chunk of ``UDP_CHUNK`` hosts (a burst of replies
+    never overflows one socket's receive buffer; a lost reply is a device misread). Replies
+    are read by callbacks and kept only for hosts still in their window."""
+
+    def __init__(self, scanner):
+        self.sc = scanner
+        self.loop = asyncio.get_running_loop()
+        self.socks = {}  # kind -> [socket, hosts sent from it]
+        self.open = set()
+        self.replies = {kind: {} for kind in scanner.cfg.udp_probes}
+        self.expect = {}
+        self.rid = int.from_bytes(os.urandom(3), "big")
+
+    def send(self, address):
+        stats = self.sc.stats
+        for kind, waiting in self.replies.items():
+            sock, name = self._sock(kind)
+            if sock is None:
+                stats["udp_unsent"] += 1
+                continue
+            waiting[address] = []
+            for payload in self.sc._udp_payloads(kind, address, name, self.rid, self.expect):
+                try:
+                    sock.sendto(payload, (address, UDP_PORTS[kind]))
+                    stats["udp_datagrams"] += 1
+                except OSError:
+                    stats["udp_unsent"] += 1
+
+    def take(self, address):
+        """``({kind: [datagram, ...]}, SNMP request ids)`` of one host; forgets them here."""
+        replies = {kind: waiting.pop(address, []) for kind, waiting in self.replies.items()}
+        return replies, self.expect.pop(address, None)
+
+    def _sock(self, kind):
+        entry = self.socks.get(kind)
+        if entry is not None and entry[1] < UDP_CHUNK:
+            entry[1] += 1
+            return entry[0], entry[2]
+        if entry is not None:
+            # its last host's window ends within udp_timeout
+            self.loop.call_later(self.sc.cfg.udp_timeout + 0.5, self._close, entry[0])
+        self.socks.pop(kind, None)
+        try:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        except OSError:
+            self.sc.stats["fd_refused"] += 1
+            return None, None
+        try:
+            sock.setblocking(False)
+            sock.bind((ANY_ADDRESS, 0))
+            name = sock.getsockname()
+        except OSError:
+            sock.close()
+            self.sc.stats["fd_refused"] += 1
+            return None, None
+        _grow_rcvbuf(sock)
+        self.loop.add_reader(sock.fileno(), self._readable, sock, self.replies[kind])
+        self.open.add(sock)
+        self.socks[kind] = [sock, 1, name]
+        return sock, name
+
+    def _readable(self, sock, waiting):
+        stats = self.sc.stats
+        while True:
+            try:
+                data, addr = sock.recvfrom(65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            stats["udp_replies"] += 1
+            box = waiting.get(addr[0])
+            if box is not None and len(box) < 8:
+                box.append(data)
+
+    def _close(self, sock):
+        if sock in self.open:
+            self.open.discard(sock)
+            self.loop.remove_reader(sock.fileno())
+            sock.close()
+
+    def close(self):
+        for sock in list(self.open):
+            self._close(sock)
+
+
 class Scanner:
-    """Scan addresses; ``stats`` counts what was sent (tests and benchmarks read it)."""
+    """Scan addresses; ``stats`` counts what was sent and what was cut short.
+
+    Hosts are admitted as the socket budget (``concurrency``) frees up: a host starts when
+    there are slots for its ports, so it never waits on the budget mid-way and its deadline
+    (``host_timeout``) measures its own probes. Each host's UDP datagrams go out when it
+    starts, so UDP sweeps and TCP probes advance together and neither starves the other.
+    """
+
+    STATS = (
+        "tcp_connects",
+        "tcp_open",
+        "udp_datagrams",
+        "udp_replies",
+        "udp_unsent",
+        "fd_refused",
+        "hosts_deadline",
+        "ports_not_probed",
+        "open_silent",
+    )
 
     def __init__(self, cfg):
         self.cfg = cfg
-        self.stats = {"tcp_connects": 0, "tcp_open": 0, "udp_datagrams": 0, "udp_replies": 0}
+        self.stats = dict.fromkeys(self.STATS, 0)
         self._tls = None
+        self._slots = None
+        self._udp = None
 
     # ---------------------------------------------------------------- TCP
-    async def _tcp_port(self, sem, rate, address, port):
+    async def _probe_open(self, sock, address, port):
         proto = self.cfg.port_protocols.get(port, "generic")
         tls = None
         if proto == "https":
             if self._tls is None:
                 self._tls = tls_context()
             tls = self._tls
-        await rate.wait()
-        async with sem:
-            self.stats["tcp_connects"] += 1
-            loop = asyncio.get_running_loop()
-            family = socket.AF_INET6 if ":" in address else socket.AF_INET
-            sock = socket.socket(family, socket.SOCK_STREAM)
-            sock.setblocking(False)
-            try:
-                # a bare socket first: most ports are closed, and a refused connect is then
-                # cheap; only an open port gets a stream (and TLS)
-                await _within(loop.sock_connect(sock, (address, port)), self.cfg.connect_timeout)
-            except (OSError, asyncio.TimeoutError):
-                sock.close()
-                return port, None
-            try:
-                reader, writer = await _within(
-                    asyncio.open_connection(sock=sock, ssl=tls, server_hostname=None if tls is None else ""),
-                    self.cfg.read_timeout,
-                )
-            except ssl.SSLError as exc:
-                sock.close()
-                # the port is open, the TLS handshake failed: say so
-                self.stats["tcp_open"] += 1
-                return port, {"protocol": proto, "error": hostile.text("TLS: %s" % exc.reason, 120)}
-            except (OSError, asyncio.TimeoutError):
-                sock.close()
-                self.stats["tcp_open"] += 1
-                return port, {"protocol": proto, "error": "open, but the session could not start"}
-            self.stats["tcp_open"] += 1
-            conn = _Conn(reader, writer, self.cfg, address, port)
-            info = {"protocol": proto}
-            try:
-                info.update(await _within(PROBES[proto](conn), self.cfg.read_timeout * 3))
-            except (asyncio.TimeoutError, ConnectionError, OSError, ValueError, IndexError) as exc:
-                info["error"] = hostile.text("%s: %s" % (type(exc).__name__, exc), 120)
-            finally:
-                # closed, not awaited: the socket is gone on the loop's next turn
-                writer.close()
-            return port, info
-
-    async def _tcp_host(self, sem, address):
-        rate = _HostRate(self.cfg.host_rate)
-        tasks = [asyncio.ensure_future(self._tcp_port(sem, rate, address, p)) for p in self.cfg.ports]
-        result = {"open_ports": [], "services": {}}
-        finished, pending = await asyncio.wait(tasks, timeout=self.cfg.host_timeout)
-        for t in pending:
-            t.cancel()
-        if pending:
-            # what finished in time is still reported
-            result["error"] = "host_timeout (%ss) reached; %d port(s) not probed" % (
-                self.cfg.host_timeout,
-                len(pending),
+        try:
+            reader, writer = await _within(
+                asyncio.open_connection(sock=sock, ssl=tls, server_hostname=None if tls is None else ""),
+                self.cfg.read_timeout,
             )
-            await asyncio.gather(*pending, return_exceptions=True)
-        done = [t.result() for t in tasks if t in finished and not t.cancelled() and t.exception() is None]
-        for port, info in done:
-            if info is not None:
-                result["open_ports"].append(port)
-                result["services"]["%d/tcp" % port] = info
-        return result
+        except ssl.SSLError as exc:
+            sock.close()
+            # the port is open, the TLS handshake failed: say so
+            return {"protocol": proto, "error": hostile.text("TLS: %s" % exc.reason, 120)}
+        except (OSError, asyncio.TimeoutError):
+            sock.close()
+            return {"protocol": proto, "error": "open, but the session could not start"}
+        conn = _Conn(reader, writer, self.cfg, address, port)
+        info = {"protocol": proto}
+        try:
+            info.update(await _within(PROBES[proto](conn), self.cfg.read_timeout * 3))
+        except (asyncio.TimeoutError, ConnectionError, OSError, ValueError, IndexError) as exc:
+            info["error"] = hostile.text("%s: %s" % (type(exc).__name__, exc), 120)
+        finally:
+            # closed, not awaited: the socket is gone on the loop's next turn
+            writer.close()
+        if len(info) == 1:  # open, but nothing came back within read_timeout
+            self.stats["open_silent"] += 1
+        return info
 
     # ---------------------------------------------------------------- UDP
-    async def _udp_sweep(self, kind, addresses):
-        """Send each host the probe of ``kind``; return {address: info}."""
-        loop = asyncio.get_running_loop()
-        port = UDP_PORTS[kind]
-        replies = {}
-        expect = {}
-
-        stats = self.stats
-
-        def on_reply(data, addr):
-            stats["udp_replies"] += 1
-            replies.setdefault(addr[0], []).append(data[:65536])
-
-        def protocol_factory():
-            return _Datagrams(on_reply)
-
-        v4 = [a for a in addresses if ":" not in a]
-        if not v4:
-            return {}
-        transports = []
-        try:
-            rid = int.from_bytes(os.urandom(3), "big")
-            # one socket per chunk of hosts, so a burst of replies never overflows one
-            # socket's receive buffer (a lost reply is a device misread)
-            for start in range(0, len(v4), UDP_CHUNK):
-                transport, _proto = await loop.create_datagram_endpoint(
-                    protocol_factory, local_addr=(ANY_ADDRESS, 0)
-                )
-                transports.append(transport)
-                _grow_rcvbuf(transport.get_extra_info("socket"))
-                sock = transport.get_extra_info("sockname")
-                for address in v4[start : start + UDP_CHUNK]:
-                    for payload in self._udp_payloads(kind, address, sock, rid, expect):
-                        transport.sendto(payload, (address, port))
-                        self.stats["udp_datagrams"] += 1
-                await asyncio.sleep(0)  # let replies in while sending
-            await asyncio.sleep(self.cfg.udp_timeout)
-        finally:
-            for transport in transports:
-                transport.close()
-        out = {}
-        for address, datagrams in replies.items():
-            info = self._udp_parse(kind, datagrams, expect.get(address))
-            if info:
-                out[address] = info
-        return out
-
     def _udp_payloads(self, kind, address, sock, rid, expect):
         if kind == "snmp":
             ids = {}
@@ -724,35 +1037,101 @@ class Scanner:
         body = data.partition(b"\r\n\r\n")[2]
         return wire.upnp_description(body)
 
-    # ---------------------------------------------------------------- all
-    async def scan(self, addresses):
-        """``{address: {"open_ports": [...], "services": {"80/tcp": {...}, "161/udp": {...}}}}``."""
-        addresses = list(addresses)
-        sem = asyncio.Semaphore(self.cfg.concurrency)
-        udp_tasks = {
-            kind: asyncio.ensure_future(self._udp_sweep(kind, addresses)) for kind in self.cfg.udp_probes
-        }
-        tcp = await asyncio.gather(*(self._tcp_host(sem, a) for a in addresses))
-        results = dict(zip(addresses, tcp))  # noqa: B905 - same length; strict= needs Python 3.10
+    # ---------------------------------------------------------------- one host
+    async def _host(self, address, slots):
+        loop = asyncio.get_running_loop()
+        udp_until = None
+        if self._udp is not None and ":" not in address:
+            self._udp.send(address)
+            udp_until = loop.time() + self.cfg.udp_timeout
+        if slots:
+            scan = _HostScan(self, address, slots)
+            await scan.start()
+            result = scan.result()
+        else:
+            result = {"open_ports": [], "services": {}}
+        if udp_until is not None:
+            left = udp_until - loop.time()
+            if left > 0:
+                await asyncio.sleep(left)
+            await self._udp_result(address, result)
+        return result
+
+    async def _udp_result(self, address, result):
+        replies, expect = self._udp.take(address)
         follow = []
-        for kind, task in udp_tasks.items():
-            for address, info in (await task).items():
-                if address not in results:
-                    continue
-                results[address]["services"]["%d/udp" % UDP_PORTS[kind]] = dict(info, protocol=kind)
-                if kind == "mdns" and info.get("service_types") and not info.get("instances"):
-                    follow.append((address, "mdns", self._mdns_followup(address, info["service_types"])))
-                if kind == "ssdp" and info.get("location"):
-                    follow.append((address, "ssdp", self._ssdp_location(address, info["location"])))
+        for kind, datagrams in replies.items():
+            if not datagrams:
+                continue
+            info = self._udp_parse(kind, datagrams, expect)
+            if not info:
+                continue
+            result["services"]["%d/udp" % UDP_PORTS[kind]] = dict(info, protocol=kind)
+            if kind == "mdns" and info.get("service_types") and not info.get("instances"):
+                follow.append(("mdns", self._mdns_followup(address, info["service_types"])))
+            if kind == "ssdp" and info.get("location"):
+                follow.append(("ssdp", self._ssdp_location(address, info["location"])))
         if follow:
-            done = await asyncio.gather(*(f[2] for f in follow), return_exceptions=True)
-            for (address, kind, _coro), info in zip(follow, done):  # noqa: B905 - same length
+            done = await asyncio.gather(*(f[1] for f in follow), return_exceptions=True)
+            for (kind, _coro), info in zip(follow, done):  # noqa: B905 - same length
                 if isinstance(info, dict) and info:
-                    key = "%d/udp" % UDP_PORTS[kind]
-                    merged = results[address]["services"][key]
+                    merged = result["services"]["%d/udp" % UDP_PORTS[kind]]
                     for k, v in info.items():
                         if k not in merged or not merged[k]:
                             merged[k] = v
+
+    # ---------------------------------------------------------------- all
+    async def scan(self, addresses, on_host=None):
+        """``{address: {"open_ports": [...], "services": {"80/tcp": {...}, "161/udp": {...}}}}``.
+
+        With ``on_host(address, result)`` each host is handed over as it finishes (and
+        nothing is kept here): memory stays bounded by the hosts in flight. A host cut short
+        by ``host_timeout`` carries ``error``, ``ports_not_probed`` and ``status``
+        (``partial``; ``not_scanned`` when no port had answered yet).
+        """
+        loop = asyncio.get_running_loop()
+        self._slots = _Slots(self.cfg.concurrency)
+        hosts = _Slots(HOSTS_IN_FLIGHT)
+        per_host = min(len(self.cfg.ports), self.cfg.concurrency)
+        self._udp = _UdpProbes(self) if self.cfg.udp_probes else None
+        results = {}
+        running = set()
+
+        def finished(task, address):
+            running.discard(task)
+            hosts.give(1)
+            if task.cancelled():
+                return
+            exc = task.exception()
+            if exc is None:
+                result = task.result()
+            else:  # a bug, not the device: say so, and keep the host
+                result = {
+                    "open_ports": [],
+                    "services": {},
+                    "status": "not_scanned",
+                    "error": hostile.text("scan failed: %s: %s" % (type(exc).__name__, exc), 200),
+                }
+            if on_host is None:
+                results[address] = result
+            else:
+                on_host(address, result)
+
+        try:
+            for address in addresses:
+                await hosts.take(1)
+                if per_host:
+                    await self._slots.take(per_host)
+                task = loop.create_task(self._host(address, per_host))
+                running.add(task)
+                task.add_done_callback(functools.partial(finished, address=address))
+            while running:
+                await asyncio.wait(set(running))
+        finally:
+            for task in running:
+                task.cancel()
+            if self._udp is not None:
+                self._udp.close()
         return results
 
 
@@ -798,7 +1177,8 @@ def run(coro):
         loop.close()
 
 
-def scan(addresses, cfg):
+def scan(addresses, cfg, on_host=None):
+    """``(results, stats)``; with ``on_host`` results are handed over host by host instead."""
     scanner = Scanner(cfg)
-    results = run(scanner.scan(addresses))
+    results = run(scanner.scan(addresses, on_host))
     return results, scanner.stats

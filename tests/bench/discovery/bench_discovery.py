@@ -1,22 +1,24 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
-"""Benchmark: iot_discovery vs nmap -sV vs community.general's nmap inventory plugin.
+"""Benchmark: iot_discovery at 1,000, 5,000 and 10,000 devices, against nmap -sV.
 
-On the lab's 1,000-device site (tests/lab, ``large``; when the lab has no such site file
-yet, one is generated from the clinic's device mix scaled to 1,000, on 127.24.0.0/22), in one
-run:
+For each size, a lab site of that many devices (``large``, ``campus-5k``, ``campus-10k``
+in tests/lab; 10,000 devices run in several lab processes), in one run:
 
-* this collection's inventory plugin through ``ansible-inventory --list`` (wall time, and
-  the discovery core's own time and packet counts);
-* ``nmap -sV -Pn -n -T4`` on the same addresses and TCP ports (wall time), its service
-  and device-type guesses turned into a device class the plainest fair way;
-* community.general's nmap inventory plugin on the same addresses and ports (it names
-  ports and services, no device class).
+* this collection's inventory plugin through ``ansible-inventory --list`` over the site's
+  whole range, with the shipped large-site options: wall and CPU seconds and peak memory
+  of that process (from wait4), devices found against the lab's ground truth, class and
+  vendor accuracy, and the scan summary's verdict (complete or what was cut short);
+* ``nmap -sV --version-light -T5 -Pn -n`` on a sample of the same devices and the same TCP
+  ports (every k-th device, so the sample keeps the site's mix): its wall seconds per
+  device against ours, as a ratio;
+* the load average before and after (the machine may be shared: read wall seconds with it;
+  CPU seconds are the steadier figure).
 
-Prints wall time, the speed ratio and classification accuracy against the lab's ground
-truth. Figures only: nothing here asserts a timing. Only loopback addresses are scanned.
+Figures only: nothing here asserts a timing. Only loopback addresses are scanned.
 
-    .venv/bin/python tests/bench/discovery/bench_discovery.py [--skip-nmap] [--site large]
+    .venv/bin/python tests/bench/discovery/bench_discovery.py [--sizes 1000,5000,10000]
+        [--nmap-sample 100] [--skip-nmap] [--with-cg]
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -71,35 +74,6 @@ def env():
     return e
 
 
-def generated_large_site(directory):
-    """1,000 devices: the clinic's mix scaled up, no switches (they are not benchmarked)."""
-    import yaml
-
-    clinic = yaml.safe_load((TOP / "tests/lab/sites/clinic.yml").read_text())
-    devices = []
-    per, extra = divmod(1000, len(clinic["devices"]))
-    for i, d in enumerate(clinic["devices"]):
-        d = dict(d)
-        base = d.pop("name", None) or d.get("prefix")
-        d.pop("address", None)
-        d.pop("port_mappings", None)
-        d["prefix"] = "%s-x" % base
-        d["count"] = per + (1 if i < extra else 0)
-        d["switch"] = None
-        devices.append(d)
-    site = {
-        "name": "bench-large",
-        "description": "generated: the clinic's device mix x40",
-        "subnet": "127.24.0.0/22",
-        "first_device_address": "127.24.0.10",
-        "switches": [],
-        "devices": devices,
-    }
-    path = Path(directory) / "bench-large.yml"
-    path.write_text(yaml.safe_dump(site))
-    return path
-
-
 def class_ok(truth_class, ours):
     return ours in LAB_CLASS.get(truth_class, {truth_class})
 
@@ -120,24 +94,87 @@ def unwrap(value):
     return value
 
 
+SITES = {1000: "large", 5000: "campus-5k", 10000: "campus-10k"}
+
+
+# Started from a small process: a child's peak memory counts the memory of whoever forked it
+# (the kernel keeps the larger), and this script holds every earlier size's inventory.
+_RUNNER = """
+import json, os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_pid, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    json.dump({"rc": os.waitstatus_to_exitcode(status), "cpu": usage.ru_utime + usage.ru_stime,
+               "rss": usage.ru_maxrss / 1024.0}, f)
+"""
+
+
+def measured(cmd, timeout):
+    """``(returncode, stdout, stderr, wall, cpu, peak_rss_mib)`` of one process (wait4)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "usage.json"
+        t0 = time.monotonic()
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _RUNNER, str(report), *cmd],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env(),
+            start_new_session=True,
+        )
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the runner and what it started
+            proc.communicate()
+            return 124, "", "timed out after %.0fs" % timeout, time.monotonic() - t0, 0.0, 0.0
+        wall = time.monotonic() - t0
+        failed = {"rc": proc.returncode, "cpu": 0.0, "rss": 0.0}
+        usage = json.loads(report.read_text()) if report.exists() else failed
+    return usage["rc"], stdout, stderr, wall, usage["cpu"], usage["rss"]
+
+
 def run_plugin(subnet, tmp):
     inv = Path(tmp) / "bench.iot_discovery.yml"
     text = (TOP / "inventories/lab/large.iot_discovery.yml").read_text().replace("127.24.0.0/22", subnet)
     inv.write_text(text)
-    t0 = time.monotonic()
-    p = subprocess.run(
-        [str(BIN / "ansible-inventory"), "-i", str(inv), "--list"],
-        capture_output=True,
-        text=True,
-        env=env(),
-        timeout=600,
-        check=False,
-    )
-    wall = time.monotonic() - t0
-    if p.returncode != 0:
-        raise SystemExit("ansible-inventory failed: %s" % p.stderr[-2000:])
-    hv = unwrap(json.loads(p.stdout)["_meta"]["hostvars"])
-    return wall, {a: (h["iot_class"], h["iot_vendor"]) for a, h in hv.items()}
+    rc, out, err, wall, cpu, rss = measured([str(BIN / "ansible-inventory"), "-i", str(inv), "--list"], 900)
+    if rc != 0:
+        raise SystemExit("ansible-inventory failed: %s" % err[-2000:])
+    hv = unwrap(json.loads(out)["_meta"]["hostvars"])
+    summary = next(iter(hv.values()), {}).get("iot_discovery_summary") or {}
+    warned = "scan incomplete" in err
+    found = {a: (h["iot_class"], h["iot_vendor"]) for a, h in hv.items() if "iot_class" in h}
+    services = {a: h.get("iot_services") or {} for a, h in hv.items()}
+    result = {
+        "wall": wall,
+        "cpu": cpu,
+        "rss": rss,
+        "summary": summary,
+        "warned": warned,
+        "services": services,
+    }
+    return result, found
+
+
+def lab_usage(state_dir):
+    """CPU seconds and resident MiB of the lab's processes (one per shard)."""
+    dirs = sorted(Path(state_dir).glob("shard-*")) or [Path(state_dir)]
+    cpu = rss = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for d in dirs:
+        try:
+            pid = int((d / "lab.pid").read_text())
+            fields = Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / tick
+            for line in Path("/proc/%d/status" % pid).read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    rss += int(line.split()[1]) / 1024.0
+        except (OSError, ValueError, IndexError):
+            continue
+    return cpu, rss, len(dirs)
 
 
 def nmap_class(target):
@@ -159,27 +196,13 @@ def run_nmap(addresses, ports, tmp, timeout):
     tl = Path(tmp) / "targets.txt"
     tl.write_text("\n".join(addresses) + "\n")
     xml = Path(tmp) / "nmap.xml"
-    cmd = [
-        "nmap",
-        "-sV",
-        "-Pn",
-        "-n",
-        "-T4",
-        "-p",
-        ",".join(map(str, ports)),
-        "-iL",
-        str(tl),
-        "-oX",
-        str(xml),
-    ]
-    t0 = time.monotonic()
-    try:
-        subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
-    except subprocess.TimeoutExpired:
-        return None, {}
-    wall = time.monotonic() - t0
+    cmd = ["nmap", "-sV", "--version-light", "-T5", "-Pn", "-n", "-p", ",".join(map(str, ports))]
+    cmd += ["-iL", str(tl), "-oX", str(xml)]
+    rc, _out, _err, wall, cpu, _rss = measured(cmd, timeout)
+    if rc != 0:
+        return None, None, {}
     found = {t.address: nmap_class(t) for t in targets.read_nmap_xml(str(xml))}
-    return wall, found
+    return wall, cpu, found
 
 
 def run_cg_nmap(subnet, ports, tmp):
@@ -213,84 +236,142 @@ def accuracy(truth, found):
     return seen, c / n * 100.0, v / n * 100.0
 
 
+def bench_size(size, args, tmp):
+    lab = LabSite(SITES[size], state_dir=Path(tmp) / ("lab-%d" % size), timeout=300)
+    load0 = os.getloadavg()
+    lab.up(fresh=True)
+    try:
+        truth = lab.truth["devices"]
+        subnet = lab.truth["subnet"]
+        _cpu, lab_rss, procs = lab_usage(lab.state_dir)
+        print(
+            "\n== %d devices (site %s, %s, %d lab process(es), up in %.1fs, %.0f MiB)"
+            % (len(truth), lab.truth["site"], subnet, procs, lab.up_seconds, lab_rss)
+        )
+        lab_cpu0 = lab_usage(lab.state_dir)[0]
+        ours, found = run_plugin(subnet, tmp)
+        lab_cpu = lab_usage(lab.state_dir)[0] - lab_cpu0
+        seen, cls, ven = accuracy(truth, found)
+        sm = ours["summary"]
+        print(
+            "iot_discovery (ansible-inventory --list): wall %.1fs  cpu %.1fs  peak %.0f MiB  "
+            "found %d/%d (%.1f%%)  class %.1f%%  vendor %.1f%%"
+            % (ours["wall"], ours["cpu"], ours["rss"], seen, len(truth), 100.0 * seen / len(truth), cls, ven)
+        )
+        print(
+            "   scan summary: %s; %d addresses, %d hosts found, %d cut short, %d ports not probed, "
+            "%d probe starts refused (fd), %d open ports silent, concurrency %s; warning printed: %s; "
+            "lab cpu %.1fs"
+            % (
+                "complete" if sm.get("complete") else "INCOMPLETE",
+                sm.get("addresses", 0),
+                sm.get("hosts_found", 0),
+                sm.get("hosts_deadline", 0),
+                sm.get("ports_not_probed", 0),
+                sm.get("probes_refused_fd", 0),
+                sm.get("open_ports_silent", 0),
+                sm.get("concurrency"),
+                ours["warned"],
+                lab_cpu,
+            )
+        )
+        missing = [d["name"] for d in truth if d["address"] not in found]
+        if missing:
+            print("   missing (%d): %s" % (len(missing), ", ".join(missing[:10])))
+        wrong = [
+            "%s %s: %s/%s" % (d["name"], d["class"], *found.get(d["address"], ("-", "-")))
+            for d in truth
+            if d["address"] in found and not class_ok(d["class"], found[d["address"]][0])
+        ]
+        for w in wrong[:5]:
+            print("   misclassified:", w)
+        for d in [
+            d for d in truth if d["address"] in found and not class_ok(d["class"], found[d["address"]][0])
+        ][:2]:
+            # what the device said, to tell a slow answer from a fingerprint gap
+            said = {
+                k: {f: str(v)[:60] for f, v in svc.items()}
+                for k, svc in ours["services"][d["address"]].items()
+            }
+            print("   %s said: %s" % (d["name"], json.dumps(said)[:600]))
+        ours.pop("services")
+        row = {"size": size, "found": seen, "devices": len(truth), "class": cls, **ours}
+        if not args.skip_nmap:
+            addresses = [d["address"] for d in truth]
+            step = max(1, len(addresses) // args.nmap_sample)
+            sample = addresses[::step][: args.nmap_sample]
+            sample_truth = [d for d in truth if d["address"] in set(sample)]
+            nwall, ncpu, nfound = run_nmap(sample, probes.DEFAULT_PORTS, tmp, args.nmap_timeout)
+            if nwall is None:
+                print(
+                    "nmap -sV --version-light -T5: failed or did not finish within %.0fs" % args.nmap_timeout
+                )
+            else:
+                nseen, ncls, _nven = accuracy(sample_truth, nfound)
+                per_nmap, per_ours = nwall / len(sample), ours["wall"] / len(truth)
+                print(
+                    "nmap -sV --version-light -T5 (%d of the devices, same %d TCP ports): wall %.1fs  "
+                    "cpu %.1fs  found %d/%d  class %.1f%%"
+                    % (len(sample), len(probes.DEFAULT_PORTS), nwall, ncpu, nseen, len(sample), ncls)
+                )
+                print(
+                    "   per device: nmap %.3fs, iot_discovery %.4fs -> ratio %.0fx"
+                    % (per_nmap, per_ours, per_nmap / per_ours)
+                )
+                row["nmap_ratio"] = per_nmap / per_ours
+        if args.with_cg:
+            cwall, chv, err = run_cg_nmap(subnet, probes.DEFAULT_PORTS, tmp)
+            if chv is None:
+                print("community.general.nmap: failed after %.2fs: %s" % (cwall, err))
+            else:
+                print(
+                    "community.general.nmap inventory (no -sV): %.1fs  found %d/%d  class: not given"
+                    % (cwall, sum(1 for d in truth if chv.get(d["address"], {}).get("ports")), len(truth))
+                )
+    finally:
+        lab.down()
+    load1 = os.getloadavg()
+    print(
+        "   load average before %.2f/%.2f/%.2f, after %.2f/%.2f/%.2f (%d cores)"
+        % (*load0, *load1, os.cpu_count())
+    )
+    row["load"] = (load0[0], load1[0])
+    return row
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    ap.add_argument("--site", default="large")
-    ap.add_argument("--skip-nmap", action="store_true", help="only this plugin (nmap -sV takes minutes)")
-    ap.add_argument("--skip-cg", action="store_true", help="skip community.general.nmap")
+    ap.add_argument("--sizes", default="1000,5000,10000", help="comma-separated, from %s" % sorted(SITES))
+    ap.add_argument("--skip-nmap", action="store_true", help="only this plugin")
+    ap.add_argument("--nmap-sample", type=int, default=100, help="devices nmap scans per size")
     ap.add_argument(
-        "--nmap-timeout", type=float, default=3600, help="give up on nmap after this many seconds"
+        "--nmap-timeout", type=float, default=1800, help="give up on nmap after this many seconds"
     )
-    ap.add_argument(
-        "--nmap-sample",
-        type=int,
-        default=0,
-        help="run nmap on N devices spread over the site (its time is then also shown scaled to all)",
-    )
+    ap.add_argument("--with-cg", action="store_true", help="also community.general's nmap inventory plugin")
     args = ap.parse_args()
-
+    sizes = [int(x) for x in args.sizes.split(",")]
+    for size in sizes:
+        if size not in SITES:
+            raise SystemExit("--sizes: %d has no site; use %s" % (size, ", ".join(map(str, sorted(SITES)))))
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        site_arg = args.site
-        if args.site == "large" and not (TOP / "tests/lab/sites/large.yml").exists():
-            site_arg = str(generated_large_site(tmp))
-            print("lab has no 'large' site file yet: generated %s" % site_arg)
-        lab = LabSite(site_arg, state_dir=Path(tmp) / "lab")
-        lab.up(fresh=True)
-        try:
-            truth = lab.truth["devices"]
-            subnet = lab.truth["subnet"]
-            print(
-                "site %s: %d devices on %s, up in %.1fs"
-                % (lab.truth["site"], len(truth), subnet, lab.up_seconds)
+        for size in sizes:
+            rows.append(bench_size(size, args, tmp))
+    print("\nsize    found     wall s  cpu s  peak MiB  class %  nmap ratio  load (before/after)")
+    for r in rows:
+        print(
+            "%-6d  %5.1f%%  %7.1f  %6.1f  %8.0f  %7.1f  %10s  %.1f/%.1f"
+            % (
+                r["size"],
+                100.0 * r["found"] / r["devices"],
+                r["wall"],
+                r["cpu"],
+                r["rss"],
+                r["class"],
+                "%.0fx" % r["nmap_ratio"] if "nmap_ratio" in r else "-",
+                *r["load"],
             )
-            wall, ours = run_plugin(subnet, tmp)
-            seen, cls, ven = accuracy(truth, ours)
-            print(
-                "iot_discovery (ansible-inventory --list): %6.2fs  found %d/%d  class %.1f%%  vendor %.1f%%"
-                % (wall, seen, len(truth), cls, ven)
-            )
-            wrong = [
-                "%s %s: %s/%s" % (d["name"], d["class"], *ours.get(d["address"], ("-", "-")))
-                for d in truth
-                if not class_ok(d["class"], ours.get(d["address"], ("", ""))[0])
-            ]
-            for w in wrong[:10]:
-                print("   misclassified:", w)
-            addresses = [d["address"] for d in truth]
-            if not args.skip_nmap:
-                ports = probes.DEFAULT_PORTS
-                # every k-th device, so the sample keeps the site's mix of kinds
-                step = max(1, len(addresses) // args.nmap_sample) if args.nmap_sample else 1
-                sample = addresses[::step][: args.nmap_sample or None]
-                sample_truth = [d for d in truth if d["address"] in set(sample)]
-                nwall, nfound = run_nmap(sample, ports, tmp, args.nmap_timeout)
-                if nwall is None:
-                    print(
-                        "nmap -sV -T4: did not finish within %.0fs (ratio > %.0fx)"
-                        % (args.nmap_timeout, args.nmap_timeout / wall)
-                    )
-                else:
-                    nseen, ncls, nven = accuracy(sample_truth, nfound)
-                    print(
-                        "nmap -sV -T4 (%d addresses, same TCP ports): %6.2fs  found %d/%d  class %.1f%%  "
-                        "vendor %.1f%%" % (len(sample), nwall, nseen, len(sample), ncls, nven)
-                    )
-                    scaled = nwall * len(addresses) / len(sample)
-                    if len(sample) != len(addresses):
-                        print("   scaled to %d addresses: ~%.0fs" % (len(addresses), scaled))
-                    print("ratio nmap -sV / iot_discovery: %.1fx" % (scaled / wall))
-            if not args.skip_cg:
-                cwall, chv, err = run_cg_nmap(subnet, probes.DEFAULT_PORTS, tmp)
-                if chv is None:
-                    print("community.general.nmap: failed after %.2fs: %s" % (cwall, err))
-                else:
-                    print(
-                        "community.general.nmap inventory (no -sV):  %6.2fs  found %d/%d  class: not given"
-                        % (cwall, sum(1 for a in addresses if chv.get(a, {}).get("ports")), len(truth))
-                    )
-                    print("ratio community.general.nmap / iot_discovery: %.1fx" % (cwall / wall))
-        finally:
-            lab.down()
+        )
 
 
 if __name__ == "__main__":

@@ -15,11 +15,13 @@ import sys
 import time
 from pathlib import Path
 
-from .control import LabControl, state_dir_for, state_root
+from .control import SHARDS_FILE, LabControl, shard_dirs, state_dir_for, state_root
 from .errors import LabError
 from .faults import FAULTS
 
 UP_TIMEOUT = 120.0
+# devices one lab process serves: about 2.6 sockets each, well inside a 20,000 open-file limit
+DEVICES_PER_PROCESS = 4000
 
 
 def _pid_alive(pid: int) -> bool:
@@ -33,6 +35,10 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _read_pid(state_dir: Path) -> int | None:
+    """The pid of the site's process (of its first live shard when it has several)."""
+    shards = shard_dirs(state_dir)
+    if shards:
+        return next((pid for pid in map(_read_pid, shards) if pid is not None), None)
     try:
         pid = int((state_dir / "lab.pid").read_text().strip())
     except (OSError, ValueError):
@@ -57,7 +63,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     ready = state_dir / "ready.json"
     with contextlib.suppress(FileNotFoundError):
         ready.unlink()
-    lab = open_site(args.site, state_dir, args.rebase)
+    shard = None
+    if args.shard:
+        try:
+            index, count = (int(x) for x in args.shard.split("/"))
+            if not 0 <= index < count:
+                raise ValueError
+        except ValueError:
+            raise LabError(
+                f"--shard {args.shard!r} must be INDEX/COUNT with 0 <= INDEX < COUNT, e.g. 0/3"
+            ) from None
+        shard = (index, count)
+    lab = open_site(args.site, state_dir, args.rebase, shard)
     (state_dir / "lab.pid").write_text(f"{os.getpid()}\n")
     try:
         asyncio.run(lab.run(ready, args.owner_pid))
@@ -68,16 +85,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_up(args: argparse.Namespace) -> int:
-    state_dir = Path(args.state_dir) if args.state_dir else state_dir_for(args.site)
+def _processes(args: argparse.Namespace) -> int:
+    if args.processes:
+        return args.processes
+    from .site import load_site
+
+    return max(1, -(-len(load_site(args.site, None, args.rebase).devices) // DEVICES_PER_PROCESS))
+
+
+def _spawn(args: argparse.Namespace, state_dir: Path, shard: str | None) -> subprocess.Popen:
     state_dir.mkdir(parents=True, exist_ok=True)
-    pid = _read_pid(state_dir)
-    if pid is not None:
-        raise LabError(f"site {args.site} is already up (pid {pid}); `lab down {args.site}` first")
-    ready = state_dir / "ready.json"
     with contextlib.suppress(FileNotFoundError):
-        ready.unlink()
-    log_path = state_dir / "lab.log"
+        (state_dir / "ready.json").unlink()
     cmd = [sys.executable, "-m", "iotlab", "run", args.site, "--state-dir", str(state_dir), "--verbose"]
     if args.fresh:
         cmd.append("--fresh")
@@ -85,56 +104,114 @@ def cmd_up(args: argparse.Namespace) -> int:
         cmd += ["--rebase", args.rebase]
     if args.owner_pid:
         cmd += ["--owner-pid", str(args.owner_pid)]
+    if shard:
+        cmd += ["--shard", shard]
     env = dict(
         os.environ,
         PYTHONPATH=os.pathsep.join(
             filter(None, [str(Path(__file__).parent.parent), os.environ.get("PYTHONPATH")])
         ),
     )
-    t0 = time.monotonic()
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
+    with open(state_dir / "lab.log", "ab") as log:
+        return subprocess.Popen(
             cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env, start_new_session=True
         )
+
+
+def _wait_ready(
+    args: argparse.Namespace, started: list[tuple[subprocess.Popen, Path]], t0: float
+) -> list[dict]:
+    waiting = dict(enumerate(started))
+    ready: dict[int, dict] = {}
     while time.monotonic() - t0 < args.timeout:
-        if ready.exists():
-            summary = json.loads(ready.read_text())
-            took = time.monotonic() - t0
-            print(
-                f"site {summary['site']} up: {summary['devices']} devices, "
-                f"{summary['switches']}/{summary['switches_planned']} switches, pid {summary['pid']}, "
-                f"ready in {took:.2f}s; ground truth: {state_dir / 'ground-truth.json'}"
-            )
-            if summary.get("switch_note"):
-                print(f"note: {summary['switch_note']}", file=sys.stderr)
-            return 0
-        if proc.poll() is not None:
-            tail = log_path.read_text(errors="replace").strip().splitlines()[-15:]
-            msg = next(
-                (ln for ln in reversed(tail) if "LabError" in ln or "Error" in ln), tail[-1] if tail else ""
-            )
-            raise LabError(
-                f"site {args.site} failed to start (exit {proc.returncode}): {msg}\n(log: {log_path})"
-            )
+        for i, (proc, state_dir) in list(waiting.items()):
+            if (state_dir / "ready.json").exists():
+                ready[i] = json.loads((state_dir / "ready.json").read_text())
+                del waiting[i]
+            elif proc.poll() is not None:
+                for other, _d in started:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(other.pid, signal.SIGTERM)
+                log_path = state_dir / "lab.log"
+                tail = log_path.read_text(errors="replace").strip().splitlines()[-15:]
+                msg = next(
+                    (ln for ln in reversed(tail) if "LabError" in ln or "Error" in ln),
+                    tail[-1] if tail else "",
+                )
+                raise LabError(
+                    f"site {args.site} failed to start (exit {proc.returncode}): {msg}\n(log: {log_path})"
+                )
+        if not waiting:
+            return [ready[i] for i in sorted(ready)]
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGTERM)
-    raise LabError(f"site {args.site} not ready after {args.timeout:.0f}s (log: {log_path})")
+    for proc, _d in started:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    raise LabError(f"site {args.site} not ready after {args.timeout:.0f}s (log: {started[0][1] / 'lab.log'})")
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """One process per site, or for a large site several (``--processes``), each serving a
+    contiguous shard of its devices: the open-file limit holds about 2.6 sockets a device."""
+    state_dir = Path(args.state_dir) if args.state_dir else state_dir_for(args.site)
+    state_dir.mkdir(parents=True, exist_ok=True)
+    pid = _read_pid(state_dir)
+    if pid is not None:
+        raise LabError(f"site {args.site} is already up (pid {pid}); `lab down {args.site}` first")
+    for name in ("ready.json", SHARDS_FILE):
+        with contextlib.suppress(FileNotFoundError):
+            (state_dir / name).unlink()
+    count = _processes(args)
+    t0 = time.monotonic()
+    if count == 1:
+        started = [(_spawn(args, state_dir, None), state_dir)]
+    else:
+        names = [f"shard-{i}" for i in range(count)]
+        (state_dir / SHARDS_FILE).write_text(json.dumps({"shards": names}))
+        started = [(_spawn(args, state_dir / n, f"{i}/{count}"), state_dir / n) for i, n in enumerate(names)]
+    summaries = _wait_ready(args, started, t0)
+    took = time.monotonic() - t0
+    first = summaries[0]
+    processes = (
+        f"pid {first['pid']}"
+        if count == 1
+        else f"{count} processes (pids {', '.join(str(x['pid']) for x in summaries)})"
+    )
+    print(
+        f"site {first['site']} up: {sum(x['devices'] for x in summaries)} devices, "
+        f"{first['switches']}/{first['switches_planned']} switches, {processes}, "
+        f"ready in {took:.2f}s; ground truth: {state_dir / 'ground-truth.json'}"
+    )
+    if count > 1:
+        from .control import merge_truth
+
+        parts = [json.loads((d / "ground-truth.json").read_text()) for _p, d in started]
+        (state_dir / "ground-truth.json").write_text(json.dumps(merge_truth(parts)))
+        os.chmod(state_dir / "ground-truth.json", 0o600)
+    if first.get("switch_note"):
+        print(f"note: {first['switch_note']}", file=sys.stderr)
+    return 0
 
 
 def cmd_down(args: argparse.Namespace) -> int:
     state_dir = Path(args.state_dir) if args.state_dir else state_dir_for(args.site)
-    pid = _read_pid(state_dir)
-    if pid is None:
+    pids = [p for p in map(_read_pid, shard_dirs(state_dir) or [state_dir]) if p is not None]
+    if not pids:
         print(f"site {args.site} is not up")
         return 0
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + args.timeout
-    while time.monotonic() < deadline and _pid_alive(pid):
+    while time.monotonic() < deadline and any(map(_pid_alive, pids)):
         time.sleep(0.05)
-    if _pid_alive(pid):
+    killed = [pid for pid in pids if _pid_alive(pid)]
+    for pid in killed:
         os.kill(pid, signal.SIGKILL)
-        print(f"site {args.site} did not stop in {args.timeout:.0f}s; killed pid {pid}", file=sys.stderr)
+    if killed:
+        print(
+            f"site {args.site} did not stop in {args.timeout:.0f}s; killed pid(s) {killed}", file=sys.stderr
+        )
     else:
         print(f"site {args.site} down")
     return 0
@@ -228,6 +305,14 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--verbose", action="store_true")
             sp.add_argument("--rebase", help="move the site to another 127.x subnet of the same size")
             sp.add_argument("--owner-pid", type=int, help="stop the site when this process exits")
+        if name == "up":
+            sp.add_argument(
+                "--processes",
+                type=int,
+                help=f"lab processes serving the site (default: one per {DEVICES_PER_PROCESS} devices)",
+            )
+        if name == "run":
+            sp.add_argument("--shard", help="serve only shard INDEX/COUNT of the devices (lab up does this)")
         sp.set_defaults(func=fn)
     sp = sub.add_parser("status", help="which sites are up, their devices and faults")
     sp.add_argument("site", nargs="?")

@@ -22,12 +22,39 @@ def state_dir_for(site: str) -> Path:
     return state_root() / Path(site).stem
 
 
+SHARDS_FILE = "shards.json"
+
+
+def shard_dirs(state_dir: Path) -> list[Path]:
+    """State directories of a site served by several processes (empty: one process)."""
+    try:
+        doc = json.loads((Path(state_dir) / SHARDS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [Path(state_dir) / name for name in doc.get("shards", [])]
+
+
+def merge_truth(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One site's ground truth from its shards' (in shard order)."""
+    merged = dict(parts[0], devices=[], switches=[], exposures=[])
+    for part in parts:
+        for key in ("devices", "switches", "exposures"):
+            merged[key].extend(part.get(key) or [])
+    return merged
+
+
 class LabControl:
-    """A handle on one running site (by its state directory)."""
+    """A handle on one running site (by its state directory).
+
+    A site served by several processes (``lab up`` of a large site) is answered by its
+    shards: ground truth and status are merged, a fault goes to the shard that has the
+    device.
+    """
 
     def __init__(self, state_dir: Path | str, timeout: float = 10.0) -> None:
         self.state_dir = Path(state_dir)
         self.timeout = timeout
+        self.shards = [LabControl(d, timeout) for d in shard_dirs(self.state_dir)]
 
     @classmethod
     def for_site(cls, site: str) -> LabControl:
@@ -38,6 +65,8 @@ class LabControl:
         return self.state_dir / "ground-truth.json"
 
     def request(self, **msg: Any) -> dict[str, Any]:
+        if self.shards:
+            return self._request_shards(msg)
         path = self.state_dir / "control.sock"
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
@@ -57,6 +86,33 @@ class LabControl:
         reply = json.loads(buf or b"{}")
         if not reply.get("ok"):
             raise LabError(reply.get("error", f"no answer to {msg.get('cmd')}"))
+        return reply
+
+    def _request_shards(self, msg: dict[str, Any]) -> dict[str, Any]:
+        replies, errors = [], []
+        for shard in self.shards:
+            try:
+                replies.append(shard.request(**msg))
+            except LabError as exc:
+                errors.append(str(exc))
+        cmd = msg.get("cmd")
+        if cmd == "fault":  # the one shard that has the device (or every one, for '*')
+            if replies:
+                return replies[0]
+            raise LabError(errors[-1])
+        if errors:
+            raise LabError(errors[0])
+        reply = dict(replies[0])
+        if cmd == "status":
+            reply["devices"] = sum(r["devices"] for r in replies)
+            reply["faults"] = [f for r in replies for f in r.get("faults", [])]
+            reply["pids"] = [r["pid"] for r in replies]
+            reply["startup_seconds"] = max(r["startup_seconds"] for r in replies)
+            reply["state_dir"] = str(self.state_dir)
+        elif cmd == "clear":
+            reply["cleared"] = sum(r["cleared"] for r in replies)
+        elif cmd == "faults":
+            reply["faults"] = [f for r in replies for f in r["faults"]]
         return reply
 
     def ping(self) -> bool:
@@ -84,6 +140,8 @@ class LabControl:
 
     def ground_truth(self, fresh: bool = True) -> dict[str, Any]:
         """The ground truth as the site holds it now (``fresh`` flushes pending changes first)."""
+        if self.shards:
+            return merge_truth([shard.ground_truth(fresh) for shard in self.shards])
         if fresh:
             self.request(cmd="flush")
         return json.loads(self.ground_truth_path.read_text(encoding="utf-8"))

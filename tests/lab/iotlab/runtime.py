@@ -26,6 +26,16 @@ GROUND_TRUTH_VERSION = 1
 START_BATCH = 200
 
 
+def shard_of(items: list, shard: tuple[int, int] | None) -> list:
+    """Shard ``(index, count)`` of ``items``: contiguous blocks, so devices that name each
+    other (a router's port mappings) stay in one process."""
+    if not shard:
+        return list(items)
+    index, count = shard
+    size = -(-len(items) // count)
+    return list(items[index * size : (index + 1) * size])
+
+
 def raise_nofile_limit() -> int:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
@@ -46,8 +56,10 @@ def load_switch_class() -> tuple[Any, str | None]:
 
 
 class Lab:
-    def __init__(self, site: Site, state_dir: Path) -> None:
+    def __init__(self, site: Site, state_dir: Path, shard: tuple[int, int] | None = None) -> None:
         self.site = site
+        # one process serves one shard of a large site; shard 0 also runs the switches
+        self.shard = shard
         self.state_dir = state_dir
         state_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(state_dir, 0o700)
@@ -80,7 +92,7 @@ class Lab:
     async def start(self) -> None:
         t0 = time.monotonic()
         raise_nofile_limit()
-        for spec in self.site.devices:
+        for spec in shard_of(self.site.devices, self.shard):
             self.devices[spec.name] = KINDS[spec.kind](spec, self)
         items = list(self.devices.values())
         try:
@@ -95,8 +107,11 @@ class Lab:
         self.store.flush()  # also writes ground-truth.json
         await self._start_control()
 
+    def runs_switches(self) -> bool:
+        return not self.shard or self.shard[0] == 0
+
     async def _start_switches(self) -> None:
-        if not self.site.switches:
+        if not self.site.switches or not self.runs_switches():
             return
         cls, reason = load_switch_class()
         if cls is None:
@@ -179,9 +194,10 @@ class Lab:
         return {
             "site": self.site.name,
             "pid": os.getpid(),
+            "shard": list(self.shard) if self.shard else None,
             "devices": len(self.devices),
             "switches": len(self.switches),
-            "switches_planned": len(self.site.switches),
+            "switches_planned": len(self.site.switches) if self.runs_switches() else 0,
             "switch_note": self.switch_note,
             "startup_seconds": round(self.startup_seconds, 3),
             "started_at": self.started_at,
@@ -202,7 +218,7 @@ class Lab:
                 gt["weaknesses"] = sorted(set(gt["weaknesses"]) | {"internet_exposed"})
             devices.append(gt)
         switches = []
-        for sw in self.site.switches:
+        for sw in self.site.switches if self.runs_switches() else []:
             switches.append(
                 {
                     "name": sw.name,
@@ -311,5 +327,7 @@ class Lab:
         return [s.name for s in self.site.switches]
 
 
-def open_site(site: str, state_dir: Path, rebase: str | None = None) -> Lab:
-    return Lab(load_site(site, KINDS, rebase), state_dir)
+def open_site(
+    site: str, state_dir: Path, rebase: str | None = None, shard: tuple[int, int] | None = None
+) -> Lab:
+    return Lab(load_site(site, KINDS, rebase), state_dir, shard)

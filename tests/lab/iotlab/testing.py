@@ -21,10 +21,17 @@ class LabSite:
     """A running site: its ground truth, and a handle to set faults and restart it."""
 
     def __init__(
-        self, site: str, *, state_dir: Path | None = None, rebase: str | None = None, timeout: float = 120.0
+        self,
+        site: str,
+        *,
+        state_dir: Path | None = None,
+        rebase: str | None = None,
+        timeout: float = 120.0,
+        processes: int | None = None,
     ) -> None:
         self.site = site
         self.rebase = rebase
+        self.processes = processes
         self.state_dir = state_dir or state_dir_for(site)
         self.timeout = timeout
         self.control = LabControl(self.state_dir)
@@ -56,6 +63,7 @@ class LabSite:
             self.site,
             *(["--fresh"] if fresh else []),
             *(["--rebase", self.rebase] if self.rebase else []),
+            *(["--processes", str(self.processes)] if self.processes else []),
             "--owner-pid",
             str(os.getpid()),
             "--timeout",
@@ -63,6 +71,7 @@ class LabSite:
             timeout=self.timeout + 10,
         )
         self.up_seconds = time.monotonic() - t0
+        self.control = LabControl(self.state_dir)  # a site of several processes answers through its shards
         self.refresh()
         return self
 

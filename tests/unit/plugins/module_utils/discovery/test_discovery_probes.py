@@ -225,3 +225,67 @@ def test_engine_leaves_out_silent_range_addresses_but_keeps_listed_ones(tmp_path
         )
     assert sorted(res["hosts"]) == ["127.99.4.10", "127.99.4.200"]
     assert res["hosts"]["127.99.4.200"]["target"]["mac"] == "00:04:f2:aa:bb:cc"
+
+
+def test_host_deadline_counts_from_when_the_host_starts():
+    """Eight hosts, one socket: they wait their turn, and no queued host times out."""
+
+    async def slow_banner(reader, writer, dev):
+        await asyncio.sleep(0.2)
+        writer.write(b"SSH-2.0-dropbear_2019.78\r\n")
+        await writer.drain()
+
+    devs = [fd.FakeDevice("127.99.1.%d" % (60 + i), tcp={20020: slow_banner}) for i in range(8)]
+    with fd.FakeSite(devs):
+        cfg = probes.ScanConfig(
+            ports=[20020],
+            udp_probes=[],
+            concurrency=1,
+            host_rate=0,
+            host_timeout=0.5,
+            port_protocols={20020: "ssh"},
+        )
+        results, stats = probes.scan([d.address for d in devs], cfg)
+    # 8 x 0.2 s in a row: far over one host's deadline, yet every host was probed in full
+    assert stats["hosts_deadline"] == 0 and stats["ports_not_probed"] == 0
+    for d in devs:
+        assert results[d.address]["open_ports"] == [20020], results[d.address]
+        assert "status" not in results[d.address]
+
+
+def test_results_stream_to_a_callback_and_nothing_is_kept():
+    site = fd.small_site("127.99.5")
+    seen = {}
+    with fd.FakeSite([site["hikvision"]]):
+        cfg = probes.ScanConfig(ports=[80, 554], udp_probes=["snmp"], read_timeout=0.5, udp_timeout=0.3)
+        results, _stats = probes.scan([site["hikvision"].address, "127.99.5.99"], cfg, seen.__setitem__)
+    assert results == {}
+    assert seen[site["hikvision"].address]["open_ports"] == [80, 554]
+    assert seen["127.99.5.99"] == {"open_ports": [], "services": {}}
+
+
+@pytest.mark.parametrize(
+    ("soft", "expected"),
+    [(1024, 1024 - probes.FD_RESERVE - 320), (20000, probes.MAX_CONCURRENCY), (100, 20)],
+)
+def test_concurrency_follows_the_open_file_limit(soft, expected):
+    assert probes.auto_concurrency(probes.DEFAULT_PORTS, 5, soft) == expected
+
+
+def test_engine_summary_says_what_was_cut_short():
+    summary = {
+        "addresses": 10,
+        "addresses_done": 10,
+        "hosts_found": 3,
+        "hosts_absent": 5,
+        "hosts_deadline": 2,
+        "hosts_not_scanned": 2,
+        "ports_not_probed": 30,
+        "probes_refused_fd": 7,
+        "udp_unsent": 0,
+        "complete": False,
+    }
+    text = engine.summary_warning(summary, 0.5)
+    assert "2 host(s) reached host_timeout (0.5s), 2 of them" in text
+    assert "30 port(s) not probed" in text and "7 probe start(s) refused" in text
+    assert engine.summary_warning(dict(summary, complete=True), 0.5) is None
