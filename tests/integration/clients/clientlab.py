@@ -54,9 +54,10 @@ class NamespacedSite:
             raise RuntimeError("lab %s failed: %s" % (" ".join(args), out.stderr or out.stdout))
         return out.stdout
 
-    def up(self):
+    def up(self, fresh=True):
         rebase = ["--rebase", self.rebase] if self.rebase else []
-        self._lab("up", self.site, "--fresh", *rebase, "--owner-pid", str(os.getpid()), "--timeout", "120")
+        fresh = ["--fresh"] if fresh else []
+        self._lab("up", self.site, *fresh, *rebase, "--owner-pid", str(os.getpid()), "--timeout", "120")
         return self
 
     def down(self):
@@ -95,7 +96,8 @@ def make_client(dest, name, networks, secrets_dir):
 
 
 def run_playbook(ns, inv, vault_pass, playbook, *args, timeout=900):
-    """ansible-playbook inside the namespace, the vault password through the client's script."""
+    """ansible-playbook inside the namespace; the vault password through the client's script
+    when its folder has one, else straight from the file."""
     env = {
         **os.environ,
         "ANSIBLE_CONFIG": str(TOP / "ansible.cfg"),
@@ -108,8 +110,11 @@ def run_playbook(ns, inv, vault_pass, playbook, *args, timeout=900):
         str(Path(sys.executable).parent / "ansible-playbook"),
         "-i",
         str(inv),
-        "--vault-id",
-        "%s@%s" % (Path(inv).name, Path(inv) / "vault-pass.sh"),
+        *(
+            ["--vault-id", "%s@%s" % (Path(inv).name, Path(inv) / "vault-pass.sh")]
+            if (Path(inv) / "vault-pass.sh").exists()
+            else ["--vault-password-file", str(vault_pass)]
+        ),
         str(TOP / "playbooks" / playbook),
         *args,
     ]
