@@ -122,7 +122,8 @@ def unwrap(value):
 
 def run_plugin(subnet, tmp):
     inv = Path(tmp) / "bench.iot_discovery.yml"
-    text = (TOP / "inventories/lab/large/large.iot_discovery.yml").read_text().replace("127.24.0.0/22", subnet)
+    source = TOP / "inventories" / "lab" / "large" / "large.iot_discovery.yml"
+    text = source.read_text().replace("127.24.0.0/22", subnet)
     inv.write_text(text)
     t0 = time.monotonic()
     p = subprocess.run(
