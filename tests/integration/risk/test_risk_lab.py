@@ -83,7 +83,7 @@ def latest(report_dir):
 @pytest.fixture(scope="module")
 def site_inventory(lab_site):
     """The project's inventory of the simulated clinic: discovery over the lab's subnet."""
-    inv = ROOT / "inventories" / "lab" / "clinic.iot_discovery.yml"
+    inv = ROOT / "inventories" / "lab" / "clinic" / "clinic.iot_discovery.yml"
     assert lab_site.truth["subnet"] in inv.read_text(), "the clinic inventory does not scan the lab's subnet"
     return inv
 
