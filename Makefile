@@ -33,7 +33,7 @@ sanity: setup
 unit: setup
 	@scripts/pytest.sh tests/unit
 
-integration: setup
+integration: image
 	@scripts/pytest.sh tests/integration
 
 molecule: image

@@ -1,6 +1,7 @@
-"""Prints what `make demo` achieved, from the reports it wrote: the client's risk before
-and after, what the rotation did, and where the reports are. Reads only the reports (which
-hold no secrets)."""
+"""One screen on what a site.yml run achieved for a client, read from the reports it wrote
+(which hold no secrets): what was found, what was fixed and how it was proven, what remains
+and why, and where the reports are.
+    python3 scripts/demo_summary.py <report_dir>/<client>"""
 
 from __future__ import annotations
 
@@ -9,42 +10,123 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+TOP = Path(__file__).resolve().parents[1]
+# role -> the hosts its step runs on (discovery.json's step_hosts); the device roles run on
+# every discovered device
+STEP_HOSTS = {"lockout_policy": "gateways", "wireguard": "vpn"}
+PROOF = {
+    "credential_rotation": "new password logged in, factory one refused, re-checked by the after-assessment",
+}
+
+
+def site_roles():
+    """The roles site.yml runs: the `role:` entries of the playbooks it imports."""
+    roles = set()
+    site = TOP / "playbooks" / "site.yml"
+    for line in site.read_text().splitlines():
+        if "import_playbook:" in line:
+            book = TOP / "playbooks" / line.split(":", 1)[1].strip()
+            for entry in book.read_text().splitlines():
+                if "role: iotguard.hardening." in entry:
+                    roles.add(entry.split("iotguard.hardening.", 1)[1].strip())
+    return roles
+
+
+def why(rule, fixed_by, roles, step_hosts, rotation_reasons):
+    reasons = []
+    for role in fixed_by:
+        if role == "credential_rotation" and rotation_reasons:
+            reasons.append(f"{role}: " + "; ".join(sorted(rotation_reasons)))
+            continue
+        if role not in roles:
+            reasons.append(f"{role}: step not in site.yml yet")
+        elif STEP_HOSTS.get(role) and not step_hosts.get(STEP_HOSTS[role]):
+            reasons.append(f"{role}: no '{STEP_HOSTS[role]}' host in this inventory")
+        else:
+            reasons.append(f"{role}: ran, could not fix it on these devices")
+    return "; ".join(reasons) or f"no role fixes {rule}"
+
 
 def main(client_dir: str) -> int:
     base = Path(client_dir)
     after = json.loads((base / "latest" / "report.json").read_text())
-    change = after.get("diff") or {}
+    change = after.get("diff")
     if not change:
-        print(f"demo: {base}/latest/report.json has no comparison with an earlier run", file=sys.stderr)
+        print(f"summary: {base}/latest/report.json has no comparison with an earlier run", file=sys.stderr)
         return 1
+    discovery = (
+        json.loads((base / "discovery.json").read_text()) if (base / "discovery.json").exists() else {}
+    )
+    rotation = (
+        json.loads((base / "credential-rotation.json").read_text())
+        if (base / "credential-rotation.json").exists()
+        else {}
+    )
+    roles = site_roles()
+    classes = Counter(d["class"] for d in discovery.get("devices", []))
     before = change["fixed"] + change["unchanged"] + change["not_rechecked"]
-    fixed_rules = Counter(f["rule"] for f in change["fixed"])
-    print(f"client {after['client']}: {after['summary']['devices']} devices")
+    score = after["client_score"]
+
+    print(f"client {after['client']}")
     print(
-        f"  risk score before: {change['previous_score']}  after: {after['client_score']['score']}"
-        f" ({after['client_score']['band']})"
+        f"FOUND    {after['summary']['devices']} devices: "
+        + ", ".join(f"{c} {n}" for c, n in sorted(classes.items()))
     )
     print(
-        f"  findings before: {len(before)}  after: {after['summary']['findings']}"
-        f"  fixed: {len(change['fixed'])}  new: {len(change['new'])}"
+        f"         {len(before)} findings before;"
+        f" risk score {change['previous_score']} -> {score['score']} ({score['band']})"
     )
-    status = after["summary"]["by_status"]
-    print("  register: " + ", ".join(f"{n} {s}" for s, n in status.items()))
-    for a in after.get("actions", [])[:3]:
-        print(f"  next action ({a['owner']}, -{a['points']} points): {a['action']}")
-    for rule, n in sorted(fixed_rules.items()):
-        print(f"    fixed {n:3d} x {rule}")
-    remaining = Counter(f["rule"] for f in change["unchanged"] + change["new"])
-    for rule, n in sorted(remaining.items()):
-        print(f"    still {n:3d} x {rule}")
-    rotation = base / "credential-rotation.json"
-    if rotation.exists():
-        print(f"  credential rotation: {json.loads(rotation.read_text()).get('counts')}")
-    print("reports:")
-    for name in ("report.pdf", "report.html", "report.png", "report.json", "findings.csv", "findings.sarif"):
-        path = base / "latest" / name
-        if path.exists() or (base / name).exists():
-            print(f"  {path if path.exists() else base / name}")
+    counts = rotation.get("counts", {})
+    print(f"FIXED    {len(change['fixed'])} findings, each re-checked by the after-assessment:")
+    for rule, n in sorted(Counter(f["rule"] for f in change["fixed"]).items()):
+        print(f"         {n:3d} x {rule}")
+    if counts:
+        print(
+            f"         credential rotation: {counts.get('rotated', 0)} account(s) rotated"
+            f" ({PROOF['credential_rotation']}), {counts.get('failed', 0)} failed"
+        )
+    if change["not_rechecked"]:
+        print(
+            f"UNPROVEN {len(change['not_rechecked'])} findings not re-checked"
+            " (no login to check them): not counted as fixed"
+        )
+    remaining = change["unchanged"] + change["new"]
+    fixed_by = {}
+    for device in after["devices"]:
+        for f in device["findings"]:
+            fixed_by.setdefault(f["rule"], f.get("fixed_by") or [])
+    sev = Counter(f["severity"] for f in remaining)
+    print(
+        f"REMAINS  {len(remaining)} findings ("
+        + ", ".join(f"{s} {sev[s]}" for s in ("critical", "high", "medium", "low") if sev[s])
+        + "):"
+    )
+    unrotated = {}
+    for row in rotation.get("devices", []):
+        if row["status"] not in ("rotated", "compliant"):
+            unrotated.setdefault(row["host"], set()).add(row["reason"])
+    for rule, n in sorted(Counter(f["rule"] for f in remaining).items(), key=lambda kv: -kv[1]):
+        devices = {f["device"] for f in remaining if f["rule"] == rule}
+        rot = set().union(*(unrotated.get(d, set()) for d in devices))
+        reason = why(rule, fixed_by.get(rule, []), roles, discovery.get("step_hosts", {}), rot)
+        print(f"         {n:3d} x {rule}: {reason}")
+    status = after["summary"].get("by_status", {})
+    if status:
+        print("REGISTER " + ", ".join(f"{n} {s}" for s, n in status.items()))
+    for action in after.get("actions", [])[:3]:
+        print(f"NEXT     ({action['owner']}, -{action['points']} points) {action['action']}")
+    print("REPORTS")
+    for name in (
+        "latest/report.pdf",
+        "latest/report.html",
+        "report.png",
+        "report-before.png",
+        "latest/report.json",
+        "latest/findings.csv",
+        "latest/findings.sarif",
+    ):
+        if (base / name).exists():
+            print(f"         {base / name}")
     return 0
 
 

@@ -138,7 +138,8 @@ def measured(cmd, timeout):
 
 def run_plugin(subnet, tmp):
     inv = Path(tmp) / "bench.iot_discovery.yml"
-    text = (TOP / "inventories/lab/large.iot_discovery.yml").read_text().replace("127.24.0.0/22", subnet)
+    source = TOP / "inventories" / "lab" / "large" / "large.iot_discovery.yml"
+    text = source.read_text().replace("127.24.0.0/22", subnet)
     inv.write_text(text)
     rc, out, err, wall, cpu, rss = measured([str(BIN / "ansible-inventory"), "-i", str(inv), "--list"], 900)
     if rc != 0:

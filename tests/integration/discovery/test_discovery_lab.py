@@ -15,7 +15,7 @@ import pytest
 
 TOP = Path(__file__).resolve().parents[3]
 BIN = TOP / ".venv/bin"
-CLINIC = TOP / "inventories/lab/clinic.iot_discovery.yml"
+CLINIC = TOP / "inventories/lab/clinic/clinic.iot_discovery.yml"
 
 pytestmark = pytest.mark.lab
 

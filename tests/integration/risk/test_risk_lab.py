@@ -83,7 +83,7 @@ def latest(report_dir):
 @pytest.fixture(scope="module")
 def site_inventory(lab_site):
     """The project's inventory of the simulated clinic: discovery over the lab's subnet."""
-    inv = ROOT / "inventories" / "lab" / "clinic.iot_discovery.yml"
+    inv = ROOT / "inventories" / "lab" / "clinic" / "clinic.iot_discovery.yml"
     assert lab_site.truth["subnet"] in inv.read_text(), "the clinic inventory does not scan the lab's subnet"
     return inv
 
@@ -405,7 +405,7 @@ def test_hostile_device_data_stays_data(lab_site, tmp_path):
     assert (reports / "hostile" / "report.png").read_bytes()[:4] == b"\x89PNG"
 
 
-CLIENT_VARS = ROOT / "inventories" / "clinic" / "group_vars" / "all"
+CLIENT_VARS = ROOT / "inventories" / "lab" / "clinic" / "group_vars" / "all"
 KEV_FIXTURE = ROOT / "tests" / "fixtures" / "kev" / "known_exploited_vulnerabilities.json"
 
 

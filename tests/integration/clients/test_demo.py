@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`make demo`'s flow (scripts/demo.sh: site.yml on the clinic, reports, summary) in a network
+namespace of its own, and the two promises of site.yml: in check mode it changes nothing on
+the devices (the lab's state file is identical before and after), and a second run reports
+no changes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+from clientlab import TOP, Namespace, NamespacedSite, recap, run_playbook
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def ns():
+    space = Namespace("demo")
+    yield space
+    space.delete()
+
+
+def test_check_mode_changes_nothing_on_the_devices(ns, tmp_path):
+    site = NamespacedSite(ns, "clinic", tmp_path / "lab" / "clinic").up()
+    try:
+        inv = tmp_path / "clinic"
+        shutil.copytree(TOP / "inventories" / "lab" / "clinic", inv)
+        vault_pass = tmp_path / "vault-pass"
+        vault_pass.write_text("check-mode-only\n")
+        before = site.state_bytes()
+        assert any("default_credentials" in d["weaknesses"] for d in site.truth()["devices"])
+        out = run_playbook(ns, inv, vault_pass, "site.yml", "--check")
+        assert out.returncode == 0, out.stdout[-5000:] + out.stderr[-2000:]
+        assert site.state_bytes() == before, "site.yml --check changed the devices"
+        assert not (inv / "host_vars").exists(), "check mode stored credentials"
+        rotation = json.loads((inv / "reports" / "clinic" / "credential-rotation.json").read_text())
+        assert rotation["check_mode"] and rotation["counts"]["would_rotate"] >= 10, rotation["counts"]
+    finally:
+        site.down()
+
+
+def test_demo_then_second_run_changes_nothing(ns, tmp_path):
+    demo = tmp_path / "demo"
+    env = {**os.environ, "IOTLAB_STATE_ROOT": str(tmp_path / "lab"), "IOTGUARD_DEMO_DIR": str(demo)}
+    out = subprocess.run(
+        ns.cmd([str(TOP / "scripts" / "demo.sh")]),
+        env=env,
+        cwd=TOP,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout[-5000:] + out.stderr[-2000:]
+    text = re.sub(r"\x1b\[[0-9;]*m", "", out.stdout)
+    # progress while it runs: the task banners of each step
+    for banner in ("PLAY [Discovery]", "PLAY [Security risk assessment]", "PLAY [Rotate device credentials]"):
+        assert banner in text
+    summary = text.split("== Results", 1)[1]
+    assert len(summary.strip().splitlines()) <= 40, "the summary must fit one screen"
+    reports = demo / "clinic" / "reports" / "clinic"
+    report = json.loads((reports / "latest" / "report.json").read_text())
+    rotation = json.loads((reports / "credential-rotation.json").read_text())
+    found = re.search(r"FOUND +(\d+) devices", summary)
+    assert found and int(found.group(1)) == report["summary"]["devices"] == 27
+    fixed = re.search(r"FIXED +(\d+) findings", summary)
+    assert fixed and int(fixed.group(1)) == len(report["diff"]["fixed"]) > 0
+    assert "x IOTG-DEFAULT-CREDS" in summary.split("FIXED", 1)[1].split("REMAINS", 1)[0]
+    assert (
+        f"{rotation['counts']['rotated']} account(s) rotated" in summary and rotation["counts"]["failed"] == 0
+    )
+    remains = re.search(r"REMAINS +(\d+) findings", summary)
+    assert remains and int(remains.group(1)) == len(report["diff"]["unchanged"]) + len(report["diff"]["new"])
+    # every remaining rule says why
+    for line in summary.split("REMAINS", 1)[1].split("REPORTS", 1)[0].splitlines()[1:]:
+        assert re.match(r"\s+\d+ x IOTG-[A-Z0-9-]+: \S", line), line
+    for name in ("latest/report.html", "report.png", "report-before.png", "latest/report.json"):
+        assert (reports / name).is_file() and str(reports / name) in summary, name
+    for name in ("report.png", "report-before.png"):
+        assert (reports / name).read_bytes()[:8] == PNG and (reports / name).stat().st_size > 10000, name
+    assert not (TOP / "reports").exists(), "the demo wrote outside its client folder"
+
+    # the same site (state kept) and the same client folder: nothing left to change
+    site = NamespacedSite(ns, "clinic", tmp_path / "lab" / "clinic").up(fresh=False)
+    try:
+        truth = site.truth()
+        rotated = {(r["host"], r["user"]) for r in rotation["devices"] if r["status"] == "rotated"}
+        still_default = {
+            (d["address"], c["username"]) for d in truth["devices"] for c in d["credentials"] if c["default"]
+        }
+        assert rotated and not rotated & still_default, rotated & still_default
+        again = run_playbook(ns, demo / "clinic", demo / "vault-pass", "site.yml")
+        assert again.returncode == 0, again.stdout[-5000:]
+        counts = recap(again.stdout)
+        assert len(counts) == 27 and all(c["changed"] == 0 and c["failed"] == 0 for c in counts.values()), (
+            counts
+        )
+    finally:
+        site.down()
