@@ -255,6 +255,7 @@ groups:
   default_creds_known: iot_default_credentials | length > 0
 """
 
+import os
 import re
 
 from ansible.errors import AnsibleParserError
@@ -262,6 +263,7 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import default_ledger_path
 from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import engine
 from ansible_collections.iotguard.hardening.plugins.module_utils.discovery.errors import DiscoveryError
 
@@ -337,6 +339,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             except DiscoveryError as exc:
                 raise AnsibleParserError("iot_discovery %s: %s" % (path, to_native(exc))) from None
             if options["try_default_credentials"]:
+                # the login ledger beside the inventory: the budget assessment and rotation share
+                options["login_ledger"] = default_ledger_path(os.path.dirname(os.path.abspath(path)))
                 self._try_credentials(results, options)
         if update_cache:
             self._cache[cache_key] = results

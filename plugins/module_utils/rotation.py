@@ -7,8 +7,10 @@ The order is the one password vaults use, and each step exists so that a failure
 point leaves the device reachable with a credential the store knows:
 
 1. find the credential that works now: pending, current, history (newest first), then the
-   factory defaults from the fingerprint data. A pending one that works means an earlier
-   run changed the device and died before committing: promote it (*reconciled*).
+   factory defaults from the fingerprint data, spending from the device's login budget
+   (``access.budget``): when it is spent the result is ``budget_exhausted``, never a lock.
+   A pending one that works means an earlier run changed the device and died before
+   committing: promote it (*reconciled*).
 2. decide from the policy (never / if_default / max_age / always) whether to rotate.
 3. make the new password (the device's own policy, ``secrets``) or take the given one.
 4. write it to the store as *pending* BEFORE touching the device.
@@ -27,6 +29,10 @@ from __future__ import annotations
 import secrets
 import time
 
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import (
+    LoginBudget,
+    lockout_evidence,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import (
     StoreError,
     candidates,
@@ -42,7 +48,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base im
 )
 
 POLICIES = ("never", "if_default", "max_age", "always")
-STATUSES = ("rotated", "compliant", "would_rotate", "reconciled", "not_in_use", "failed")
+STATUSES = ("rotated", "compliant", "would_rotate", "reconciled", "not_in_use", "budget_exhausted", "failed")
 
 
 def generate_password(policy=None, length=None, avoid=(), username=None):
@@ -82,6 +88,7 @@ class Rotation:
         retry_delay=1.0,
         sleep=time.sleep,
         default_account=False,
+        budget=None,
     ):
         if policy not in POLICIES:
             raise ValueError("regenerate=%r is not one of %s" % (policy, ", ".join(POLICIES)))
@@ -105,6 +112,8 @@ class Rotation:
         self.default_account = bool(default_account)
         self.steps = []
         self.logins = 0
+        # without a budget from the resolver: the safe one (lockout unknown: one failure)
+        self.budget = budget or LoginBudget(lockout_evidence(), keys=[str(host)], who="rotation")
         # factory defaults are public (and short words like "admin" or "pass"): only real
         # secrets are masked
         self._secrets = [new_password] if new_password else []
@@ -126,31 +135,39 @@ class Rotation:
             item["detail"] = clean(detail)
         self.steps.append(item)
 
-    def _login(self, password, step):
-        self.logins += 1
+    def _login(self, password, step, kind="current"):
+        """True/False as the device answered; None when the budget allows no more failures."""
         try:
-            ok = bool(self.driver.login(self.username, password))
+            ok = self.budget.attempt(self.driver.login, self.username, password, kind)
         except Unreachable as exc:
             self._step(step, "unreachable", str(exc))
             raise
         except DriverError as exc:
             self._step(step, "error", str(exc))
             raise
+        if ok is None:
+            self._step(step, "not tried: login budget exhausted")
+            return None
+        self.logins += 1
         self._step(step, "accepted" if ok else "refused")
         return ok
 
-    def _login_retry(self, password, step):
-        """True/False after up to ``verify_retries`` tries; None when never reachable."""
+    def _login_retry(self, password, step, kind="current"):
+        """True/False after up to ``verify_retries`` tries; None when never reachable or the
+        budget ran out first."""
         answer = None
         for attempt in range(self.verify_retries):
             if attempt:
                 self.sleep(self.retry_delay * attempt)
             try:
-                if self._login(password, step):
-                    return True
-                answer = False
+                ok = self._login(password, step, kind)
             except DriverError:
                 continue
+            if ok is None:
+                return answer
+            if ok:
+                return True
+            answer = False
         return answer
 
     def _scrub(self, text):
@@ -170,6 +187,7 @@ class Rotation:
             self.result["changed"] = changed
         self.result["steps"] = self.steps
         self.result["logins"] = self.logins
+        self.result["budget"] = self.budget.report()
         return self.result
 
     # -- the transaction ----------------------------------------------------------------------
@@ -187,32 +205,72 @@ class Rotation:
             acct = self.store.account(self.host, self.username)
         except StoreError as exc:
             return self._finish("failed", "store unreadable: %s" % exc)
-
-        # 1. which credential works now
         known = candidates(acct)
         self._secrets.extend(pw for pw in known if pw not in self.factory)
+
+        found = self._find_working(acct, known)
+        if isinstance(found, dict):
+            return found
+        working, source = found
+        self.result["credential_source"] = source
+        self._learn_lockout(working)
+
+        # store catches up with the device
+        reconciled = self._reconcile(acct, working, source)
+        if reconciled is not None:
+            return reconciled
+
+        rotate, why = self._should_rotate(acct, working, source)
+        if not rotate:
+            status = "reconciled" if self.result["reconciled"] else "compliant"
+            return self._finish(status, why)
+        if self.check_mode:
+            return self._finish("would_rotate", why, changed=True)
+        new = self._new_password(known, working)
+        if isinstance(new, dict):
+            return new
+        return self._transaction(working, source, new)
+
+    # -- 1. find the working credential ---------------------------------------------------------
+    def _tries(self, acct, known):
         tries = [(pw, self._source_of(acct, pw)) for pw in known]
         tries += [(pw, "default") for pw in self.factory if pw not in known]
         if self.new_password is not None and self.new_password not in [t[0] for t in tries]:
             tries.append((self.new_password, "given"))
+        return self.budget.order(tries, self.username)
+
+    def _find_working(self, acct, known):
+        """``(password, source)`` of the credential the device accepts, or a final result."""
+        tries = self._tries(acct, known)
         if not tries:
             return self._finish(
                 "failed",
                 "no credential to try: the store has none for user %r and the fingerprint lists no "
                 "factory default; pass factory_passwords or store the working password first" % self.username,
             )
-        working = source = None
-        for pw, src in tries:
+        for index, (pw, src) in enumerate(tries):
             try:
-                ok = self._login(pw, "verify_%s" % src)
+                ok = self._login(pw, "verify_%s" % src, src)
             except Unreachable as exc:
                 return self._finish("failed", "device unreachable: %s" % exc)
             except DriverError as exc:
                 return self._finish("failed", "cannot verify the credential: %s" % exc)
+            if ok is None:
+                untried = len(tries) - index
+                return self._finish(
+                    "budget_exhausted",
+                    "%s; %d of %d candidate credential(s) for user %r not tried (%s)"
+                    % (
+                        self.budget.explain(),
+                        untried,
+                        len(tries),
+                        self.username,
+                        ", ".join(k for dummy, k in tries[index:]),
+                    ),
+                )
             if ok:
-                working, source = pw, src
-                break
-        if working is None and self.default_account and not known:
+                return pw, src
+        if self.default_account and not known:
             return self._finish(
                 "not_in_use",
                 "the product's factory default for user %r is refused and the store holds nothing "
@@ -220,44 +278,47 @@ class Rotation:
                 "(name the account in the accounts to rotate if it exists with another password)"
                 % self.username,
             )
-        if working is None:
-            return self._finish(
-                "failed",
-                "none of the %d known credential(s) for user %r is accepted (store: %d, factory "
-                "defaults: %d); the device may be locked or changed by hand: store the working "
-                "password (or pass it in factory_passwords) and run again"
-                % (len(tries), self.username, len(known), len(self.factory)),
-            )
-        self.result["credential_source"] = source
+        return self._finish(
+            "failed",
+            "none of the %d known credential(s) for user %r is accepted (store: %d, factory "
+            "defaults: %d); the device may be locked or changed by hand: store the working "
+            "password (or pass it in factory_passwords) and run again"
+            % (len(tries), self.username, len(known), len(self.factory)),
+        )
 
-        # store catches up with the device
-        reconciled = self._reconcile(acct, working, source)
-        if reconciled is not None:
-            return reconciled
+    def _learn_lockout(self, working):
+        """Once logged in, ask the device for its lockout setting: the budget (this one and
+        every later one) is sized on what the device says rather than the product data."""
+        if self.budget.lockout.get("source") == "device":
+            return
+        try:
+            reported = self.driver.lockout_policy(self.username, working)
+        except Exception as exc:  # noqa: BLE001 - reading the setting is a bonus; the rotation goes on
+            self._step("read_lockout", "error", str(exc))
+            return
+        if reported:
+            self.budget.learn(reported)
+            self._step("read_lockout", "ok", reported.get("evidence"))
 
-        # 2. policy
-        rotate, why = self._should_rotate(acct, working, source)
-        if not rotate:
-            status = "reconciled" if self.result["reconciled"] else "compliant"
-            return self._finish(status, why)
-        if self.check_mode:
-            return self._finish("would_rotate", why, changed=True)
-
-        # 3. new password
+    # -- 3. the new password ------------------------------------------------------------------------
+    def _new_password(self, known, working):
         policy = self.driver.password_policy
         if self.new_password is not None:
-            new = self.new_password
-            bad = policy.check(new)
+            bad = policy.check(self.new_password)
             if bad:
                 return self._finish(
                     "failed", "new_password does not meet the device's policy (%s); device untouched" % bad
                 )
+            new = self.new_password
         else:
             avoid = set(known) | set(self.factory) | {working}
             new = generate_password(policy, self.length, avoid=avoid, username=self.username)
         self._secrets.append(new)
+        return new
 
-        # 4. pending before the device is touched
+    # -- 4.-8. the transaction -------------------------------------------------------------------------
+    def _transaction(self, working, source, new):
+        # 4. pending before the device is touched (the journal)
         try:
             self.store.stage(self.host, self.username, working, source, new)
         except StoreError as exc:
@@ -278,9 +339,9 @@ class Rotation:
             self._step("change", "error", change_error)
 
         # 6. the new one works
-        new_ok = self._login_retry(new, "verify_new")
+        new_ok = self._login_retry(new, "verify_new", "pending")
         if not new_ok:
-            old_ok = self._login_retry(working, "verify_old_still")
+            old_ok = self._login_retry(working, "verify_old_still", source)
             if old_ok:
                 return self._abandon(
                     "change not applied (%s); the old credential still works"
@@ -288,19 +349,36 @@ class Rotation:
                     working,
                     already_verified=True,
                 )
+            if self.budget.exhausted:
+                why = (
+                    "the new password was %s and the login budget allows no further failed login to "
+                    "prove the old one (%s)"
+                    % (
+                        "refused" if new_ok is False else "not proven",
+                        change_error or "no error",
+                    )
+                )
+            else:
+                why = "device unreachable after the change (%s); neither credential could be proven" % (
+                    change_error or "no answer"
+                )
             return self._finish(
-                "failed",
-                "device unreachable after the change (%s); neither credential could be proven, the "
-                "new one is kept as pending and the next run reconciles" % (change_error or "no answer"),
-                changed=True,
+                "failed", why + "; the new one is kept as pending and the next run reconciles", changed=True
             )
 
-        # 7. the old one is refused
+        # 7. the old one is refused; then a good login again, so that the device's failure
+        # counter (and the budget) are back at zero
         old_refused = None
         try:
-            old_refused = not self._login(working, "verify_old_refused")
+            answer = self._login(working, "verify_old_refused", source)
+            old_refused = None if answer is None else not answer
         except DriverError:
             old_refused = None
+        if old_refused:
+            try:
+                self._login(new, "verify_new_again", "pending")
+            except DriverError:
+                pass
 
         # 8. commit
         try:
@@ -319,8 +397,8 @@ class Rotation:
         if old_refused is None:
             return self._finish(
                 "failed",
-                "rotated and stored, but the device stopped answering before the old password "
-                "could be proven refused",
+                "rotated and stored, but the old password could not be proven refused (the device "
+                "stopped answering, or the login budget allowed no more failed logins)",
             )
         return self._finish("rotated", "%s credential replaced and proven" % _describe(source))
 

@@ -10,6 +10,11 @@ unknown, never zero) and the probe notes. Passwords never enter the result.
 from __future__ import annotations
 
 from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import (
+    Ledger,
+    LoginBudget,
+    device_keys,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import checks, probes
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import Device
 
@@ -32,6 +37,7 @@ class Options:
         snmp_community="public",
         snmp_probe_all=False,
         rtsp_paths=("/",),
+        ledger=None,
     ):
         unknown = sorted(set(probes) - set(PROBES))
         if unknown:
@@ -47,6 +53,8 @@ class Options:
         self.snmp_community = snmp_community
         self.snmp_probe_all = bool(snmp_probe_all)
         self.rtsp_paths = list(rtsp_paths) or ["/"]
+        # the login ledger shared with discovery and rotation (a path, a Ledger, or None: in memory)
+        self.ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
 
 
 def _http_auth_port(device):
@@ -119,19 +127,29 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
             "credentials: no driver %r in this collection for the device; defaults not tried" % (name,)
         )
         return None
-    budget = probes.attempt_budget(device.lockout, device.lockout_threshold, opts.max_login_attempts)
-    if budget == 0:
-        notes.append("credentials: lockout threshold leaves no safe attempt; not tried")
+    budget = LoginBudget.for_device(
+        device_keys(address=device.address, mac=device.mac),
+        opts.ledger,
+        product={"supported": device.lockout, "threshold": device.lockout_threshold},
+        who="assessment",
+        max_attempts=opts.max_login_attempts,
+    )
+    if budget.remaining() == 0:
+        notes.append(
+            "credentials: the login budget allows no failed login now (%d of %d spent in the lockout "
+            "window); not tried" % (budget.spent_before, budget.size)
+        )
         return None
     driver = factory(device.address, opts.timeout)
     try:
         res = probes.try_credentials(driver.login, candidates, budget)
         index = res.pop("index", None)
         res["protocol"] = name
+        res["budget"] = budget.report()
         # refusals of common guesses prove nothing about the product's real default
         res["guessed_only"] = not any(c["documented"] for c in candidates)
         if index is not None:
-            _read_lockout(device, driver, candidates[index], res, notes)
+            _read_lockout(device, driver, candidates[index], res, notes, budget)
     except Exception as exc:  # noqa: BLE001 - any driver failure is a note on this device, not a crash
         notes.append("credentials: %s" % hostile.text(exc, 200))
         return None
@@ -147,21 +165,25 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
     return res
 
 
-def _read_lockout(device, driver, cred, res, notes):
+def _read_lockout(device, driver, cred, res, notes, budget):
     """After a login worked: whether failed logins lock the account, as the device tells
-    (with that credential), or as the product's factory state implies."""
+    (with that credential), or as the product's factory state implies. What the device
+    says also sizes every later login budget for it."""
     if cred["source"] != "supplied" and device.fingerprint_id in LOCKOUT_OFF_AT_FACTORY:
         res["lockout_enabled"] = False
         res["lockout_evidence"] = "lockout is off at factory settings, and the factory password still works"
         return
     try:
-        read = driver.read_lockout(cred["username"], cred["password"])
+        read = driver.lockout_policy(cred["username"], cred["password"])
     except Exception as exc:  # noqa: BLE001 - reading the setting is a bonus; the login result stands
         notes.append("lockout: could not read the setting: %s" % hostile.text(exc, 200))
         return
     if read is not None:
-        res["lockout_enabled"] = bool(read[0])
-        res["lockout_evidence"] = hostile.text(read[1], 200)
+        budget.learn(read)
+        res["lockout_enabled"] = bool(read["enabled"])
+        res["lockout_evidence"] = hostile.text(read.get("evidence"), 200)
+        if read.get("threshold"):
+            res["lockout_threshold"] = read["threshold"]
 
 
 def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
@@ -203,6 +225,8 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
             if "lockout_enabled" in res:
                 obs["lockout_enabled"] = res.pop("lockout_enabled")
                 obs["lockout_evidence"] = res.pop("lockout_evidence")
+                if "lockout_threshold" in res:
+                    obs["lockout_threshold"] = res.pop("lockout_threshold")
             obs["credentials"] = res
     if "mqtt" in opts.probes:
         for s in answered:

@@ -8,6 +8,7 @@ import datetime
 import pytest
 from ansible.parsing.vault import VaultSecret
 from ansible_collections.iotguard.hardening.plugins.module_utils import credstore
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import LoginBudget
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import StoreError, get_store
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore.vault_file import VaultCodec
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
@@ -90,6 +91,9 @@ def store(tmp_path):
 
 def rotate(store, dev, **kw):
     kw.setdefault("factory_passwords", [DEFAULT])
+    # the transaction's own tests: a device without lockout (the budget has its own tests)
+    no_lockout = {"enabled": False, "source": "device"}
+    kw.setdefault("budget", LoginBudget(no_lockout, keys=["cam1"], max_attempts=20))
     kw.setdefault("retry_delay", 0)
     return Rotation("cam1", "admin", MemDriver(dev), store, sleep=lambda s: None, **kw).run()
 
@@ -109,8 +113,9 @@ def test_rotates_default_then_idempotent(store):
     assert acct["pending"] is None
     assert [h["password"] for h in acct["history"]] == [DEFAULT]
     assert MemDriver.password_policy.check(dev.password) is None
-    # proven: new accepted, then old refused
-    assert dev.logins[-2:] == [dev.password, DEFAULT]
+    # proven: new accepted, then old refused, then new again (the device's failure counter
+    # is back at zero)
+    assert dev.logins[-3:] == [dev.password, DEFAULT, dev.password]
     assert DEFAULT not in repr(r) and dev.password not in repr(r)
     r2 = rotate(store, dev)
     assert (r2["status"], r2["changed"]) == ("compliant", False)

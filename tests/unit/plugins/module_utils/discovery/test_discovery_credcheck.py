@@ -10,13 +10,17 @@ import re
 
 import fakedevices as fd
 import pytest
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import (
+    LoginBudget,
+    lockout_evidence,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import credcheck, engine
 
 
 @pytest.mark.parametrize(
     ("lockout", "wanted", "allowed"),
     [
-        ({"supported": True, "threshold": 7}, 10, 6),
+        ({"supported": True, "threshold": 7}, 10, 5),
         ({"supported": True, "threshold": 7}, 2, 2),
         ({"supported": True, "threshold": 1}, 5, 0),
         ({"supported": False, "threshold": None}, 3, 3),
@@ -26,7 +30,9 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.discovery impor
     ],
 )
 def test_attempts_stay_below_the_lockout_threshold(lockout, wanted, allowed):
-    assert credcheck.attempts_allowed(lockout, wanted) == allowed
+    budget = LoginBudget(lockout_evidence(None, lockout), ["addr:x"], max_attempts=wanted)
+    assert budget.size == allowed
+    assert budget.lockout["source"] in ("product data (fallback)", "unknown")
 
 
 class AuthDevice:
@@ -90,7 +96,8 @@ def test_factory_default_found_and_only_the_user_name_kept():
     with fd.FakeSite([cam.device]):
         res = discover(["127.99.6.10"])
         credcheck.check_all(res, {}, {"max_credential_attempts": 5, "read_timeout": 1})
-    got = res["hosts"]["127.99.6.10"]["credentials"]
+    got = dict(res["hosts"]["127.99.6.10"]["credentials"])
+    assert got.pop("budget")["lockout_source"] == "product data (fallback)"
     assert got == {
         "iot_default_credential_valid": True,
         "iot_default_credential_username": "admin",
@@ -121,3 +128,18 @@ def test_unknown_lockout_gets_one_attempt():
         credcheck.check_all(res, {}, {"max_credential_attempts": 10, "read_timeout": 1})
     assert res["hosts"]["127.99.6.12"]["credentials"]["tried"] == 1
     assert len(prn.attempts) == 1
+
+
+def test_discovery_spends_from_the_ledger_the_assessment_and_rotation_read(tmp_path):
+    ledger = str(tmp_path / "login-ledger.json")
+    cam = AuthDevice("127.99.6.13", "Webs", "Login to 4L0C8F3PAZ12345", "admin", "S0mething-Rotated!")
+    with fd.FakeSite([cam.device]):
+        res = discover(["127.99.6.13"])
+        opts = {"max_credential_attempts": 10, "read_timeout": 1, "login_ledger": ledger}
+        credcheck.check_all(res, {}, opts)
+        assert res["hosts"]["127.99.6.13"]["credentials"]["tried"] == 3
+        # a second discovery run in the same lockout window finds the budget spent
+        credcheck.check_all(res, {}, opts)
+    got = res["hosts"]["127.99.6.13"]["credentials"]
+    assert got["tried"] == 0 and got["budget"]["spent_before"] == 3 and got["budget"]["remaining"] == 0
+    assert len(cam.attempts) == 3, "Dahua locks after 5: at most 3 failures, all runs together"

@@ -80,8 +80,10 @@ def test_a_pam_build_leaves_lockout_undecided(telnet):
 
 def test_budget_below_the_threshold_is_kept(telnet):
     state = TelnetState(user="root", password="not-a-default")
-    res, found = _assess(DAHUA, telnet(state))
-    # threshold 5: at most (5 - 1) // 2 = 2 failures of ours
+    strict = dict(DAHUA, iot_lockout={"supported": True, "threshold": 4})
+    res, found = _assess(strict, telnet(state))
+    # threshold 4: at most 4 - 1 - 1 (the rightful user's) = 2 failures of ours
+    assert res["observations"]["credentials"]["budget"]["lockout_source"] == "product data (fallback)"
     assert len(state.logins) == 2 and state.logins[0] == ("root", "vizxv")
     assert "IOTG-DEFAULT-CREDS" not in found
     assert "IOTG-DEFAULT-CREDS" in res["unknown"]  # the third default was never tried
