@@ -11,6 +11,9 @@ controller anyway. Discovery marks device data unsafe, so nothing here is templa
 from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import BudgetError
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver import build_store, resolve
+from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import StoreError
 from ansible_collections.iotguard.hardening.plugins.modules.risk_assess import ARGUMENT_SPEC, run
 
 
@@ -30,7 +33,23 @@ class ActionModule(ActionBase):
         args.setdefault("name", task_vars.get("inventory_hostname"))
         self._task.args = args
         _validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        out, error = run(params)
+        hostvars = dict(params["facts"], inventory_dir=task_vars.get("inventory_dir"))
+        try:
+            store = None
+            if params["store"] != "none" and (params["store_path"] or hostvars.get("inventory_dir")):
+                store = build_store(
+                    params["store"],
+                    store_path=params["store_path"],
+                    inventory_dir=hostvars.get("inventory_dir"),
+                    vault_secrets=getattr(getattr(self._loader, "_vault", None), "secrets", None),
+                    vault_id=params["vault_id"],
+                    master_password=params["store_password"],
+                )
+            access = resolve(params["name"], hostvars, store=store)
+        except (BudgetError, StoreError) as exc:
+            result.update(failed=True, msg="%s: %s" % (params["name"], exc))
+            return result
+        out, error = run(params, access)
         if error:
             result.update(failed=True, msg=error)
             return result

@@ -72,9 +72,11 @@ options:
     default: []
   max_login_attempts:
     description:
-      - At most this many logins per device; fewer when the device's lockout threshold is
-        known (half of the attempts below it, so a re-run inside the lockout window stays
-        below it too) or a lockout of unknown threshold is on (one).
+      - At most this many failed logins per device, and never more than the device's login
+        budget allows. The budget is shared with discovery and rotation through a ledger
+        beside the inventory (C(.iotguard/login-ledger.json)): with a lockout threshold of N
+        (as the device reported it, else the product data) all our runs together cause at
+        most N - 2 failures (one when N is 2 or 3); one when the lockout is unknown.
     type: int
     default: 3
   timeout:
@@ -115,6 +117,27 @@ options:
         ports that answer are then not a finding.
     type: bool
     default: false
+  store:
+    description:
+      - The credential store rotation keeps the device passwords in. When it holds a password
+        for the host, the assessment logs in with it (within the login budget), reads the
+        lockout setting and re-checks every factory credential, like a credentialed
+        vulnerability scan; a finding is fixed only when re-checked and found closed.
+      - C(none) checks without stored credentials.
+    type: str
+    choices: [vault_file, keepass, none]
+    default: vault_file
+  store_path:
+    description:
+      - C(vault_file) the inventory directory (default the host's C(inventory_dir)).
+      - C(keepass) the .kdbx file.
+    type: path
+  store_password:
+    description: C(keepass) the database master password.
+    type: str
+  vault_id:
+    description: C(vault_file) the vault id the store was encrypted with.
+    type: str
 notes:
   - Probes only the address in C(ansible_host); run it only against the client's own networks.
 seealso:
@@ -191,11 +214,16 @@ ARGUMENT_SPEC = dict(
     staff_vlans=dict(type="list", elements="int", default=[]),
     staff_networks=dict(type="list", elements="str", default=[]),
     assessed_from_vpn=dict(type="bool", default=False),
+    store=dict(type="str", choices=["vault_file", "keepass", "none"], default="vault_file"),
+    store_path=dict(type="path"),
+    store_password=dict(type="str", no_log=True),
+    vault_id=dict(type="str"),
 )
 
 
-def run(p):
-    """Assess with validated parameters ``p``; ``(result, error message or None)``."""
+def run(p, access=None):
+    """Assess with validated parameters ``p``; ``(result, error message or None)``.
+    ``access``: the device access the action plugin resolved (store, login ledger)."""
     for i, cred in enumerate(p["credentials"]):
         if not isinstance(cred, dict) or not cred.get("username") or "password" not in cred:
             return None, "credentials[%d] needs 'username' and 'password' keys" % i
@@ -215,7 +243,7 @@ def run(p):
             "staff_networks": p["staff_networks"],
             "assessed_from_vpn": p["assessed_from_vpn"],
         }
-        return assess.assess_device(p["name"], p["facts"], opts, ctx), None
+        return assess.assess_device(p["name"], p["facts"], opts, ctx, access=access), None
     except (FactsError, ValueError) as exc:
         return None, str(exc)
 

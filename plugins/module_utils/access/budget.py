@@ -8,11 +8,12 @@ part of this collection that logs in to a device spends from the same budget so 
 together, they never cause the failure that would lock it:
 
 * the **size** comes from the lockout setting the device reported (``source: device``),
-  else from the product data (``source: product data (fallback)``), else it is one failed
-  attempt (``source: unknown``). With a threshold of N we allow at most N - 1 - reserve
-  failures (``reserve`` leaves room for the device's rightful user), never fewer than one
-  when N >= 2, so the last attempt before a lock is never ours. A device that reports its
-  lockout off gets ``max_attempts``.
+  else from the engineer's statement for the host, else from the product data (``source:
+  product data (fallback)``, never more than ``FALLBACK_CAP`` failures: a device may be set
+  stricter than it left the factory), else it is one failed attempt (``source: unknown``).
+  With a threshold of N we allow at most N - 1 - reserve failures (``reserve`` leaves room
+  for the device's rightful user), never fewer than one when N >= 2, so the last attempt
+  before a lock is never ours. A device that reports its lockout off gets ``max_attempts``.
 * failures are counted in a **ledger** shared between processes (a small JSON file beside
   the client's inventory, no secrets in it: user names, the kind of credential tried and
   times). A login that works clears that user's failures (devices reset their counter on a
@@ -20,7 +21,8 @@ together, they never cause the failure that would lock it:
   device that counts per source address does and more than one that counts per user.
 * tries are ordered by likelihood: pending, current, history newest first, then the given
   and factory passwords; the kind that worked last time for that user goes first.
-* when the budget is spent the answer is ``None`` (``exhausted``), never another try.
+* when the budget is spent the answer is ``None`` (``exhausted``), never another try,
+  except with a credential this budget saw accepted a moment ago (it resets the counter).
 
 Nothing here holds a password longer than the call that uses it; nothing returned holds one.
 """
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import time
@@ -89,16 +92,26 @@ def lockout_evidence(reported=None, product=None, configured=None):
     return {"enabled": None, "threshold": None, "duration": None, "source": SOURCE_UNKNOWN}
 
 
+#: product data is the factory setting, and an administrator may have set the device
+#: stricter: until the device itself reported its setting we cause at most this many
+#: failures (a device set to the strictest common threshold, 3, survives them)
+FALLBACK_CAP = 2
+
+
 def budget_size(lockout, reserve=1, max_attempts=DEFAULT_MAX_ATTEMPTS):
-    """Failed logins we may cause: threshold - 1 - reserve (at least 1 when threshold >= 2);
-    ``max_attempts`` when lockout is off; 1 when unknown."""
+    """Failed logins we may cause: threshold - 1 - reserve (at least 1 when threshold >= 2),
+    at most ``FALLBACK_CAP`` when the threshold is not the device's own word;
+    ``max_attempts`` when the device reports lockout off; 1 when unknown."""
+    lockout = lockout or {}
     max_attempts = max(0, int(max_attempts))
-    threshold = (lockout or {}).get("threshold")
+    trusted = lockout.get("source") in (SOURCE_DEVICE, SOURCE_ENGINEER)
+    cap = max_attempts if trusted else min(max_attempts, FALLBACK_CAP)
+    threshold = lockout.get("threshold")
     if threshold:
         safe = int(threshold) - 1
-        return max(0, min(max_attempts, max(min(1, safe), safe - max(0, int(reserve)))))
-    if (lockout or {}).get("enabled") is False:
-        return max_attempts
+        return max(0, min(cap, max(min(1, safe), safe - max(0, int(reserve)))))
+    if lockout.get("enabled") is False:
+        return cap
     return min(1, max_attempts)
 
 
@@ -256,6 +269,10 @@ class LoginBudget:
         self.spent_before = self.ledger.failures(self.keys, self.window)
         self.attempts = []
         self.exhausted = False
+        # credentials this budget saw accepted (digests, in memory only): logging in again
+        # with one is allowed when the budget is spent, since a good login resets the
+        # device's counter (proving a new password, or the old one after a failed change)
+        self._proven = set()
 
     @classmethod
     def for_device(cls, keys, ledger=None, product=None, configured=None, who="run", **kw):
@@ -304,11 +321,14 @@ class LoginBudget:
         """``login(user, password)`` when the budget allows a failure: True/False as the
         device answered, None when the budget is spent (nothing sent). Exceptions from
         ``login`` pass through unrecorded (the device never answered)."""
-        if self.remaining() <= 0:
+        digest = hashlib.sha256(("%s\0%s" % (user, password)).encode("utf-8", "replace")).digest()
+        if self.remaining() <= 0 and digest not in self._proven:
             self.exhausted = True
             self.attempts.append({"user": user, "kind": kind, "result": "not tried: budget exhausted"})
             return None
         ok = bool(login(user, password))
+        if ok:
+            self._proven.add(digest)
         self.ledger.record(self.keys, user, ok, kind, self.who, self.window)
         self.attempts.append({"user": user, "kind": kind, "result": "accepted" if ok else "refused"})
         return ok

@@ -10,11 +10,8 @@ unknown, never zero) and the probe notes. Passwords never enter the result.
 from __future__ import annotations
 
 from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
-from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import (
-    Ledger,
-    LoginBudget,
-    device_keys,
-)
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import Ledger
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver import resolve
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import checks, probes
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import Device
 
@@ -66,22 +63,29 @@ def _http_auth_port(device):
     return None, False
 
 
-def _default_driver_factory(hostvars, device=None):
-    """``(name, factory)``: the device's driver from the registry; for a product without one
-    whose web interface asks for HTTP Basic/Digest, a plain authenticated GET of ``/``."""
-    from ansible_collections.iotguard.hardening.plugins.module_utils import drivers
+def _access_driver_factory(access):
+    """``driver_factory`` over the device access resolver: the device's driver from the
+    registry; for a product without one whose web interface asks for HTTP Basic/Digest, a
+    plain authenticated GET of ``/``."""
 
-    name = drivers.driver_name_for(hostvars)
-    if name and drivers.ALIASES.get(name, name) in drivers.DRIVERS:
-        return name, (lambda host, timeout: drivers.get_driver(name, host, timeout=timeout))
-    port, tls = _http_auth_port(device) if device is not None else (None, False)
-    if port:
-        from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.cameras import HttpApiDriver
+    def factory(hostvars, device=None):
+        from ansible_collections.iotguard.hardening.plugins.module_utils import drivers
 
-        return "http_auth", (
-            lambda host, timeout: HttpApiDriver(host, port=port, timeout=timeout, use_tls=tls)
-        )
-    return name, None
+        name = access.driver_name
+        if name and drivers.ALIASES.get(name, name) in drivers.DRIVERS:
+            return name, (lambda host, timeout: access.driver(None, timeout))
+        port, tls = _http_auth_port(device) if device is not None else (None, False)
+        if port:
+            from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.cameras import (
+                HttpApiDriver,
+            )
+
+            return "http_auth", (
+                lambda host, timeout: HttpApiDriver(host, port=port, timeout=timeout, use_tls=tls)
+            )
+        return name, None
+
+    return factory
 
 
 #: shell drivers, and the ``service`` their credentials carry in the product data
@@ -116,7 +120,7 @@ def _candidates(device, opts, driver_name=None):
     return out
 
 
-def probe_credentials(device, opts, hostvars, driver_factory, notes):
+def probe_credentials(device, opts, hostvars, driver_factory, notes, access):
     name, factory = driver_factory(hostvars, device)
     candidates = _candidates(device, opts, name)
     if not candidates:
@@ -127,13 +131,7 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
             "credentials: no driver %r in this collection for the device; defaults not tried" % (name,)
         )
         return None
-    budget = LoginBudget.for_device(
-        device_keys(address=device.address, mac=device.mac),
-        opts.ledger,
-        product={"supported": device.lockout, "threshold": device.lockout_threshold},
-        who="assessment",
-        max_attempts=opts.max_login_attempts,
-    )
+    budget = access.budget("assessment", max_attempts=opts.max_login_attempts)
     if budget.remaining() == 0:
         notes.append(
             "credentials: the login budget allows no failed login now (%d of %d spent in the lockout "
@@ -142,6 +140,9 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
         return None
     driver = factory(device.address, opts.timeout)
     try:
+        res = recheck_with_stored(device, driver, name, candidates, _stored(access, notes), budget, notes)
+        if res is not None:
+            return res
         res = probes.try_credentials(driver.login, candidates, budget)
         index = res.pop("index", None)
         res["protocol"] = name
@@ -161,6 +162,89 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
     if res["skipped"]:
         notes.append(
             "credentials: %d candidate(s) not tried to stay below the lockout threshold" % res["skipped"]
+        )
+    return res
+
+
+def _stored(access, notes):
+    try:
+        return access.stored_credentials()
+    except Exception as exc:  # noqa: BLE001 - a store we cannot read means an uncredentialed check
+        notes.append("credentials: the credential store could not be read (%s); checked without it" % exc)
+        return []
+
+
+def _account_status(results):
+    """One account's factory passwords re-checked: open when one was accepted, closed when
+    every one was refused, not re-checked when one could not be tried."""
+    if "accepted" in results:
+        return "open"
+    if "not re-checked" in results:
+        return "not re-checked"
+    return "closed"
+
+
+def recheck_with_stored(device, driver, name, candidates, stored, budget, notes):
+    """The credentialed re-check (a credentialed vulnerability scan's way): log in with the
+    stored credentials, read the lockout setting with one that works, then try every factory
+    credential the evidence knows of. A refused factory password proves its account closed;
+    after each refusal the stored credential of that account logs in again, so the device's
+    failure counter goes back to zero. What the budget does not allow stays "not re-checked".
+
+    None when nothing is stored or no stored credential is accepted (the caller then checks
+    as without credentials)."""
+    if not stored:
+        return None
+    proven, working = {}, None
+    for user, password in stored:
+        ok = budget.attempt(driver.login, user, password, "current")
+        if ok is None:
+            break
+        if ok:
+            proven[user] = password
+            working = working or {"username": user, "password": password, "source": "stored"}
+    if working is None:
+        notes.append(
+            "credentials: no stored credential was accepted (%d tried); checked as without credentials"
+            % len(stored)
+        )
+        return None
+    res = {"protocol": name, "credentialed": True, "guessed_only": False}
+    _read_lockout(device, driver, working, res, notes, budget)
+    shell = SHELL_SERVICES.get(name)
+    per_user, accepted, tried, skipped = {}, [], 0, 0
+    for cand in candidates:
+        user = cand["username"]
+        if shell and cand.get("service") not in (None, shell):
+            per_user.setdefault(user, []).append("not re-checked")  # a password of another interface
+            skipped += 1
+            continue
+        ok = budget.attempt(driver.login, user, cand["password"], "default")
+        if ok is None:
+            per_user.setdefault(user, []).append("not re-checked")
+            skipped += 1
+            continue
+        tried += 1
+        per_user.setdefault(user, []).append("accepted" if ok else "refused")
+        if ok:
+            accepted.append({"username": user, "source": cand.get("source") or "vendor default"})
+        elif user in proven:
+            budget.attempt(driver.login, user, proven[user], "current")
+    res.update(
+        {
+            "accepted": accepted[0] if accepted else None,
+            "accepted_all": accepted,
+            "tried": tried,
+            "skipped": skipped,
+            "accounts": {user: _account_status(r) for user, r in per_user.items()},
+            "stored_accepted": sorted(proven),
+            "budget": budget.report(),
+        }
+    )
+    if skipped:
+        notes.append(
+            "credentials: %d factory credential(s) not re-checked (login budget, or a password of "
+            "another interface)" % skipped
         )
     return res
 
@@ -186,10 +270,11 @@ def _read_lockout(device, driver, cred, res, notes, budget):
             res["lockout_threshold"] = read["threshold"]
 
 
-def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
+def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, access=None):
     opts = opts or Options()
     ctx = ctx or {}
     device = Device(name, hostvars)
+    access = access or resolve(name, hostvars, ledger=opts.ledger)
     notes, obs = [], {}
     result = {
         "device": device.summary(),
@@ -220,7 +305,9 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
             if s.name in MGMT_TCP and s.port not in upnp_ports
         ]
     if "credentials" in opts.probes:
-        res = probe_credentials(device, opts, hostvars, driver_factory or _default_driver_factory, notes)
+        res = probe_credentials(
+            device, opts, hostvars, driver_factory or _access_driver_factory(access), notes, access
+        )
         if res is not None:
             if "lockout_enabled" in res:
                 obs["lockout_enabled"] = res.pop("lockout_enabled")

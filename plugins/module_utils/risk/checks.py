@@ -23,7 +23,16 @@ def default_credentials(device, obs, ctx):
     if not acc:
         return []
     where = res.get("protocol") or device.driver or "login"
-    return [(where, "login as %r accepted (%s)" % (acc["username"], acc.get("source") or "vendor default"))]
+    every = res.get("accepted_all") or [acc]
+    return [
+        (
+            where,
+            "; ".join(
+                "login as %r accepted (%s)" % (a["username"], a.get("source") or "vendor default")
+                for a in every
+            ),
+        )
+    ]
 
 
 def cleartext_management(device, obs, ctx):

@@ -104,23 +104,49 @@ def write_inventory(truth, inv_dir, include_switches=True):
     return inv_dir
 
 
-def run_playbook(inv_dir, *extra, timeout=600, popen=False):
+def discovery_inventory(truth, inv_dir, name="hosts.iot_discovery.yml", **options):
+    """A client inventory made by the real discovery plugin over the lab site's subnet
+    (what an engineer has), with the vault password the store uses."""
+    inv_dir = Path(inv_dir)
+    inv_dir.mkdir(parents=True, exist_ok=True)
+    (inv_dir / "vault-pass").write_text(VAULT_PASS)
+    os.chmod(inv_dir / "vault-pass", 0o600)
+    config = {
+        "plugin": "iotguard.hardening.iot_discovery",
+        "site": truth["site"],
+        "networks": [truth["subnet"]],
+        "read_timeout": 2.0,
+        "udp_timeout": 1.0,
+        **options,
+    }
+    (inv_dir / name).write_text(yaml.safe_dump(config))
+    return inv_dir / name
+
+
+def run_playbook(
+    inv_dir, *extra, timeout=600, popen=False, inventory=None, playbook="rotate_credentials.yml"
+):
     env = dict(
         os.environ,
         ANSIBLE_CONFIG=str(TOP / "ansible.cfg"),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_INVENTORY_ENABLED="iotguard.hardening.iot_discovery,yaml",
         PATH="%s:%s" % (Path(sys.executable).parent, os.environ.get("PATH", "")),
     )
     cmd = [
         shutil.which("ansible-playbook", path=env["PATH"]) or "ansible-playbook",
         "-i",
-        str(Path(inv_dir) / "hosts.yml"),
+        str(inventory or Path(inv_dir) / "hosts.yml"),
         "--vault-password-file",
         str(Path(inv_dir) / "vault-pass"),
-        str(TOP / "playbooks" / "rotate_credentials.yml"),
+        str(TOP / "playbooks" / playbook),
         "-e",
         "credential_rotation_report_dir=%s" % (Path(inv_dir) / "reports"),
+        "-e",
+        "risk_assessment_report_dir=%s" % (Path(inv_dir) / "reports"),
+        "-e",
+        "ansible_python_interpreter=%s" % sys.executable,
         "-e",
         "credential_rotation_retry_delay=0.5",
         *extra,

@@ -34,8 +34,11 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.rotation import
     [
         ({"enabled": True, "threshold": 3}, {"supported": True, "threshold": 7}, 3, SOURCE_DEVICE, 1),
         ({"enabled": False}, {"supported": True, "threshold": 7}, None, SOURCE_DEVICE, 5),
-        (None, {"supported": True, "threshold": 7}, 7, SOURCE_PRODUCT, 5),
-        (None, {"supported": True, "threshold": 5}, 5, SOURCE_PRODUCT, 3),
+        # product data is capped: the device may be set stricter than it left the factory
+        (None, {"supported": True, "threshold": 7}, 7, SOURCE_PRODUCT, 2),
+        (None, {"supported": True, "threshold": 5}, 5, SOURCE_PRODUCT, 2),
+        (None, {"supported": True, "threshold": 3}, 3, SOURCE_PRODUCT, 1),
+        (None, {"supported": False, "threshold": None}, None, SOURCE_PRODUCT, 2),
         (None, {"supported": True, "threshold": 2}, 2, SOURCE_PRODUCT, 1),
         (None, {"supported": True, "threshold": 1}, 1, SOURCE_PRODUCT, 0),
         (None, {"supported": None, "threshold": None}, None, SOURCE_UNKNOWN, 1),
@@ -115,7 +118,7 @@ def test_order_pending_current_history_defaults_and_last_success_first():
 def test_device_report_in_the_ledger_sizes_later_budgets():
     ledger = Ledger()
     b = LoginBudget.for_device(["k"], ledger, product={"supported": True, "threshold": 7})
-    assert b.size == 5 and b.lockout["source"] == SOURCE_PRODUCT
+    assert b.size == 2 and b.lockout["source"] == SOURCE_PRODUCT
     b.learn({"enabled": True, "threshold": 3, "duration": 600})
     assert b.size == 1 and b.lockout["source"] == SOURCE_DEVICE
     later = LoginBudget.for_device(["k"], ledger, product={"supported": True, "threshold": 7})
@@ -182,3 +185,14 @@ def test_factory_reset_device_with_history_and_threshold_3_is_never_locked(store
     assert r["status"] == "rotated", r
     assert r["steps"][0]["step"] == "verify_default", "the kind that worked last goes first"
     assert dev.passwords["admin"] == store.current("cam", "admin") and not dev.locked
+
+
+def test_a_credential_just_accepted_may_be_used_again_when_the_budget_is_spent():
+    dev = Counter({"admin": "new-one"}, threshold=2)
+    b = LoginBudget(lockout_evidence({"enabled": True, "threshold": 2}), ["k"])
+    assert b.attempt(dev.login, "admin", "new-one", "pending") is True
+    assert b.attempt(dev.login, "admin", "old-one", "default") is False  # the proof: refused
+    assert b.size == 1 and b.remaining() == 0  # the refusal counts, the good login does not
+    assert b.attempt(dev.login, "admin", "other", "history") is None  # spent: nothing sent
+    assert b.attempt(dev.login, "admin", "new-one", "pending") is True  # proven: resets the counter
+    assert dev.failures["admin"] == 0 and not dev.locked and b.remaining() == 1

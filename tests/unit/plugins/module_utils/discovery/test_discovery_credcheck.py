@@ -20,10 +20,10 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.discovery impor
 @pytest.mark.parametrize(
     ("lockout", "wanted", "allowed"),
     [
-        ({"supported": True, "threshold": 7}, 10, 5),
+        ({"supported": True, "threshold": 7}, 10, 2),
         ({"supported": True, "threshold": 7}, 2, 2),
         ({"supported": True, "threshold": 1}, 5, 0),
-        ({"supported": False, "threshold": None}, 3, 3),
+        ({"supported": False, "threshold": None}, 3, 2),
         ({"supported": None, "threshold": None}, 3, 1),
         ({"supported": True, "threshold": None}, 3, 1),
         (None, 4, 1),
@@ -108,7 +108,8 @@ def test_factory_default_found_and_only_the_user_name_kept():
 
 
 def test_changed_password_is_reported_and_attempts_are_bounded():
-    # Dahua: two factory accounts, lockout after 5 -> at most min(asked, 4, 2) attempts
+    # Dahua: three factory pairs, lockout after 5 by the product data -> at most 2 failures
+    # (product data is a capped fallback: the device may be set stricter)
     cam = AuthDevice("127.99.6.11", "Webs", "Login to 4L0C8F3PAZ12345", "admin", "S0mething-Rotated!")
     with fd.FakeSite([cam.device]):
         res = discover(["127.99.6.11"])
@@ -116,7 +117,7 @@ def test_changed_password_is_reported_and_attempts_are_bounded():
         credcheck.check_all(res, {}, {"max_credential_attempts": 10, "read_timeout": 1})
     got = res["hosts"]["127.99.6.11"]["credentials"]
     assert got["iot_default_credential_valid"] is False
-    assert got["tried"] == len(cam.attempts) == 3  # admin/admin, 888888/888888, root/vizxv
+    assert got["tried"] == len(cam.attempts) == 2  # admin/admin, 888888/888888
     assert "S0mething" not in repr(res)
 
 
@@ -137,9 +138,9 @@ def test_discovery_spends_from_the_ledger_the_assessment_and_rotation_read(tmp_p
         res = discover(["127.99.6.13"])
         opts = {"max_credential_attempts": 10, "read_timeout": 1, "login_ledger": ledger}
         credcheck.check_all(res, {}, opts)
-        assert res["hosts"]["127.99.6.13"]["credentials"]["tried"] == 3
+        assert res["hosts"]["127.99.6.13"]["credentials"]["tried"] == 2
         # a second discovery run in the same lockout window finds the budget spent
         credcheck.check_all(res, {}, opts)
     got = res["hosts"]["127.99.6.13"]["credentials"]
-    assert got["tried"] == 0 and got["budget"]["spent_before"] == 3 and got["budget"]["remaining"] == 0
-    assert len(cam.attempts) == 3, "Dahua locks after 5: at most 3 failures, all runs together"
+    assert got["tried"] == 0 and got["budget"]["spent_before"] == 2 and got["budget"]["remaining"] == 0
+    assert len(cam.attempts) == 2, "at most 2 failures on product data, all runs together"
