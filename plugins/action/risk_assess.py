@@ -34,8 +34,8 @@ class ActionModule(ActionBase):
         self._task.args = args
         _validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         hostvars = dict(params["facts"], inventory_dir=task_vars.get("inventory_dir"))
+        store, warning = None, None
         try:
-            store = None
             if params["store"] != "none" and (params["store_path"] or hostvars.get("inventory_dir")):
                 store = build_store(
                     params["store"],
@@ -45,8 +45,13 @@ class ActionModule(ActionBase):
                     vault_id=params["vault_id"],
                     master_password=params["store_password"],
                 )
+        except StoreError as exc:
+            # no vault password (a first assessment, a pipeline without secrets): the checks
+            # run without stored credentials and the report says what was not re-checked
+            warning = "assessed without stored credentials: %s" % exc
+        try:
             access = resolve(params["name"], hostvars, store=store)
-        except (BudgetError, StoreError) as exc:
+        except BudgetError as exc:
             result.update(failed=True, msg="%s: %s" % (params["name"], exc))
             return result
         out, error = run(params, access)
@@ -54,6 +59,10 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg=error)
             return result
         result.update(out)
+        if warning and store is None and params["store"] != "none":
+            out["notes"].append(warning)
+        if access.identity[0] in ("moved", "none", "adopted"):
+            out["notes"].append("credential record: %s" % access.identity[1])
         result["changed"] = False
         if out["errors"]:
             result.setdefault("warnings", []).extend(

@@ -93,6 +93,11 @@ class ActionModule(ActionBase):
             )
             driver = access.driver(args["username"], timeout=args["timeout"])
             budget = access.budget("rotation")
+            if args["factory_passwords"] and not self._task.check_mode:
+                # an account the engineer named with its factory password: kept in the
+                # encrypted store so later runs (and the assessment) know it too
+                for pw in args["factory_passwords"]:
+                    store.remember_factory(host, args["username"], pw, "named by the engineer")
         except AccessError as exc:
             return self._no_driver(result, host, args, str(exc))
         except (UnknownDriver, StoreError, BudgetError, ValueError) as exc:
@@ -116,6 +121,7 @@ class ActionModule(ActionBase):
         ).run()
 
         outcome["address"] = access.address
+        outcome["identity"] = {"status": access.identity[0], "detail": access.identity[1]}
         outcome["seconds"] = round(time.monotonic() - started, 3)
         result.update(outcome)
         if self._task.diff and outcome["status"] in ("rotated", "would_rotate", "reconciled"):

@@ -26,6 +26,7 @@ Nothing returned here contains a secret.
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 
@@ -67,6 +68,39 @@ def generate_password(policy=None, length=None, avoid=(), username=None):
         if pw not in avoid and policy.check(pw) is None:
             return pw
     raise ValueError("cannot generate a password for this policy; check min_length/max_length/classes")
+
+
+#: when a device refuses a password without saying why: letters and digits, 12-16
+FALLBACK_RULE = {"min_length": 12, "max_length": 16, "length": 14, "classes": ["lower", "upper", "digit"]}
+_RULE_PATTERNS = (
+    ("symbols", re.compile(r"allowed symbols?:?\s*(?P<v>none|[!-/:-@\[-`{-~]+)", re.I)),
+    ("max_length", re.compile(r"(?:maximum|at most|no more than)\s*(?P<v>\d{1,3})", re.I)),
+    ("min_length", re.compile(r"(?:minimum|at least)\s*(?P<v>\d{1,3})\s*(?:characters|chars)?", re.I)),
+)
+
+
+def learn_rule(message):
+    """The password rule a device stated when it refused one (``allowed symbols: !#``,
+    ``maximum 12``), as a PasswordPolicy dict; the conservative fallback when it stated
+    nothing we understand."""
+    rule = {}
+    for key, pattern in _RULE_PATTERNS:
+        m = pattern.search(message or "")
+        if m:
+            value = m.group("v")
+            if key == "symbols":
+                # "(allowed symbols: !#)": a closing bracket is as likely the sentence's as
+                # an allowed symbol; leaving it out only narrows what we generate
+                rule[key] = "" if value.lower() == "none" else value.rstrip(")")
+            else:
+                rule[key] = int(value)
+    if not rule:
+        return dict(FALLBACK_RULE)
+    lo = max(8, min(int(rule.get("min_length", 12)), 64))
+    hi = max(lo, min(int(rule.get("max_length", 16)), 64))
+    rule.update({"min_length": lo, "max_length": hi, "length": min(hi, max(lo, 14))})
+    rule.setdefault("symbols", "")  # a device that states one rule may hide another: no symbols
+    return rule
 
 
 class Rotation:
@@ -112,6 +146,7 @@ class Rotation:
         self.default_account = bool(default_account)
         self.steps = []
         self.logins = 0
+        self._rejected = None
         # without a budget from the resolver: the safe one (lockout unknown: one failure)
         self.budget = budget or LoginBudget(lockout_evidence(), keys=[str(host)], who="rotation")
         # factory defaults are public (and short words like "admin" or "pass"): only real
@@ -229,7 +264,37 @@ class Rotation:
         new = self._new_password(known, working)
         if isinstance(new, dict):
             return new
-        return self._transaction(working, source, new)
+        self._rejected = None
+        result = self._transaction(working, source, new)
+        if self._rejected is None or self.new_password is not None:
+            return result
+        return self._retry_with_learned_rule(known, working, source)
+
+    def _retry_with_learned_rule(self, known, working, source):
+        """The device refused the generated password: once more, with one generated to the
+        rule it stated (or letters and digits, 12-16); the rule is kept for next time."""
+        rule = learn_rule(self._rejected)
+        self._rejected = None
+        self._step(
+            "retry_with_device_rule",
+            "ok",
+            "rule: %s" % ", ".join("%s=%s" % kv for kv in sorted(rule.items())),
+        )
+        try:
+            policy = PasswordPolicy.from_dict(rule)
+        except ValueError as exc:
+            return self._finish("failed", "the device's stated rule cannot be met: %s" % exc)
+        avoid = set(known) | set(self.factory) | {working}
+        new = generate_password(policy, None, avoid=avoid, username=self.username)
+        self._secrets.append(new)
+        result = self._transaction(working, source, new)
+        if result["status"] == "rotated":
+            self.result["learned_rule"] = rule
+            try:
+                self.store.set_policy(self.host, rule)
+            except StoreError as exc:
+                self._step("store_policy", "error", str(exc))
+        return result
 
     # -- 1. find the working credential ---------------------------------------------------------
     def _tries(self, acct, known):
@@ -332,6 +397,7 @@ class Rotation:
             self._step("change", "ok")
         except PasswordRejected as exc:
             self._step("change", "rejected", str(exc))
+            self._rejected = str(exc)
             return self._abandon("device rejected the new password: %s" % exc, working)
         except DriverError as exc:
             # the change may or may not have landed: the logins below decide

@@ -87,6 +87,14 @@ options:
     description: The community to try (the weakness is that C(public) works).
     type: str
     default: public
+  snmp_communities:
+    description:
+      - More communities to try after O(snmp_community) (the site's own weak ones). Every
+        community discovery recorded answering on the device (C(public), C(private)) is tried
+        too. Communities not in that well-known pair are shown as C(configured #n).
+    type: list
+    elements: str
+    default: []
   snmp_probe_all:
     description: Send the SNMP GET to every device, not only to those discovery saw SNMP on.
     type: bool
@@ -209,6 +217,7 @@ ARGUMENT_SPEC = dict(
     timeout=dict(type="float", default=3.0),
     snmp_community=dict(type="str", default="public", no_log=False),
     snmp_probe_all=dict(type="bool", default=False),
+    snmp_communities=dict(type="list", elements="str", default=[], no_log=True),
     rtsp_paths=dict(type="list", elements="str", default=["/"]),
     port_mappings=dict(type="list", elements="dict", default=[]),
     staff_vlans=dict(type="list", elements="int", default=[]),
@@ -235,6 +244,7 @@ def run(p, access=None):
             timeout=p["timeout"],
             snmp_community=p["snmp_community"],
             snmp_probe_all=p["snmp_probe_all"],
+            snmp_communities=p["snmp_communities"],
             rtsp_paths=p["rtsp_paths"],
         )
         ctx = {

@@ -294,6 +294,9 @@ class LoginBudget:
 
     # -- the account -------------------------------------------------------------------
     def remaining(self):
+        if self.lockout.get("source") == SOURCE_DEVICE and self.lockout.get("enabled") is False:
+            # the device itself says failed logins lock nothing: only this run's own cap counts
+            return max(0, self.size - sum(1 for a in self.attempts if a["result"] == "refused"))
         return max(0, self.size - self.ledger.failures(self.keys, self.window))
 
     def order(self, tries, user=None):

@@ -19,6 +19,10 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget i
     default_ledger_path,
     device_keys,
 )
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.identity import (
+    device_identity,
+    reconcile,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import (
     driver_name_for,
     get_driver,
@@ -104,6 +108,7 @@ class DeviceAccess:
                 "iot_open_ports": hostvars.get("iot_open_ports"),
             }
         )
+        self.identity = ("unknown", "not checked")
         self.keys = device_keys(
             address=self.address, mac=hostvars.get("iot_mac"), serial=hostvars.get("iot_serial")
         )
@@ -112,8 +117,44 @@ class DeviceAccess:
     def _fact_sources(self):
         return [self.hostvars.get("iot_default_credentials"), self.fingerprint, self.product]
 
+    def _stored_factory(self):
+        """``{username: [factory passwords]}`` the store knows beyond the product data."""
+        if self.store is None:
+            return {}
+        out = {}
+        for user, acct in self.store.load(self.host)["accounts"].items():
+            for item in acct.get("factory") or []:
+                if isinstance(item, dict) and isinstance(item.get("password"), str):
+                    out.setdefault(user, []).append(item["password"])
+        return out
+
+    def factory_credentials(self):
+        """Every factory credential the evidence knows of, as ``{username, password, source,
+        documented}``: the product data (or facts), then what the store learned (engineer-named
+        accounts, common defaults the assessment proved accepted)."""
+        out, seen = [], set()
+        for source in self._fact_sources():
+            for item in _cred_items(source):
+                pair = (item.get("username"), item.get("password"))
+                if isinstance(pair[0], str) and isinstance(pair[1], str) and pair not in seen:
+                    seen.add(pair)
+                    out.append(dict(item, documented=True))
+        for user, passwords in sorted(self._stored_factory().items()):
+            for pw in passwords:
+                if (user, pw) not in seen:
+                    seen.add((user, pw))
+                    out.append(
+                        {
+                            "username": user,
+                            "password": pw,
+                            "source": "known for this device (store)",
+                            "documented": True,
+                        }
+                    )
+        return out
+
     def factory_accounts(self):
-        """Account names with a factory default in the evidence (facts, product data)."""
+        """Account names with a factory default in the evidence (facts, product data, store)."""
         out = []
         for source in self._fact_sources():
             items = source if isinstance(source, list) else _cred_items(source)
@@ -127,13 +168,17 @@ class DeviceAccess:
                 )
                 if isinstance(name, str) and name and name not in out:
                     out.append(name)
+        for name in sorted(self._stored_factory()):
+            if name not in out:
+                out.append(name)
         return out
 
     def factory_passwords(self, username):
         given = self.overrides.get("factory_passwords")
         if given is not None:
             return [pw for pw in given if isinstance(pw, str)]
-        return factory_passwords_for(username, self._fact_sources())
+        out = factory_passwords_for(username, self._fact_sources())
+        return out + [pw for pw in self._stored_factory().get(username, []) if pw not in out]
 
     def stored_credentials(self):
         """``[(username, current password)]`` the store holds for this host (empty when
@@ -149,6 +194,8 @@ class DeviceAccess:
 
     def password_policy(self):
         policy = self.overrides.get("password_policy")
+        if policy is None and self.store is not None:
+            policy = self.store.load(self.host).get("policy")  # what the device itself stated
         if policy is None:
             policy = self.fingerprint.get("password_policy") or self.product.get("password_policy")
         return policy
@@ -223,4 +270,7 @@ def resolve(host, hostvars, overrides=None, store=None, ledger=None):
     hostvars = dict(hostvars or {})
     if not isinstance(ledger, Ledger):
         ledger = Ledger(ledger or default_ledger_path(hostvars.get("inventory_dir")))
-    return DeviceAccess(host, hostvars, dict(overrides or {}), store, ledger)
+    access = DeviceAccess(host, hostvars, dict(overrides or {}), store, ledger)
+    # before any stored credential is used: the record must be this device's (MAC/serial)
+    access.identity = reconcile(store, host, device_identity(hostvars))
+    return access

@@ -33,6 +33,7 @@ class Options:
         timeout=3.0,
         snmp_community="public",
         snmp_probe_all=False,
+        snmp_communities=(),
         rtsp_paths=("/",),
         ledger=None,
     ):
@@ -48,6 +49,7 @@ class Options:
         self.max_login_attempts = int(max_login_attempts)
         self.timeout = float(timeout)
         self.snmp_community = snmp_community
+        self.snmp_communities = list(snmp_communities or ())
         self.snmp_probe_all = bool(snmp_probe_all)
         self.rtsp_paths = list(rtsp_paths) or ["/"]
         # the login ledger shared with discovery and rotation (a path, a Ledger, or None: in memory)
@@ -92,7 +94,17 @@ def _access_driver_factory(access):
 SHELL_SERVICES = {"telnet_busybox": "telnet", "ssh_shell": "ssh"}
 
 
-def _candidates(device, opts, driver_name=None):
+def _known_factory(access, notes):
+    """Factory credentials the store learned for this device (engineer-named accounts, common
+    defaults an earlier assessment proved accepted)."""
+    try:
+        return [c for c in access.factory_credentials() if c.get("source") == "known for this device (store)"]
+    except Exception as exc:  # noqa: BLE001 - a store we cannot read means the product data only
+        notes.append("credentials: the credential store could not be read (%s)" % hostile.text(exc, 200))
+        return []
+
+
+def _candidates(device, opts, driver_name=None, known=()):
     """Who to try, in order: the product's own defaults first (with a budget of one attempt
     they are the best guess), then the credentials the engineer supplied. When the login
     goes through a shell driver standing in for the product's own API, the defaults that
@@ -100,10 +112,14 @@ def _candidates(device, opts, driver_name=None):
     interface and would only spend the lockout budget."""
     seen, out = set(), []
     supplied = [dict(c, source="supplied") for c in opts.credentials]
-    for cred in list(device.default_credentials) + supplied:
+    known_pairs = {(c.get("username"), c.get("password")) for c in known}
+    for cred in list(device.default_credentials) + list(known) + supplied:
         pair = (cred.get("username"), cred.get("password"))
         if pair[0] is None or pair in seen:
             continue
+        if pair in known_pairs:
+            # a common guess this device was seen to accept is known for it, not a guess
+            cred = dict(cred, documented=True)
         seen.add(pair)
         out.append(
             {
@@ -122,7 +138,7 @@ def _candidates(device, opts, driver_name=None):
 
 def probe_credentials(device, opts, hostvars, driver_factory, notes, access):
     name, factory = driver_factory(hostvars, device)
-    candidates = _candidates(device, opts, name)
+    candidates = _candidates(device, opts, name, _known_factory(access, notes))
     if not candidates:
         notes.append("credentials: no known default or supplied credential for this device; not tried")
         return None
@@ -151,6 +167,10 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes, access):
         res["guessed_only"] = not any(c["documented"] for c in candidates)
         if index is not None:
             _read_lockout(device, driver, candidates[index], res, notes, budget)
+            if not candidates[index]["documented"]:
+                # a common default the product data does not list: rotation must know it
+                _remember(access, candidates[index]["username"], candidates[index]["password"], notes)
+            guess_second_accounts(driver, candidates, budget, res, access, notes)
     except Exception as exc:  # noqa: BLE001 - any driver failure is a note on this device, not a crash
         notes.append("credentials: %s" % hostile.text(exc, 200))
         return None
@@ -179,7 +199,7 @@ def _account_status(results):
     every one was refused, not re-checked when one could not be tried."""
     if "accepted" in results:
         return "open"
-    if "not re-checked" in results:
+    if "not re-checked" in results or "refused" not in results:
         return "not re-checked"
     return "closed"
 
@@ -225,7 +245,9 @@ def recheck_with_stored(device, driver, name, candidates, stored, budget, notes)
             skipped += 1
             continue
         tried += 1
-        per_user.setdefault(user, []).append("accepted" if ok else "refused")
+        # a refused guess proves nothing about an account whose real default nobody published
+        refused = "refused" if cand.get("documented", True) else "guess refused"
+        per_user.setdefault(user, []).append("accepted" if ok else refused)
         if ok:
             accepted.append({"username": user, "source": cand.get("source") or "vendor default"})
         elif user in proven:
@@ -237,6 +259,7 @@ def recheck_with_stored(device, driver, name, candidates, stored, budget, notes)
             "tried": tried,
             "skipped": skipped,
             "accounts": {user: _account_status(r) for user, r in per_user.items()},
+            "not_rechecked": sorted(u for u, r in per_user.items() if _account_status(r) == "not re-checked"),
             "stored_accepted": sorted(proven),
             "budget": budget.report(),
         }
@@ -247,6 +270,46 @@ def recheck_with_stored(device, driver, name, candidates, stored, budget, notes)
             "another interface)" % skipped
         )
     return res
+
+
+def guess_second_accounts(driver, candidates, budget, res, access, notes):
+    """Coverage (first, uncredentialed assessment): once a login proved the device answers,
+    guess the second accounts many products ship (``fingerprints.SECOND_ACCOUNT_GUESSES``)
+    whose names no candidate had, within what the budget leaves. One that is accepted is
+    a finding, and is kept in the store as a factory password of this device, so that
+    rotation closes it and every later assessment re-checks it. A refused guess proves
+    nothing and is not reported."""
+    from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import fingerprints
+
+    named = {c["username"] for c in candidates}
+    lockout_off = budget.lockout.get("enabled") is False and budget.lockout.get("source") == "device"
+    for guess in fingerprints.SECOND_ACCOUNT_GUESSES:
+        user = guess["username"]
+        if user in named:
+            continue
+        if not lockout_off and budget.remaining() <= 1:
+            break  # keep one failure for rotation's proof that the old password is refused
+        ok = budget.attempt(driver.login, user, guess["password"], "guess")
+        if ok is None:
+            break
+        if not ok:
+            continue
+        found = {"username": user, "source": "common default, not documented for this product"}
+        res.setdefault("accepted_all", [res["accepted"]] if res.get("accepted") else []).append(found)
+        res["accepted"] = res.get("accepted") or found
+        res.setdefault("accounts", {})[user] = "open"
+        _remember(access, user, guess["password"], notes)
+    res["budget"] = budget.report()
+
+
+def _remember(access, user, password, notes):
+    """Keep a common default the device accepted as a factory password of this device."""
+    if access.store is None:
+        return
+    try:
+        access.store.remember_factory(access.host, user, password, "accepted by the assessment")
+    except Exception as exc:  # noqa: BLE001 - the finding stands; rotation then needs the account named
+        notes.append("credentials: could not keep %r for rotation: %s" % (user, hostile.text(exc, 200)))
 
 
 def _read_lockout(device, driver, cred, res, notes, budget):
@@ -268,6 +331,37 @@ def _read_lockout(device, driver, cred, res, notes, budget):
         res["lockout_evidence"] = hostile.text(read.get("evidence"), 200)
         if read.get("threshold"):
             res["lockout_threshold"] = read["threshold"]
+
+
+#: community names safe to show in a report (the weak ones everybody knows)
+KNOWN_COMMUNITIES = ("public", "private")
+
+
+def snmp_communities(device, opts):
+    """Every community to try, in order: the engineer's, then each one discovery recorded
+    answering on this device (only the well-known names are recorded)."""
+    out = [c for c in [opts.snmp_community, *opts.snmp_communities] if isinstance(c, str) and c]
+    for svc in device.services.values():
+        found = svc.extra.get("community")
+        if svc.name == "snmp" and found in KNOWN_COMMUNITIES:
+            out.append(found)
+    return list(dict.fromkeys(out))
+
+
+def probe_snmp(device, opts):
+    """SNMPv2c GET of sysDescr.0 with each community until one is answered."""
+    port = next((s.port for s in device.services.values() if s.name == "snmp"), 161)
+    r = {"answered": False, "error": "no community to try"}
+    tried = []
+    for i, community in enumerate(snmp_communities(device, opts)):
+        r = probes.snmp_get(device.address, community, port, timeout=opts.timeout)
+        tried.append(community if community in KNOWN_COMMUNITIES else "configured #%d" % i)
+        if r.get("answered"):
+            r["community"] = tried[-1]
+            break
+    r["port"] = port
+    r["tried"] = tried
+    return r
 
 
 def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, access=None):
@@ -339,10 +433,7 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, acce
                 if r["status"] == 200:
                     break
     if "snmp" in opts.probes and (opts.snmp_probe_all or device.has("snmp")):
-        port = next((s.port for s in device.services.values() if s.name == "snmp"), 161)
-        r = probes.snmp_get(device.address, opts.snmp_community, port, timeout=opts.timeout)
-        r["port"] = port
-        obs["snmp"] = r
+        obs["snmp"] = probe_snmp(device, opts)
     result["findings"] = checks.evaluate(device, obs, ctx)
     result["unknown"] = checks.unknown_rules(device, obs, ctx)
     return result

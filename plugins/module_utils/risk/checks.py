@@ -220,7 +220,8 @@ def snmp_public(device, obs, ctx):
     return [
         (
             "udp/%s" % r.get("port", 161),
-            "community 'public' answered sysDescr.0 = %r" % hostile.text(r["value"], 80),
+            "community %r answered sysDescr.0 = %r"
+            % (r.get("community") or "public", hostile.text(r["value"], 80)),
         )
     ]
 
@@ -250,7 +251,10 @@ def unknown_rules(device, obs, ctx):
     # refused defaults decide the rule only when every candidate was tried: candidates left
     # untried (to stay below a lockout threshold) may still be the ones the device accepts,
     # and refused common guesses say nothing of a product whose default nobody published
-    if creds is None or (not creds.get("accepted") and (creds.get("skipped") or creds.get("guessed_only"))):
+    if creds is None or (
+        not creds.get("accepted")
+        and (creds.get("skipped") or creds.get("guessed_only") or creds.get("not_rechecked"))
+    ):
         out.append("IOTG-DEFAULT-CREDS")
     if "lockout_enabled" not in obs and device.lockout is not False and device.login_surface():
         out.append("IOTG-NO-LOCKOUT")

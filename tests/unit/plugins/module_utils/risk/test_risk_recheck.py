@@ -105,7 +105,7 @@ def test_every_factory_account_closed_is_fixed_in_the_diff(store, tmp_path):
     now = {f["key"] for f in after["findings"]}
     assert report.finding_status(prev, now, {ident}, {ident: after["unknown"]}) == "fixed"
     # each refusal was followed by the stored login: the counters are back at zero
-    assert dev.failures == {"Polycom": 0, "User": 0}
+    assert dev.failures["Polycom"] == dev.failures["User"] == 0
 
 
 def test_budget_too_small_leaves_the_rest_not_rechecked(store, tmp_path):
