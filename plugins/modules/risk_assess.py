@@ -73,10 +73,12 @@ options:
   max_login_attempts:
     description:
       - At most this many failed logins per device, and never more than the device's login
-        budget allows. The budget is shared with discovery and rotation through a ledger
-        beside the inventory (C(.iotguard/login-ledger.json)): with a lockout threshold of N
-        (as the device reported it, else the product data) all our runs together cause at
-        most N - 2 failures (one when N is 2 or 3); one when the lockout is unknown.
+        budget allows.
+      - The budget is shared with discovery and rotation through a ledger beside the
+        inventory (C(.iotguard/login-ledger.json)). With a lockout threshold of N reported by
+        the device, all our runs together cause at most N - 2 failures (one when N is 2 or
+        3); with the product data's threshold at most 2 (a device may be set stricter); one
+        when the lockout is unknown.
     type: int
     default: 3
   timeout:
