@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import BudgetError
-from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver import build_store, resolve
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver import (
+    resolve,
+    store_from_options,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import StoreError
 from ansible_collections.iotguard.hardening.plugins.modules.risk_assess import ARGUMENT_SPEC, run
 
@@ -37,13 +40,10 @@ class ActionModule(ActionBase):
         store, warning = None, None
         try:
             if params["store"] != "none" and (params["store_path"] or hostvars.get("inventory_dir")):
-                store = build_store(
-                    params["store"],
-                    store_path=params["store_path"],
-                    inventory_dir=hostvars.get("inventory_dir"),
-                    vault_secrets=getattr(getattr(self._loader, "_vault", None), "secrets", None),
-                    vault_id=params["vault_id"],
-                    master_password=params["store_password"],
+                store = store_from_options(
+                    params,
+                    hostvars.get("inventory_dir"),
+                    getattr(getattr(self._loader, "_vault", None), "secrets", None),
                 )
         except StoreError as exc:
             # no vault password (a first assessment, a pipeline without secrets): the checks

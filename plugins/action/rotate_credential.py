@@ -18,8 +18,8 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import BudgetError
 from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver import (
     AccessError,
-    build_store,
     resolve,
+    store_from_options,
 )
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import StoreError
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import UnknownDriver
@@ -80,13 +80,10 @@ class ActionModule(ActionBase):
         host = task_vars.get("inventory_hostname")
         hostvars = access_hostvars(self._templar, task_vars)
         try:
-            store = build_store(
-                args["store"],
-                store_path=args["store_path"],
-                inventory_dir=hostvars.get("inventory_dir"),
-                vault_secrets=getattr(getattr(self._loader, "_vault", None), "secrets", None),
-                vault_id=args["vault_id"],
-                master_password=args["store_password"],
+            store = store_from_options(
+                args,
+                hostvars.get("inventory_dir"),
+                getattr(getattr(self._loader, "_vault", None), "secrets", None),
             )
             access = resolve(
                 host, hostvars, {k: args[k] for k in OVERRIDES if args.get(k) is not None}, store

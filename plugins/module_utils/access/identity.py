@@ -76,9 +76,18 @@ def reconcile(store, host, ident):
 
     Returns ``(status, detail)``: ``unknown`` (no identity known now: nothing checked),
     ``ok``, ``adopted`` (a record without identity, an address-keyed one from before, is
-    stamped with the device's), ``moved`` or ``none`` (no record for this device anywhere)."""
+    stamped with the device's), ``moved`` or ``none`` (no record for this device anywhere).
+    Matching and moving happen under the store's identity lock."""
     if store is None or not (ident.get("mac") or ident.get("serial")):
         return "unknown", "no MAC or serial known for the device: the record is used as stored under its name"
+    record = store.load(host)
+    if record["accounts"] and same_device(record.get("identity"), ident) is True:
+        return "ok", "record belongs to this device"
+    with store.identity_lock():
+        return _reconcile_locked(store, host, ident)
+
+
+def _reconcile_locked(store, host, ident):
     record = store.load(host)
     here = record.get("identity")
     if record["accounts"] and same_device(here, ident) is not False:
@@ -89,18 +98,8 @@ def reconcile(store, host, ident):
         return "ok", "record belongs to this device"
     ours = _find(store, ident, host)
     if ours is not None:
-        # under the locks: still ours there and still not ours here (a parallel run may
-        # have moved them already)
-        if store.swap(
-            host,
-            ours,
-            check=lambda ra, rb: (
-                same_device(rb.get("identity"), ident) is True
-                and same_device(ra.get("identity"), ident) is not True
-            ),
-        ):
-            return "moved", "record followed the device from %s (the other record went there)" % ours
-        return reconcile(store, host, ident) if store.load(host)["accounts"] else ("none", "no record")
+        store.swap(host, ours)
+        return "moved", "record followed the device from %s (the record that was here went there)" % ours
     if record["accounts"]:
         key = parking_key(here) or "orphan-%s" % host
         store.move(host, key)

@@ -86,6 +86,18 @@ def build_store(
     return get_store("keepass", path=store_path, master_password=master_password)
 
 
+def store_from_options(options, inventory_dir, vault_secrets):
+    """The store from a task's ``store``/``store_path``/``store_password``/``vault_id``."""
+    return build_store(
+        options["store"],
+        store_path=options.get("store_path"),
+        inventory_dir=inventory_dir,
+        vault_secrets=vault_secrets,
+        vault_id=options.get("vault_id"),
+        master_password=options.get("store_password"),
+    )
+
+
 class DeviceAccess:
     """How to reach one device. Built by :func:`resolve`; holds no password itself except
     through the store and the product data it points at."""

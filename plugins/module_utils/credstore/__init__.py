@@ -228,6 +228,11 @@ class CredentialStore:
         with self.edit(host) as rec:
             rec["identity"] = {k: identity.get(k) for k in ("mac", "serial")}
 
+    def identity_lock(self):
+        """Held while records are matched to devices and moved: parallel runs see the
+        records either before or after a move, never in between."""
+        return self._lock("iotguard-identity")
+
     @contextlib.contextmanager
     def _both(self, a, b):
         check_host_name(a)

@@ -4,6 +4,7 @@ ground truth, playbook runs, and an independent reader of the store."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -12,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from ansible.parsing.vault import VaultSecret
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import candidates, get_store
@@ -102,6 +104,23 @@ def write_inventory(truth, inv_dir, include_switches=True):
     inv = {"all": {"children": {"iot": {"hosts": hosts}}}}
     (inv_dir / "hosts.yml").write_text(json.dumps(inv, indent=1))
     return inv_dir
+
+
+@contextlib.contextmanager
+def site_with_inventory(site_path, inv_dir, **options):
+    """A lab site up from ``site_path`` (fresh) with discovery's inventory of it in
+    ``inv_dir``: yields (lab, inv_dir, inventory file); brings the site down after."""
+    from iotlab.testing import LabSite
+
+    lab = LabSite(str(site_path))
+    try:
+        lab.up(fresh=True)
+    except Exception as exc:  # noqa: BLE001 - a lab that cannot start is a failure, not a skip
+        pytest.fail("the lab site %s could not start: %s" % (site_path, exc), pytrace=False)
+    try:
+        yield lab, Path(inv_dir), discovery_inventory(lab.truth, inv_dir, **options)
+    finally:
+        lab.down()
 
 
 def discovery_inventory(truth, inv_dir, name="hosts.iot_discovery.yml", **options):

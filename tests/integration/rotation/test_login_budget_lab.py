@@ -16,8 +16,7 @@ import json
 
 import pytest
 import yaml
-from iotlab.testing import LabSite
-from rotlab import discovery_inventory, run_playbook, store_for
+from rotlab import run_playbook, site_with_inventory, store_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -47,15 +46,8 @@ def site(tmp_path_factory):
     }
     path = base / "budget-lab.yml"
     path.write_text(yaml.safe_dump(spec))
-    lab = LabSite(str(path))
-    try:
-        lab.up(fresh=True)
-    except Exception as exc:  # noqa: BLE001 - a lab that cannot start is a failure, not a skip
-        pytest.fail("the budget lab could not start: %s" % exc, pytrace=False)
-    inv_dir = base / "client-budget"
-    inventory = discovery_inventory(lab.truth, inv_dir)
-    yield lab, inv_dir, inventory
-    lab.down()
+    with site_with_inventory(path, base / "client-budget") as started:
+        yield started
 
 
 def _device(truth, name):

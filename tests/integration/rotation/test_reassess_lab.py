@@ -11,8 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from iotlab.testing import LabSite
-from rotlab import discovery_inventory, private_site, run_playbook
+from rotlab import private_site, run_playbook, site_with_inventory
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -26,15 +25,8 @@ READS_LOCKOUT = {"hikvision_camera", "hikvision_nvr", "axis_camera", "thermostat
 def clinic(tmp_path_factory):
     base = tmp_path_factory.mktemp("reassess")
     path = private_site("clinic", base, "reassess-clinic", "127.20.80.0/24", switches=False)
-    lab = LabSite(str(path))
-    try:
-        lab.up(fresh=True)
-    except Exception as exc:  # noqa: BLE001 - a lab that cannot start is a failure, not a skip
-        pytest.fail("the re-assessment copy of the clinic could not start: %s" % exc, pytrace=False)
-    inv_dir = base / "client-clinic"
-    inventory = discovery_inventory(lab.truth, inv_dir)
-    yield lab, inv_dir, inventory
-    lab.down()
+    with site_with_inventory(path, base / "client-clinic") as started:
+        yield started
 
 
 def _assess(inv_dir, inventory, subnet):

@@ -27,6 +27,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base im
     PasswordPolicy,
 )
 from ansible_collections.iotguard.hardening.plugins.module_utils.rotation import Rotation
+from lockoutdevice import LockoutDevice
 
 
 @pytest.mark.parametrize(
@@ -59,32 +60,9 @@ def test_bad_threshold_names_the_field():
         lockout_evidence({"enabled": True, "threshold": -2})
 
 
-class Counter:
-    """A device with per-user failure counters and a lock, like the lab's and real firmware."""
-
-    def __init__(self, passwords, threshold):
-        self.passwords = dict(passwords)
-        self.threshold = threshold
-        self.failures = {}
-        self.locked = set()
-        self.sent = []
-
-    def login(self, user, pw):
-        self.sent.append((user, pw))
-        if user in self.locked:
-            return False
-        if self.passwords.get(user) == pw:
-            self.failures[user] = 0
-            return True
-        self.failures[user] = self.failures.get(user, 0) + 1
-        if self.failures[user] >= self.threshold:
-            self.locked.add(user)
-        return False
-
-
 def test_budget_is_shared_through_the_ledger_file(tmp_path):
     path = str(tmp_path / "inv" / ".iotguard" / "login-ledger.json")
-    dev = Counter({"admin": "right"}, threshold=3)
+    dev = LockoutDevice({"admin": "right"}, threshold=3)
     keys = device_keys(address="127.0.0.5", mac="AA:BB:CC:00:00:01")
     lockout = lockout_evidence({"enabled": True, "threshold": 3})
     # discovery spends one failure
@@ -164,7 +142,7 @@ def _rotate(store, dev, ledger, keys):
 
 def test_factory_reset_device_with_history_and_threshold_3_is_never_locked(store):
     _history(store, "cam", ["old-1-aaaa", "old-2-bbbb", "old-3-cccc"])
-    dev = Counter({"admin": "12345"}, threshold=3)
+    dev = LockoutDevice({"admin": "12345"}, threshold=3)
     ledger = Ledger()
     keys = ["cam"]
     runs = []
@@ -188,7 +166,7 @@ def test_factory_reset_device_with_history_and_threshold_3_is_never_locked(store
 
 
 def test_a_credential_just_accepted_may_be_used_again_when_the_budget_is_spent():
-    dev = Counter({"admin": "new-one"}, threshold=2)
+    dev = LockoutDevice({"admin": "new-one"}, threshold=2)
     b = LoginBudget(lockout_evidence({"enabled": True, "threshold": 2}), ["k"])
     assert b.attempt(dev.login, "admin", "new-one", "pending") is True
     assert b.attempt(dev.login, "admin", "old-one", "default") is False  # the proof: refused

@@ -107,3 +107,13 @@ def test_unknown_identity_changes_nothing(store):
 def test_inventory_names_from_identity(rows, expect):
     assert inventory_names(rows) == expect
     assert inventory_names(rows, "address") == {a: a for a, _f in rows}
+
+
+def test_keepass_records_follow_the_device_too(tmp_path):
+    pytest.importorskip("pykeepass")
+    store = build_store("keepass", store_path=str(tmp_path / "site.kdbx"), master_password="kp-test-1")
+    _seed(store, "10.0.0.5", CAM_A, "Pass-of-A-1")
+    _seed(store, "10.0.0.6", CAM_B, "Pass-of-B-1")
+    assert reconcile(store, "10.0.0.5", device_identity(CAM_B))[0] == "moved"
+    assert store.current("10.0.0.5", "admin") == "Pass-of-B-1"
+    assert store.current("10.0.0.6", "admin") == "Pass-of-A-1"

@@ -10,6 +10,7 @@ from ansible.parsing.vault import VaultSecret
 from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver import build_store, resolve
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import BaseDriver
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import assess, report
+from lockoutdevice import LockoutDevice
 
 PHONE = {
     "ansible_host": "127.99.8.1",
@@ -18,27 +19,6 @@ PHONE = {
     "iot_driver": "phone_http",
     "iot_lockout": {"supported": True, "threshold": 5},
 }
-
-
-class Phone:
-    def __init__(self, passwords, threshold=3):
-        self.passwords = dict(passwords)
-        self.threshold = threshold
-        self.failures = {}
-        self.locked = set()
-        self.sent = []
-
-    def login(self, user, pw):
-        self.sent.append(user)
-        if user in self.locked:
-            return False
-        if self.passwords.get(user) == pw:
-            self.failures[user] = 0
-            return True
-        self.failures[user] = self.failures.get(user, 0) + 1
-        if self.failures[user] >= self.threshold:
-            self.locked.add(user)
-        return False
 
 
 class PhoneDriver(BaseDriver):
@@ -70,14 +50,17 @@ def store(tmp_path):
 
 def _assess(store, dev, tmp_path, credentials=()):
     access = resolve("phone", PHONE, store=store, ledger=str(tmp_path / "ledger.json"))
-    factory = lambda hostvars, device=None: ("phone_http", lambda host, timeout: PhoneDriver(dev))  # noqa: E731
+
+    def factory(hostvars, device=None):
+        return "phone_http", (lambda host, timeout: PhoneDriver(dev))
+
     opts = assess.Options(probes=("credentials",), credentials=credentials)
     return assess.assess_device("phone", PHONE, opts, driver_factory=factory, access=access)
 
 
 def test_rotated_admin_but_second_factory_account_still_open(store, tmp_path):
     store.set_current("phone", "Polycom", "Rotated-Admin-1", "rotated")
-    dev = Phone({"Polycom": "Rotated-Admin-1", "User": "123"})
+    dev = LockoutDevice({"Polycom": "Rotated-Admin-1", "User": "123"}, threshold=3)
     res = _assess(store, dev, tmp_path)
     creds = res["observations"]["credentials"]
     assert creds["credentialed"] is True
@@ -92,11 +75,11 @@ def test_rotated_admin_but_second_factory_account_still_open(store, tmp_path):
 
 
 def test_every_factory_account_closed_is_fixed_in_the_diff(store, tmp_path):
-    before = _assess(store, Phone({"Polycom": "456", "User": "123"}), tmp_path / "a")
+    before = _assess(store, LockoutDevice({"Polycom": "456", "User": "123"}, threshold=3), tmp_path / "a")
     assert "IOTG-DEFAULT-CREDS" in {f["rule"] for f in before["findings"]}
     store.set_current("phone", "Polycom", "Rotated-Admin-1", "rotated")
     store.set_current("phone", "User", "Rotated-User-22", "rotated")
-    dev = Phone({"Polycom": "Rotated-Admin-1", "User": "Rotated-User-22"})
+    dev = LockoutDevice({"Polycom": "Rotated-Admin-1", "User": "Rotated-User-22"}, threshold=3)
     after = _assess(store, dev, tmp_path / "b")
     assert after["observations"]["credentials"]["accounts"] == {"Polycom": "closed", "User": "closed"}
     assert "IOTG-DEFAULT-CREDS" not in after["unknown"]
@@ -110,7 +93,7 @@ def test_every_factory_account_closed_is_fixed_in_the_diff(store, tmp_path):
 
 def test_budget_too_small_leaves_the_rest_not_rechecked(store, tmp_path):
     store.set_current("phone", "Polycom", "Rotated-Admin-1", "rotated")
-    dev = Phone({"Polycom": "Rotated-Admin-1", "User": "Rotated-User-22"}, threshold=2)
+    dev = LockoutDevice({"Polycom": "Rotated-Admin-1", "User": "Rotated-User-22"}, threshold=2)
     # the engineer also names User's older shared password; threshold 2 allows one failure
     # at a time: Polycom's refusal is reset by its stored login, User has none to reset with
     res = _assess(store, dev, tmp_path, [{"username": "User", "password": "0000"}])
@@ -129,7 +112,7 @@ def test_budget_too_small_leaves_the_rest_not_rechecked(store, tmp_path):
 
 def test_stored_credential_refused_falls_back_to_the_uncredentialed_check(store, tmp_path):
     store.set_current("phone", "Polycom", "Something-Else-9", "rotated")
-    dev = Phone({"Polycom": "456", "User": "123"})
+    dev = LockoutDevice({"Polycom": "456", "User": "123"}, threshold=3)
     res = _assess(store, dev, tmp_path)
     assert any("no stored credential was accepted" in n for n in res["notes"])
     assert res["observations"]["credentials"]["accepted"]["username"] == "Polycom"
