@@ -93,7 +93,7 @@ options:
     description:
       - More communities to try after O(snmp_community) (the site's own weak ones). Every
         community discovery recorded answering on the device (C(public), C(private)) is tried
-        too. Communities not in that well-known pair are shown as C(configured #n).
+        too. A community other than those two is shown by its position only, never by value.
     type: list
     elements: str
     default: []
