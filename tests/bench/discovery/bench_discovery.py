@@ -137,7 +137,7 @@ def run_plugin(subnet, tmp):
     if p.returncode != 0:
         raise SystemExit("ansible-inventory failed: %s" % p.stderr[-2000:])
     hv = unwrap(json.loads(p.stdout)["_meta"]["hostvars"])
-    return wall, {a: (h["iot_class"], h["iot_vendor"]) for a, h in hv.items()}
+    return wall, {h.get("ansible_host", a): (h["iot_class"], h["iot_vendor"]) for a, h in hv.items()}
 
 
 def nmap_class(target):
