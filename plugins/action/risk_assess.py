@@ -11,6 +11,12 @@ controller anyway. Discovery marks device data unsafe, so nothing here is templa
 from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import BudgetError
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver import (
+    resolve,
+    store_from_options,
+)
+from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import StoreError
 from ansible_collections.iotguard.hardening.plugins.modules.risk_assess import ARGUMENT_SPEC, run
 
 
@@ -30,11 +36,33 @@ class ActionModule(ActionBase):
         args.setdefault("name", task_vars.get("inventory_hostname"))
         self._task.args = args
         _validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        out, error = run(params)
+        hostvars = dict(params["facts"], inventory_dir=task_vars.get("inventory_dir"))
+        store, warning = None, None
+        try:
+            if params["store"] != "none" and (params["store_path"] or hostvars.get("inventory_dir")):
+                store = store_from_options(
+                    params,
+                    hostvars.get("inventory_dir"),
+                    getattr(getattr(self._loader, "_vault", None), "secrets", None),
+                )
+        except StoreError as exc:
+            # no vault password (a first assessment, a pipeline without secrets): the checks
+            # run without stored credentials and the report says what was not re-checked
+            warning = "assessed without stored credentials: %s" % exc
+        try:
+            access = resolve(params["name"], hostvars, store=store)
+        except BudgetError as exc:
+            result.update(failed=True, msg="%s: %s" % (params["name"], exc))
+            return result
+        out, error = run(params, access)
         if error:
             result.update(failed=True, msg=error)
             return result
         result.update(out)
+        if warning and store is None and params["store"] != "none":
+            out["notes"].append(warning)
+        if access.identity[0] in ("moved", "none", "adopted"):
+            out["notes"].append("credential record: %s" % access.identity[1])
         result["changed"] = False
         if out["errors"]:
             result.setdefault("warnings", []).extend(

@@ -49,13 +49,16 @@ description:
     nmap or switch tables; null when unknown)."
   - "C(iot_os): operating system family; C(iot_eol): null, or C(date) and C(reason) when the
     product gets no more security fixes (e.g. Windows XP)."
-  - "C(iot_mgmt_protocols): how the product is managed (list); C(iot_driver): the device
-    driver name the rotation/lockout roles use (null when none)."
+  - "C(iot_mgmt_protocols): the management protocols found listening on the device (list,
+    evidence); C(iot_mgmt_protocols_product): what the product data says (fallback only);
+    C(iot_driver): the device driver name the rotation/lockout roles use (null when none)."
   - "C(iot_default_credentials): candidate factory-default USERNAMES only (list)."
   - "C(iot_default_credential_valid): null when not tried; true/false after
     O(try_default_credentials); C(iot_default_credential_username) the user that worked."
-  - "C(iot_lockout): C(supported) (true/false/null unknown), C(threshold) (failed logins
-    before lockout, null unknown), C(note)."
+  - "C(iot_lockout): the product's factory lockout, labelled C(source=product data (fallback)):
+    C(supported) (true/false/null unknown), C(threshold) (failed logins before lockout, null
+    unknown), C(note). What the device reports after a login is kept in the login ledger
+    and beats it."
   - "C(iot_evidence): for each conclusion which probe and field said so: list of
     C(conclusion), C(field), C(value), C(source), C(weight)."
   - "C(iot_site): O(site); C(iot_sources): which sources listed the host; C(iot_hostname):
@@ -96,6 +99,17 @@ options:
     description: Client site name, set as C(iot_site) and used for the C(site_<site>) group.
     type: str
     default: default
+  host_naming:
+    description:
+      - C(identity) names each host by what identifies the device (the host name, SNMP
+        sysName or serial the device reports, made safe; else C(mac-<mac>); else its
+        address), with C(ansible_host) the address. Names several devices claim are made
+        unique with each one's MAC, so a device never takes another's name.
+      - C(address) names hosts by their address, as before.
+      - Credential records follow the device by MAC/serial whichever naming is used.
+    type: str
+    choices: [identity, address]
+    default: identity
   networks:
     description:
       - Addresses and CIDRs to scan (IPv4 or IPv6). Addresses in a range that answer no
@@ -300,6 +314,7 @@ groups:
   default_creds_known: iot_default_credentials | length > 0
 """
 
+import os
 import re
 
 from ansible.errors import AnsibleParserError
@@ -307,6 +322,8 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import default_ledger_path
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.identity import inventory_names
 from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import engine
 from ansible_collections.iotguard.hardening.plugins.module_utils.discovery.errors import DiscoveryError
 
@@ -385,6 +402,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             except DiscoveryError as exc:
                 raise AnsibleParserError("iot_discovery %s: %s" % (path, to_native(exc))) from None
             if options["try_default_credentials"]:
+                # the login ledger beside the inventory: the budget assessment and rotation share
+                options["login_ledger"] = default_ledger_path(os.path.dirname(os.path.abspath(path)))
                 self._try_credentials(results, options)
         if update_cache:
             self._cache[cache_key] = results
@@ -433,8 +452,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self.inventory.add_group("iot")
         site_group = self.inventory.add_group("site_%s" % _slug(site))
         self._populate_scan_summary(results, site)
-        for address, entry in sorted(results.get("hosts", {}).items()):
-            facts = engine.facts(entry, oui_table, site)
+        rows = [
+            (address, engine.facts(entry, oui_table, site))
+            for address, entry in sorted(results.get("hosts", {}).items())
+        ]
+        names = inventory_names(rows, self.get_option("host_naming"))
+        for address, facts in rows:
+            entry = results["hosts"][address]
             facts.update(
                 {
                     k: v
@@ -445,7 +469,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             facts.setdefault("iot_default_credential_valid", None)
             facts.setdefault("iot_default_credential_username", None)
             facts["iot_scan_status"] = (entry.get("scan") or {}).get("status") or "complete"
-            host = self.inventory.add_host(address, group="iot")
+            host = self.inventory.add_host(names[address], group="iot")
             self.inventory.add_child(site_group, host)
             self.inventory.set_variable(host, "ansible_host", address)
             network_os = facts.pop("iot_network_os", None)

@@ -7,8 +7,10 @@ The order is the one password vaults use, and each step exists so that a failure
 point leaves the device reachable with a credential the store knows:
 
 1. find the credential that works now: pending, current, history (newest first), then the
-   factory defaults from the fingerprint data. A pending one that works means an earlier
-   run changed the device and died before committing: promote it (*reconciled*).
+   factory defaults from the fingerprint data, spending from the device's login budget
+   (``access.budget``): when it is spent the result is ``budget_exhausted``, never a lock.
+   A pending one that works means an earlier run changed the device and died before
+   committing: promote it (*reconciled*).
 2. decide from the policy (never / if_default / max_age / always) whether to rotate.
 3. make the new password (the device's own policy, ``secrets``) or take the given one.
 4. write it to the store as *pending* BEFORE touching the device.
@@ -24,9 +26,14 @@ Nothing returned here contains a secret.
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import (
+    LoginBudget,
+    lockout_evidence,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import (
     StoreError,
     candidates,
@@ -42,7 +49,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base im
 )
 
 POLICIES = ("never", "if_default", "max_age", "always")
-STATUSES = ("rotated", "compliant", "would_rotate", "reconciled", "not_in_use", "failed")
+STATUSES = ("rotated", "compliant", "would_rotate", "reconciled", "not_in_use", "budget_exhausted", "failed")
 
 
 def generate_password(policy=None, length=None, avoid=(), username=None):
@@ -61,6 +68,39 @@ def generate_password(policy=None, length=None, avoid=(), username=None):
         if pw not in avoid and policy.check(pw) is None:
             return pw
     raise ValueError("cannot generate a password for this policy; check min_length/max_length/classes")
+
+
+#: when a device refuses a password without saying why: letters and digits, 12-16
+FALLBACK_RULE = {"min_length": 12, "max_length": 16, "length": 14, "classes": ["lower", "upper", "digit"]}
+_RULE_PATTERNS = (
+    ("symbols", re.compile(r"allowed symbols?:?\s*(?P<v>none|[!-/:-@\[-`{-~]+)", re.I)),
+    ("max_length", re.compile(r"(?:maximum|at most|no more than)\s*(?P<v>\d{1,3})", re.I)),
+    ("min_length", re.compile(r"(?:minimum|at least)\s*(?P<v>\d{1,3})\s*(?:characters|chars)?", re.I)),
+)
+
+
+def learn_rule(message):
+    """The password rule a device stated when it refused one (``allowed symbols: !#``,
+    ``maximum 12``), as a PasswordPolicy dict; the conservative fallback when it stated
+    nothing we understand."""
+    rule = {}
+    for key, pattern in _RULE_PATTERNS:
+        m = pattern.search(message or "")
+        if m:
+            value = m.group("v")
+            if key == "symbols":
+                # "(allowed symbols: !#)": a closing bracket is as likely the sentence's as
+                # an allowed symbol; leaving it out only narrows what we generate
+                rule[key] = "" if value.lower() == "none" else value.rstrip(")")
+            else:
+                rule[key] = int(value)
+    if not rule:
+        return dict(FALLBACK_RULE)
+    lo = max(8, min(int(rule.get("min_length", 12)), 64))
+    hi = max(lo, min(int(rule.get("max_length", 16)), 64))
+    rule.update({"min_length": lo, "max_length": hi, "length": min(hi, max(lo, 14))})
+    rule.setdefault("symbols", "")  # a device that states one rule may hide another: no symbols
+    return rule
 
 
 class Rotation:
@@ -82,6 +122,7 @@ class Rotation:
         retry_delay=1.0,
         sleep=time.sleep,
         default_account=False,
+        budget=None,
     ):
         if policy not in POLICIES:
             raise ValueError("regenerate=%r is not one of %s" % (policy, ", ".join(POLICIES)))
@@ -105,6 +146,9 @@ class Rotation:
         self.default_account = bool(default_account)
         self.steps = []
         self.logins = 0
+        self._rejected = None
+        # without a budget from the resolver: the safe one (lockout unknown: one failure)
+        self.budget = budget or LoginBudget(lockout_evidence(), keys=[str(host)], who="rotation")
         # factory defaults are public (and short words like "admin" or "pass"): only real
         # secrets are masked
         self._secrets = [new_password] if new_password else []
@@ -126,31 +170,39 @@ class Rotation:
             item["detail"] = clean(detail)
         self.steps.append(item)
 
-    def _login(self, password, step):
-        self.logins += 1
+    def _login(self, password, step, kind="current"):
+        """True/False as the device answered; None when the budget allows no more failures."""
         try:
-            ok = bool(self.driver.login(self.username, password))
+            ok = self.budget.attempt(self.driver.login, self.username, password, kind)
         except Unreachable as exc:
             self._step(step, "unreachable", str(exc))
             raise
         except DriverError as exc:
             self._step(step, "error", str(exc))
             raise
+        if ok is None:
+            self._step(step, "not tried: login budget exhausted")
+            return None
+        self.logins += 1
         self._step(step, "accepted" if ok else "refused")
         return ok
 
-    def _login_retry(self, password, step):
-        """True/False after up to ``verify_retries`` tries; None when never reachable."""
+    def _login_retry(self, password, step, kind="current"):
+        """True/False after up to ``verify_retries`` tries; None when never reachable or the
+        budget ran out first."""
         answer = None
         for attempt in range(self.verify_retries):
             if attempt:
                 self.sleep(self.retry_delay * attempt)
             try:
-                if self._login(password, step):
-                    return True
-                answer = False
+                ok = self._login(password, step, kind)
             except DriverError:
                 continue
+            if ok is None:
+                return answer
+            if ok:
+                return True
+            answer = False
         return answer
 
     def _scrub(self, text):
@@ -170,6 +222,7 @@ class Rotation:
             self.result["changed"] = changed
         self.result["steps"] = self.steps
         self.result["logins"] = self.logins
+        self.result["budget"] = self.budget.report()
         return self.result
 
     # -- the transaction ----------------------------------------------------------------------
@@ -187,32 +240,102 @@ class Rotation:
             acct = self.store.account(self.host, self.username)
         except StoreError as exc:
             return self._finish("failed", "store unreadable: %s" % exc)
-
-        # 1. which credential works now
         known = candidates(acct)
         self._secrets.extend(pw for pw in known if pw not in self.factory)
+
+        found = self._find_working(acct, known)
+        if isinstance(found, dict):
+            return found
+        working, source = found
+        self.result["credential_source"] = source
+        self._learn_lockout(working)
+
+        # store catches up with the device
+        reconciled = self._reconcile(acct, working, source)
+        if reconciled is not None:
+            return reconciled
+
+        rotate, why = self._should_rotate(acct, working, source)
+        if not rotate:
+            status = "reconciled" if self.result["reconciled"] else "compliant"
+            return self._finish(status, why)
+        if self.check_mode:
+            return self._finish("would_rotate", why, changed=True)
+        new = self._new_password(known, working)
+        if isinstance(new, dict):
+            return new
+        self._rejected = None
+        result = self._transaction(working, source, new)
+        if self._rejected is None or self.new_password is not None:
+            return result
+        return self._retry_with_learned_rule(known, working, source)
+
+    def _retry_with_learned_rule(self, known, working, source):
+        """The device refused the generated password: once more, with one generated to the
+        rule it stated (or letters and digits, 12-16); the rule is kept for next time."""
+        rule = learn_rule(self._rejected)
+        self._rejected = None
+        self._step(
+            "retry_with_device_rule",
+            "ok",
+            "rule: %s" % ", ".join("%s=%s" % kv for kv in sorted(rule.items())),
+        )
+        try:
+            policy = PasswordPolicy.from_dict(rule)
+        except ValueError as exc:
+            return self._finish("failed", "the device's stated rule cannot be met: %s" % exc)
+        avoid = set(known) | set(self.factory) | {working}
+        new = generate_password(policy, None, avoid=avoid, username=self.username)
+        self._secrets.append(new)
+        result = self._transaction(working, source, new)
+        if result["status"] == "rotated":
+            self.result["learned_rule"] = rule
+            try:
+                self.store.set_policy(self.host, rule)
+            except StoreError as exc:
+                self._step("store_policy", "error", str(exc))
+        return result
+
+    # -- 1. find the working credential ---------------------------------------------------------
+    def _tries(self, acct, known):
         tries = [(pw, self._source_of(acct, pw)) for pw in known]
         tries += [(pw, "default") for pw in self.factory if pw not in known]
         if self.new_password is not None and self.new_password not in [t[0] for t in tries]:
             tries.append((self.new_password, "given"))
+        return self.budget.order(tries, self.username)
+
+    def _find_working(self, acct, known):
+        """``(password, source)`` of the credential the device accepts, or a final result."""
+        tries = self._tries(acct, known)
         if not tries:
             return self._finish(
                 "failed",
                 "no credential to try: the store has none for user %r and the fingerprint lists no "
                 "factory default; pass factory_passwords or store the working password first" % self.username,
             )
-        working = source = None
-        for pw, src in tries:
+        for index, (pw, src) in enumerate(tries):
             try:
-                ok = self._login(pw, "verify_%s" % src)
+                ok = self._login(pw, "verify_%s" % src, src)
             except Unreachable as exc:
                 return self._finish("failed", "device unreachable: %s" % exc)
             except DriverError as exc:
                 return self._finish("failed", "cannot verify the credential: %s" % exc)
+            if ok is None:
+                untried = len(tries) - index
+                return self._finish(
+                    "budget_exhausted",
+                    "%s; %d of %d candidate credential(s) for user %r not tried (%s)"
+                    % (
+                        self.budget.explain(),
+                        untried,
+                        len(tries),
+                        self.username,
+                        ", ".join(k for dummy, k in tries[index:]),
+                    ),
+                )
             if ok:
-                working, source = pw, src
-                break
-        if working is None and self.default_account and not known:
+                return pw, src
+        if self.default_account and not known:
             return self._finish(
                 "not_in_use",
                 "the product's factory default for user %r is refused and the store holds nothing "
@@ -220,44 +343,47 @@ class Rotation:
                 "(name the account in the accounts to rotate if it exists with another password)"
                 % self.username,
             )
-        if working is None:
-            return self._finish(
-                "failed",
-                "none of the %d known credential(s) for user %r is accepted (store: %d, factory "
-                "defaults: %d); the device may be locked or changed by hand: store the working "
-                "password (or pass it in factory_passwords) and run again"
-                % (len(tries), self.username, len(known), len(self.factory)),
-            )
-        self.result["credential_source"] = source
+        return self._finish(
+            "failed",
+            "none of the %d known credential(s) for user %r is accepted (store: %d, factory "
+            "defaults: %d); the device may be locked or changed by hand: store the working "
+            "password (or pass it in factory_passwords) and run again"
+            % (len(tries), self.username, len(known), len(self.factory)),
+        )
 
-        # store catches up with the device
-        reconciled = self._reconcile(acct, working, source)
-        if reconciled is not None:
-            return reconciled
+    def _learn_lockout(self, working):
+        """Once logged in, ask the device for its lockout setting: the budget (this one and
+        every later one) is sized on what the device says rather than the product data."""
+        if self.budget.lockout.get("source") == "device":
+            return
+        try:
+            reported = self.driver.lockout_policy(self.username, working)
+        except Exception as exc:  # noqa: BLE001 - reading the setting is a bonus; the rotation goes on
+            self._step("read_lockout", "error", str(exc))
+            return
+        if reported:
+            self.budget.learn(reported)
+            self._step("read_lockout", "ok", reported.get("evidence"))
 
-        # 2. policy
-        rotate, why = self._should_rotate(acct, working, source)
-        if not rotate:
-            status = "reconciled" if self.result["reconciled"] else "compliant"
-            return self._finish(status, why)
-        if self.check_mode:
-            return self._finish("would_rotate", why, changed=True)
-
-        # 3. new password
+    # -- 3. the new password ------------------------------------------------------------------------
+    def _new_password(self, known, working):
         policy = self.driver.password_policy
         if self.new_password is not None:
-            new = self.new_password
-            bad = policy.check(new)
+            bad = policy.check(self.new_password)
             if bad:
                 return self._finish(
                     "failed", "new_password does not meet the device's policy (%s); device untouched" % bad
                 )
+            new = self.new_password
         else:
             avoid = set(known) | set(self.factory) | {working}
             new = generate_password(policy, self.length, avoid=avoid, username=self.username)
         self._secrets.append(new)
+        return new
 
-        # 4. pending before the device is touched
+    # -- 4.-8. the transaction -------------------------------------------------------------------------
+    def _transaction(self, working, source, new):
+        # 4. pending before the device is touched (the journal)
         try:
             self.store.stage(self.host, self.username, working, source, new)
         except StoreError as exc:
@@ -271,6 +397,7 @@ class Rotation:
             self._step("change", "ok")
         except PasswordRejected as exc:
             self._step("change", "rejected", str(exc))
+            self._rejected = str(exc)
             return self._abandon("device rejected the new password: %s" % exc, working)
         except DriverError as exc:
             # the change may or may not have landed: the logins below decide
@@ -278,9 +405,9 @@ class Rotation:
             self._step("change", "error", change_error)
 
         # 6. the new one works
-        new_ok = self._login_retry(new, "verify_new")
+        new_ok = self._login_retry(new, "verify_new", "pending")
         if not new_ok:
-            old_ok = self._login_retry(working, "verify_old_still")
+            old_ok = self._login_retry(working, "verify_old_still", source)
             if old_ok:
                 return self._abandon(
                     "change not applied (%s); the old credential still works"
@@ -288,19 +415,36 @@ class Rotation:
                     working,
                     already_verified=True,
                 )
+            if self.budget.exhausted:
+                why = (
+                    "the new password was %s and the login budget allows no further failed login to "
+                    "prove the old one (%s)"
+                    % (
+                        "refused" if new_ok is False else "not proven",
+                        change_error or "no error",
+                    )
+                )
+            else:
+                why = "device unreachable after the change (%s); neither credential could be proven" % (
+                    change_error or "no answer"
+                )
             return self._finish(
-                "failed",
-                "device unreachable after the change (%s); neither credential could be proven, the "
-                "new one is kept as pending and the next run reconciles" % (change_error or "no answer"),
-                changed=True,
+                "failed", why + "; the new one is kept as pending and the next run reconciles", changed=True
             )
 
-        # 7. the old one is refused
+        # 7. the old one is refused; then a good login again, so that the device's failure
+        # counter (and the budget) are back at zero
         old_refused = None
         try:
-            old_refused = not self._login(working, "verify_old_refused")
+            answer = self._login(working, "verify_old_refused", source)
+            old_refused = None if answer is None else not answer
         except DriverError:
             old_refused = None
+        if old_refused:
+            try:
+                self._login(new, "verify_new_again", "pending")
+            except DriverError:
+                pass
 
         # 8. commit
         try:
@@ -319,8 +463,8 @@ class Rotation:
         if old_refused is None:
             return self._finish(
                 "failed",
-                "rotated and stored, but the device stopped answering before the old password "
-                "could be proven refused",
+                "rotated and stored, but the old password could not be proven refused (the device "
+                "stopped answering, or the login budget allowed no more failed logins)",
             )
         return self._finish("rotated", "%s credential replaced and proven" % _describe(source))
 

@@ -154,7 +154,12 @@ ansible_facts:
       type: dict
       sample: {"date": "2014-04-08", "reason": "Windows XP: no security updates since 2014-04-08"}
     iot_mgmt_protocols:
-      description: How the product is managed.
+      description: The management protocols found listening on the device (evidence).
+      type: list
+      elements: str
+      sample: [http, ssh]
+    iot_mgmt_protocols_product:
+      description: How the product data says the product is managed (a fallback, not evidence).
       type: list
       elements: str
       sample: [http, https, rtsp, ssh]
@@ -164,9 +169,10 @@ ansible_facts:
       elements: str
       sample: [admin]
     iot_lockout:
-      description: C(supported), C(threshold), C(note).
+      description: The product's factory lockout (C(supported), C(threshold), C(note)), labelled C(source).
       type: dict
-      sample: {"supported": true, "threshold": 7, "note": "illegal login lock"}
+      sample:
+        {"supported": true, "threshold": 7, "note": "illegal login lock", "source": "product data (fallback)"}
     iot_evidence:
       description: Which probe and field led to each conclusion.
       type: list

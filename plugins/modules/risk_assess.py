@@ -72,9 +72,13 @@ options:
     default: []
   max_login_attempts:
     description:
-      - At most this many logins per device; fewer when the device's lockout threshold is
-        known (half of the attempts below it, so a re-run inside the lockout window stays
-        below it too) or a lockout of unknown threshold is on (one).
+      - At most this many failed logins per device, and never more than the device's login
+        budget allows.
+      - The budget is shared with discovery and rotation through a ledger beside the
+        inventory (C(.iotguard/login-ledger.json)). With a lockout threshold of N reported by
+        the device, all our runs together cause at most N - 2 failures (one when N is 2 or
+        3); with the product data's threshold at most 2 (a device may be set stricter); one
+        when the lockout is unknown.
     type: int
     default: 3
   timeout:
@@ -85,6 +89,14 @@ options:
     description: The community to try (the weakness is that C(public) works).
     type: str
     default: public
+  snmp_communities:
+    description:
+      - More communities to try after O(snmp_community) (the site's own weak ones). Every
+        community discovery recorded answering on the device (C(public), C(private)) is tried
+        too. A community other than those two is shown by its position only, never by value.
+    type: list
+    elements: str
+    default: []
   snmp_probe_all:
     description: Send the SNMP GET to every device, not only to those discovery saw SNMP on.
     type: bool
@@ -115,6 +127,27 @@ options:
         ports that answer are then not a finding.
     type: bool
     default: false
+  store:
+    description:
+      - The credential store rotation keeps the device passwords in. When it holds a password
+        for the host, the assessment logs in with it (within the login budget), reads the
+        lockout setting and re-checks every factory credential, like a credentialed
+        vulnerability scan; a finding is fixed only when re-checked and found closed.
+      - C(none) checks without stored credentials.
+    type: str
+    choices: [vault_file, keepass, none]
+    default: vault_file
+  store_path:
+    description:
+      - C(vault_file) the inventory directory (default the host's C(inventory_dir)).
+      - C(keepass) the .kdbx file.
+    type: path
+  store_password:
+    description: C(keepass) the database master password.
+    type: str
+  vault_id:
+    description: C(vault_file) the vault id the store was encrypted with.
+    type: str
 notes:
   - Probes only the address in C(ansible_host); run it only against the client's own networks.
 seealso:
@@ -186,16 +219,22 @@ ARGUMENT_SPEC = dict(
     timeout=dict(type="float", default=3.0),
     snmp_community=dict(type="str", default="public", no_log=False),
     snmp_probe_all=dict(type="bool", default=False),
+    snmp_communities=dict(type="list", elements="str", default=[], no_log=True),
     rtsp_paths=dict(type="list", elements="str", default=["/"]),
     port_mappings=dict(type="list", elements="dict", default=[]),
     staff_vlans=dict(type="list", elements="int", default=[]),
     staff_networks=dict(type="list", elements="str", default=[]),
     assessed_from_vpn=dict(type="bool", default=False),
+    store=dict(type="str", choices=["vault_file", "keepass", "none"], default="vault_file"),
+    store_path=dict(type="path"),
+    store_password=dict(type="str", no_log=True),
+    vault_id=dict(type="str"),
 )
 
 
-def run(p):
-    """Assess with validated parameters ``p``; ``(result, error message or None)``."""
+def run(p, access=None):
+    """Assess with validated parameters ``p``; ``(result, error message or None)``.
+    ``access``: the device access the action plugin resolved (store, login ledger)."""
     for i, cred in enumerate(p["credentials"]):
         if not isinstance(cred, dict) or not cred.get("username") or "password" not in cred:
             return None, "credentials[%d] needs 'username' and 'password' keys" % i
@@ -207,6 +246,7 @@ def run(p):
             timeout=p["timeout"],
             snmp_community=p["snmp_community"],
             snmp_probe_all=p["snmp_probe_all"],
+            snmp_communities=p["snmp_communities"],
             rtsp_paths=p["rtsp_paths"],
         )
         ctx = {
@@ -215,7 +255,7 @@ def run(p):
             "staff_networks": p["staff_networks"],
             "assessed_from_vpn": p["assessed_from_vpn"],
         }
-        return assess.assess_device(p["name"], p["facts"], opts, ctx), None
+        return assess.assess_device(p["name"], p["facts"], opts, ctx, access=access), None
     except (FactsError, ValueError) as exc:
         return None, str(exc)
 

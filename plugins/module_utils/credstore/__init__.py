@@ -9,7 +9,12 @@ A store keeps one *record* per inventory host::
      "accounts": {"admin": {"current": "...", "current_since": "2026-01-01T00:00:00Z",
                             "source": "rotated",
                             "pending": None, "pending_since": None,
-                            "history": [{"password": "...", "retired": "..."}]}}}
+                            "history": [{"password": "...", "retired": "..."}],
+                            "factory": [{"password": "...", "source": "..."}]}}}
+
+``factory`` lists factory passwords known for the account on this device beyond the product
+data: ones an engineer named, and common defaults the assessment proved accepted. Rotation
+tries them and closes the account; the assessment re-checks them.
 
 ``pending`` is written *before* a device is touched, so a run that dies half way leaves
 enough behind for the next run to reconcile (try pending, then current, then history).
@@ -61,7 +66,7 @@ def check_host_name(host):
 
 
 def empty_record():
-    return {"version": RECORD_VERSION, "accounts": {}}
+    return {"version": RECORD_VERSION, "accounts": {}, "policy": None, "identity": None}
 
 
 def empty_account():
@@ -72,6 +77,7 @@ def empty_account():
         "pending": None,
         "pending_since": None,
         "history": [],
+        "factory": [],
     }
 
 
@@ -81,12 +87,18 @@ def normalise_record(data, host):
     if not isinstance(data, dict) or not isinstance(data.get("accounts", {}), dict):
         raise StoreError("store record for host=%r is malformed: expected a mapping with 'accounts'" % host)
     record = empty_record()
+    if isinstance(data.get("policy"), dict):
+        record["policy"] = dict(data["policy"])
+    if isinstance(data.get("identity"), dict):
+        record["identity"] = {k: data["identity"].get(k) for k in ("mac", "serial")}
     for user, acct in (data.get("accounts") or {}).items():
         full = empty_account()
         if isinstance(acct, dict):
             full.update({k: acct.get(k, full[k]) for k in full})
         if not isinstance(full["history"], list):
             full["history"] = []
+        if not isinstance(full["factory"], list):
+            full["factory"] = []
         record["accounts"][str(user)] = full
     return record
 
@@ -210,6 +222,66 @@ class CredentialStore:
             if acct.get("pending") == password:
                 acct["pending"] = None
                 acct["pending_since"] = None
+
+    def set_identity(self, host, identity):
+        """Stamp the record with the identity (MAC, serial) of the device it belongs to."""
+        with self.edit(host) as rec:
+            rec["identity"] = {k: identity.get(k) for k in ("mac", "serial")}
+
+    def identity_lock(self):
+        """Held while records are matched to devices and moved: parallel runs see the
+        records either before or after a move, never in between."""
+        return self._lock("iotguard-identity")
+
+    @contextlib.contextmanager
+    def _both(self, a, b):
+        check_host_name(a)
+        check_host_name(b)
+        first, second = sorted((a, b))
+        with self._lock(first), self._lock(second):
+            yield
+
+    def move(self, src, dst):
+        """Move a record to another key (its device changed address); the source is left
+        empty. Refuses to overwrite a record that holds accounts."""
+        with self._both(src, dst):
+            record = normalise_record(self._read(src), src)
+            target = normalise_record(self._read(dst), dst)
+            if target["accounts"]:
+                raise StoreError(
+                    "cannot move the record of %r to %r: %r already holds credentials; resolve by hand"
+                    % (src, dst, dst)
+                )
+            self._write(dst, record)
+            self._write(src, empty_record())
+
+    def swap(self, a, b, check=None):
+        """Exchange two records (two devices swapped addresses). ``check(record_a, record_b)``
+        is asked under the locks; False leaves both as they are (another run got there
+        first). Returns whether they were swapped."""
+        with self._both(a, b):
+            ra, rb = normalise_record(self._read(a), a), normalise_record(self._read(b), b)
+            if check is not None and not check(ra, rb):
+                return False
+            self._write(a, rb)
+            self._write(b, ra)
+            return True
+
+    def set_policy(self, host, policy):
+        """Keep the password rule this device stated when it refused a password."""
+        with self.edit(host) as rec:
+            rec["policy"] = dict(policy)
+
+    def remember_factory(self, host, username, password, source, now=None):
+        """Keep a factory password known for this account on this device (named by the
+        engineer, or a common default the assessment proved accepted)."""
+        with self.edit(host) as rec:
+            acct = rec["accounts"].setdefault(username, empty_account())
+            if any(isinstance(f, dict) and f.get("password") == password for f in acct["factory"]):
+                return
+            acct["factory"].append(
+                {"password": password, "source": source, "since": isoformat(now or utcnow())}
+            )
 
     def promote(self, host, username, now=None):
         """The pending password is proven on the device: it becomes current."""

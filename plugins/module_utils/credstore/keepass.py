@@ -19,6 +19,7 @@ import os
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import (
     CredentialStore,
     StoreError,
+    check_host_name,
     empty_account,
     file_lock,
     register,
@@ -50,6 +51,15 @@ class KeePassStore(CredentialStore):
         self.master_password = master_password
         self.keyfile = keyfile
         self._cached = None
+
+    # two records live in the same file: one lock covers both (flock does not nest)
+    def _both(self, a, b):
+        check_host_name(a)
+        check_host_name(b)
+        return self._lock(a)
+
+    def identity_lock(self):
+        return file_lock(self.path + ".identity.lock")
 
     # one lock for the whole database file; the opened database is reused while it is held
     @contextlib.contextmanager
@@ -109,12 +119,23 @@ class KeePassStore(CredentialStore):
             acct["current"] = entry.password or None
             for key in _PROPS:
                 acct[key] = entry.get_custom_property("iotguard_" + key) or None
-            try:
-                acct["history"] = json.loads(entry.get_custom_property("iotguard_history") or "[]")
-            except ValueError:
-                acct["history"] = []
+            for key, default in (("history", "[]"), ("factory", "[]")):
+                try:
+                    acct[key] = json.loads(entry.get_custom_property("iotguard_" + key) or default)
+                except ValueError:
+                    acct[key] = []
             accounts[entry.title] = acct
-        return {"version": 1, "accounts": accounts}
+        try:
+            meta = json.loads(grp.notes or "{}")
+        except ValueError:
+            meta = {}
+        meta = meta if isinstance(meta, dict) else {}
+        return {
+            "version": 1,
+            "accounts": accounts,
+            "identity": meta.get("identity"),
+            "policy": meta.get("policy"),
+        }
 
     def _write(self, host, record):
         kp = self._cached or self._open(create=True)
@@ -133,6 +154,11 @@ class KeePassStore(CredentialStore):
                 elif entry.get_custom_property("iotguard_" + key) is not None:
                     entry.delete_custom_property("iotguard_" + key)
             entry.set_custom_property("iotguard_history", json.dumps(acct.get("history") or []), protect=True)
+            entry.set_custom_property("iotguard_factory", json.dumps(acct.get("factory") or []), protect=True)
+        for entry in list(grp.entries):
+            if entry.title not in record["accounts"]:
+                kp.delete_entry(entry)  # the record moved to its device's new host
+        grp.notes = json.dumps({"identity": record.get("identity"), "policy": record.get("policy")})
         tmp = self.path + ".%d.tmp" % os.getpid()
         try:
             kp.save(filename=tmp)

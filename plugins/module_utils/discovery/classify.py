@@ -116,6 +116,33 @@ def _score(fp, ev):
     return total, hits, model
 
 
+#: protocols whose service is management of the device: ``iot_mgmt_protocols`` lists those
+#: found listening (evidence), never the product sheet's claim
+MGMT_PROTOCOLS = frozenset(
+    (
+        "telnet",
+        "ssh",
+        "http",
+        "https",
+        "ftp",
+        "snmp",
+        "rdp",
+        "vnc",
+        "smb",
+        "winrm",
+        "http-admin",
+        "https-admin",
+    )
+)
+
+
+def listening_mgmt(services):
+    """The management protocols among the services discovery found listening."""
+    return sorted(
+        {s.get("protocol") for s in (services or {}).values() if s.get("protocol") in MGMT_PROTOCOLS}
+    )
+
+
 def _confidence(score):
     return round(min(0.99, 1 - 0.5**score), 2) if score > 0 else 0.0
 
@@ -152,9 +179,12 @@ def classify(scan, target=None, oui_vendor=None, min_score=2.0):
                 "iot_confidence": _confidence(score),
                 "iot_os": fp.get("os"),
                 "iot_eol": dict(fp["eol"]) if fp.get("eol") else None,
-                "iot_mgmt_protocols": list(fp["mgmt_protocols"]),
+                "iot_mgmt_protocols": listening_mgmt(facts["iot_services"]),
+                "iot_mgmt_protocols_product": list(fp["mgmt_protocols"]),
                 "iot_default_credentials": sorted({c["username"] for c in fp["default_credentials"]}),
-                "iot_lockout": dict(fp["lockout"]),
+                # the product's factory setting, labelled: what the device reports (read
+                # after a login) is kept in the login ledger and beats it
+                "iot_lockout": dict(fp["lockout"], source="product data (fallback)"),
                 "iot_driver": fp.get("driver"),
             }
         )
@@ -173,9 +203,15 @@ def classify(scan, target=None, oui_vendor=None, min_score=2.0):
                 "iot_confidence": _confidence(sum(h["weight"] for h in cls_hits) / 2.0),
                 "iot_os": None,
                 "iot_eol": None,
-                "iot_mgmt_protocols": sorted({s["protocol"] for s in facts["iot_services"].values()}),
+                "iot_mgmt_protocols": listening_mgmt(facts["iot_services"]),
+                "iot_mgmt_protocols_product": [],
                 "iot_default_credentials": [],
-                "iot_lockout": {"supported": None, "threshold": None, "note": "unknown device"},
+                "iot_lockout": {
+                    "supported": None,
+                    "threshold": None,
+                    "note": "unknown device",
+                    "source": "unknown",
+                },
                 "iot_driver": None,
             }
         )

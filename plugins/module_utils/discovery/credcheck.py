@@ -2,9 +2,11 @@
 # Copyright: iotguard.hardening contributors
 """Opt-in check of factory-default credentials on a device's web interface.
 
-Only called when the operator set ``try_default_credentials``. Per device it tries at most
-``max_credential_attempts`` candidates and never as many as the product's lockout threshold
-(threshold - 1 at most; one attempt when the product's lockout behaviour is unknown).
+Only called when the operator set ``try_default_credentials``. Every login spends from the
+device's shared login budget (``access.budget``: the lockout the device reported earlier,
+else the product's, labelled as fallback; one failure when unknown), capped by
+``max_credential_attempts``; the ledger beside the inventory carries what was spent to the
+assessment and rotation that follow.
 Only HTTP Basic and Digest (MD5) challenges on ports that answered 401 are tried. The result
 says whether a default worked and for which user name; passwords are never kept.
 """
@@ -18,19 +20,12 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import (
+    Ledger,
+    LoginBudget,
+    device_keys,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import engine, fingerprints, probes
-
-
-def attempts_allowed(lockout, wanted):
-    """How many candidates may be tried on a device with this lockout data."""
-    wanted = max(0, int(wanted))
-    threshold = (lockout or {}).get("threshold")
-    supported = (lockout or {}).get("supported")
-    if threshold:
-        return min(wanted, max(0, int(threshold) - 1))
-    if supported is False:
-        return wanted
-    return min(wanted, 1)
 
 
 def _digest_header(challenge, username, password, method, uri):
@@ -75,41 +70,50 @@ def _request(address, port, tls, timeout, auth=None):
         conn.close()
 
 
-def check_host(address, scan, fp, max_attempts, timeout):
+def check_host(address, scan, fp, max_attempts, timeout, ledger=None, mac=None):
     creds = fp.get("default_credentials") or []
-    allowed = attempts_allowed(fp.get("lockout"), max_attempts)
+    budget = LoginBudget.for_device(
+        device_keys(address=address, mac=mac), ledger, product=fp.get("lockout"), who="discovery",
+        max_attempts=max_attempts,
+    )  # fmt: skip
     result = {"iot_default_credential_valid": None, "iot_default_credential_username": None, "tried": 0}
-    if not creds or not allowed:
+    result["budget"] = budget.report()
+    if not creds or not budget.remaining():
         return result
     for key, svc in sorted(scan.get("services", {}).items()):
         if svc.get("protocol") not in ("http", "https") or svc.get("status_code") != 401:
             continue
         port = int(key.split("/")[0])
         tls = svc["protocol"] == "https"
-        for cred in creds[:allowed]:
-            if result["tried"] >= allowed:
-                break
+
+        def login(user, password, port=port, tls=tls):
+            status, challenge = _request(address, port, tls, timeout)
+            if status != 401:
+                raise OSError("no longer asks for credentials")
+            if challenge.lower().startswith("digest"):
+                auth = _digest_header(challenge, user, password, "GET", "/")
+            elif challenge.lower().startswith("basic"):
+                raw = ("%s:%s" % (user, password)).encode()
+                auth = "Basic " + base64.b64encode(raw).decode()
+            else:
+                raise OSError("unknown challenge")
+            return _request(address, port, tls, timeout, auth)[0] < 400
+
+        for cred in creds:
             try:
-                status, challenge = _request(address, port, tls, timeout)
-                if status != 401:
-                    break
-                if challenge.lower().startswith("digest"):
-                    auth = _digest_header(challenge, cred["username"], cred["password"], "GET", "/")
-                elif challenge.lower().startswith("basic"):
-                    raw = ("%s:%s" % (cred["username"], cred["password"])).encode()
-                    auth = "Basic " + base64.b64encode(raw).decode()
-                else:
-                    break
-                result["tried"] += 1
-                status = _request(address, port, tls, timeout, auth)[0]
+                ok = budget.attempt(login, cred["username"], cred["password"], "default")
             except (OSError, http.client.HTTPException):
                 break
-            if status < 400:
+            if ok is None:
+                break
+            result["tried"] += 1
+            if ok:
                 result["iot_default_credential_valid"] = True
                 result["iot_default_credential_username"] = cred["username"]
-                return result
+                break
             result["iot_default_credential_valid"] = False
-        return result
+        break
+    result["budget"] = budget.report()
     return result
 
 
@@ -122,12 +126,20 @@ def check_all(results, oui_table, options):
         if fp:
             jobs.append((address, entry, fp))
     timeout = float(options.get("read_timeout") or 2.0)
+    ledger = Ledger(options.get("login_ledger"))
     with ThreadPoolExecutor(max_workers=16) as pool:
         futures = [
             (
                 entry,
                 pool.submit(
-                    check_host, address, entry["scan"], fp, options.get("max_credential_attempts", 1), timeout
+                    check_host,
+                    address,
+                    entry["scan"],
+                    fp,
+                    options.get("max_credential_attempts", 1),
+                    timeout,
+                    ledger,
+                    (entry.get("target") or {}).get("mac"),
                 ),
             )
             for address, entry, fp in jobs

@@ -131,6 +131,16 @@ COMMON_DEFAULTS = [
 ]
 
 
+# Accounts many IoT products ship beside their admin account (a phone's "user", a DVR's
+# "guest"), most common first, with their first common default from the list above: after
+# the product's own defaults, the assessment guesses these (within the login budget) so
+# that a second factory account the product data does not list is found and rotated.
+SECOND_ACCOUNTS = ("user", "guest", "support")
+SECOND_ACCOUNT_GUESSES = [
+    next(c for c in COMMON_DEFAULTS if c["username"] == name) for name in SECOND_ACCOUNTS
+]
+
+
 FINGERPRINTS = [
     # ------------------------------------------------------------------ cameras / NVRs
     {

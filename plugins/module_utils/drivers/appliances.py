@@ -111,6 +111,22 @@ def _lockout_flag(settings, where):
     return enabled, "%s reports lockout enabled=%s" % (where, str(enabled).lower())
 
 
+def _lockout_policy(settings, where):
+    """The full lockout policy from a ``{"lockout": {...}}`` answer (threshold when given)."""
+    flag = _lockout_flag(settings, where)
+    if flag is None:
+        return None
+    lockout = settings["lockout"]
+    th, du = lockout.get("threshold"), lockout.get("duration")
+    ok = isinstance(th, int) and not isinstance(th, bool) and 0 < th < 100000
+    return {
+        "enabled": flag[0],
+        "threshold": th if ok and flag[0] else None,
+        "duration": du if isinstance(du, int) and not isinstance(du, bool) and du > 0 else None,
+        "evidence": flag[1] + (", threshold=%d" % th if ok else ""),
+    }
+
+
 class PhoneHttpDriver(BasicHttpDriver):
     name = "phone_http"
     login_path = "/api/status"
@@ -121,6 +137,9 @@ class PhoneHttpDriver(BasicHttpDriver):
 
     def read_lockout(self, username, password):
         return _lockout_flag(self.read_settings(username, password), "GET " + self.login_path)
+
+    def lockout_policy(self, username, password):
+        return _lockout_policy(self.read_settings(username, password), "GET " + self.login_path)
 
     def change_password(self, username, old_password, new_password):
         _form_change(
@@ -192,6 +211,9 @@ class ThermostatApiDriver(HttpApiDriver):
 
     def read_lockout(self, username, password):
         return _lockout_flag(self.read_settings(username, password), "GET /api/settings")
+
+    def lockout_policy(self, username, password):
+        return _lockout_policy(self.read_settings(username, password), "GET /api/settings")
 
     def change_password(self, username, old_password, new_password):
         token = self._token(username, old_password)

@@ -147,6 +147,15 @@ class BaseDriver:
         """``(enabled, evidence)`` after a login that works, or ``None`` (no way to ask)."""
         return None
 
+    def lockout_policy(self, username, password):
+        """``{"enabled", "threshold", "duration", "evidence"}`` as the device reports it (the
+        login budget is sized on it), or None. Drivers that can read the threshold override
+        this; the base answers from ``read_lockout`` (threshold unknown)."""
+        read = self.read_lockout(username, password)
+        if read is None:
+            return None
+        return {"enabled": bool(read[0]), "threshold": None, "duration": None, "evidence": clean(read[1])}
+
     def close(self):
         """Drop any connection held open."""
 

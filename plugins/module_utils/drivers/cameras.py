@@ -120,6 +120,26 @@ class HikvisionIsapiDriver(HttpApiDriver):
             return None
         return enabled == "true", "illegal-login lock <enabled>%s</enabled> (ISAPI)" % enabled
 
+    def lockout_policy(self, username, password):
+        """ISAPI IllegalLoginLock: enabled, maxIllegalLoginTimes, lockDuration (seconds)."""
+        leaves = self.read_settings(username, password)["lockout"]
+        enabled = str(leaves.get("enabled", "")).strip().lower()
+        if enabled not in ("true", "false"):
+            return None
+
+        def number(key):
+            value = str(leaves.get(key, "")).strip()
+            return int(value) if value.isdigit() and 0 < int(value) < 100000 else None
+
+        threshold = number("maxIllegalLoginTimes")
+        return {
+            "enabled": enabled == "true",
+            "threshold": threshold if enabled == "true" else None,
+            "duration": number("lockDuration"),
+            "evidence": "illegal-login lock <enabled>%s</enabled> <maxIllegalLoginTimes>%s (ISAPI)"
+            % (enabled, threshold if threshold else "?"),
+        }
+
     def _user_id(self, username, password):
         resp = self.http.request("GET", "/ISAPI/Security/users", username, password)
         if resp.status in (401, 403):

@@ -10,6 +10,8 @@ unknown, never zero) and the probe notes. Passwords never enter the result.
 from __future__ import annotations
 
 from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import Ledger
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver import resolve
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import checks, probes
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import Device
 
@@ -31,7 +33,9 @@ class Options:
         timeout=3.0,
         snmp_community="public",
         snmp_probe_all=False,
+        snmp_communities=(),
         rtsp_paths=("/",),
+        ledger=None,
     ):
         unknown = sorted(set(probes) - set(PROBES))
         if unknown:
@@ -45,8 +49,11 @@ class Options:
         self.max_login_attempts = int(max_login_attempts)
         self.timeout = float(timeout)
         self.snmp_community = snmp_community
+        self.snmp_communities = list(snmp_communities or ())
         self.snmp_probe_all = bool(snmp_probe_all)
         self.rtsp_paths = list(rtsp_paths) or ["/"]
+        # the login ledger shared with discovery and rotation (a path, a Ledger, or None: in memory)
+        self.ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
 
 
 def _http_auth_port(device):
@@ -58,29 +65,46 @@ def _http_auth_port(device):
     return None, False
 
 
-def _default_driver_factory(hostvars, device=None):
-    """``(name, factory)``: the device's driver from the registry; for a product without one
-    whose web interface asks for HTTP Basic/Digest, a plain authenticated GET of ``/``."""
-    from ansible_collections.iotguard.hardening.plugins.module_utils import drivers
+def _access_driver_factory(access):
+    """``driver_factory`` over the device access resolver: the device's driver from the
+    registry; for a product without one whose web interface asks for HTTP Basic/Digest, a
+    plain authenticated GET of ``/``."""
 
-    name = drivers.driver_name_for(hostvars)
-    if name and drivers.ALIASES.get(name, name) in drivers.DRIVERS:
-        return name, (lambda host, timeout: drivers.get_driver(name, host, timeout=timeout))
-    port, tls = _http_auth_port(device) if device is not None else (None, False)
-    if port:
-        from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.cameras import HttpApiDriver
+    def factory(hostvars, device=None):
+        from ansible_collections.iotguard.hardening.plugins.module_utils import drivers
 
-        return "http_auth", (
-            lambda host, timeout: HttpApiDriver(host, port=port, timeout=timeout, use_tls=tls)
-        )
-    return name, None
+        name = access.driver_name
+        if name and drivers.ALIASES.get(name, name) in drivers.DRIVERS:
+            return name, (lambda host, timeout: access.driver(None, timeout))
+        port, tls = _http_auth_port(device) if device is not None else (None, False)
+        if port:
+            from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.cameras import (
+                HttpApiDriver,
+            )
+
+            return "http_auth", (
+                lambda host, timeout: HttpApiDriver(host, port=port, timeout=timeout, use_tls=tls)
+            )
+        return name, None
+
+    return factory
 
 
 #: shell drivers, and the ``service`` their credentials carry in the product data
 SHELL_SERVICES = {"telnet_busybox": "telnet", "ssh_shell": "ssh"}
 
 
-def _candidates(device, opts, driver_name=None):
+def _known_factory(access, notes):
+    """Factory credentials the store learned for this device (engineer-named accounts, common
+    defaults an earlier assessment proved accepted)."""
+    try:
+        return [c for c in access.factory_credentials() if c.get("source") == "known for this device (store)"]
+    except Exception as exc:  # noqa: BLE001 - a store we cannot read means the product data only
+        notes.append("credentials: the credential store could not be read (%s)" % hostile.text(exc, 200))
+        return []
+
+
+def _candidates(device, opts, driver_name=None, known=()):
     """Who to try, in order: the product's own defaults first (with a budget of one attempt
     they are the best guess), then the credentials the engineer supplied. When the login
     goes through a shell driver standing in for the product's own API, the defaults that
@@ -88,10 +112,14 @@ def _candidates(device, opts, driver_name=None):
     interface and would only spend the lockout budget."""
     seen, out = set(), []
     supplied = [dict(c, source="supplied") for c in opts.credentials]
-    for cred in list(device.default_credentials) + supplied:
+    known_pairs = {(c.get("username"), c.get("password")) for c in known}
+    for cred in list(device.default_credentials) + list(known) + supplied:
         pair = (cred.get("username"), cred.get("password"))
         if pair[0] is None or pair in seen:
             continue
+        if pair in known_pairs:
+            # a common guess this device was seen to accept is known for it, not a guess
+            cred = dict(cred, documented=True)
         seen.add(pair)
         out.append(
             {
@@ -108,9 +136,9 @@ def _candidates(device, opts, driver_name=None):
     return out
 
 
-def probe_credentials(device, opts, hostvars, driver_factory, notes):
+def probe_credentials(device, opts, hostvars, driver_factory, notes, access):
     name, factory = driver_factory(hostvars, device)
-    candidates = _candidates(device, opts, name)
+    candidates = _candidates(device, opts, name, _known_factory(access, notes))
     if not candidates:
         notes.append("credentials: no known default or supplied credential for this device; not tried")
         return None
@@ -122,19 +150,30 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
             "defaults not tried"
         )
         return None
-    budget = probes.attempt_budget(device.lockout, device.lockout_threshold, opts.max_login_attempts)
-    if budget == 0:
-        notes.append("credentials: lockout threshold leaves no safe attempt; not tried")
+    budget = access.budget("assessment", max_attempts=opts.max_login_attempts)
+    if budget.remaining() == 0:
+        notes.append(
+            "credentials: the login budget allows no failed login now (%d of %d spent in the lockout "
+            "window); not tried" % (budget.spent_before, budget.size)
+        )
         return None
     driver = factory(device.address, opts.timeout)
     try:
+        res = recheck_with_stored(device, driver, name, candidates, _stored(access, notes), budget, notes)
+        if res is not None:
+            return res
         res = probes.try_credentials(driver.login, candidates, budget)
         index = res.pop("index", None)
         res["protocol"] = name
+        res["budget"] = budget.report()
         # refusals of common guesses prove nothing about the product's real default
         res["guessed_only"] = not any(c["documented"] for c in candidates)
         if index is not None:
-            _read_lockout(device, driver, candidates[index], res, notes)
+            _read_lockout(device, driver, candidates[index], res, notes, budget)
+            if not candidates[index]["documented"]:
+                # a common default the product data does not list: rotation must know it
+                _remember(access, candidates[index]["username"], candidates[index]["password"], notes)
+            guess_second_accounts(driver, candidates, budget, res, access, notes)
     except Exception as exc:  # noqa: BLE001 - any driver failure is a note on this device, not a crash
         notes.append("credentials: %s" % hostile.text(exc, 200))
         return None
@@ -150,27 +189,189 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
     return res
 
 
-def _read_lockout(device, driver, cred, res, notes):
+def _stored(access, notes):
+    try:
+        return access.stored_credentials()
+    except Exception as exc:  # noqa: BLE001 - a store we cannot read means an uncredentialed check
+        notes.append("credentials: the credential store could not be read (%s); checked without it" % exc)
+        return []
+
+
+def _account_status(results):
+    """One account's factory passwords re-checked: open when one was accepted, closed when
+    every one was refused, not re-checked when one could not be tried."""
+    if "accepted" in results:
+        return "open"
+    if "not re-checked" in results or "refused" not in results:
+        return "not re-checked"
+    return "closed"
+
+
+def recheck_with_stored(device, driver, name, candidates, stored, budget, notes):
+    """The credentialed re-check (a credentialed vulnerability scan's way): log in with the
+    stored credentials, read the lockout setting with one that works, then try every factory
+    credential the evidence knows of. A refused factory password proves its account closed;
+    after each refusal the stored credential of that account logs in again, so the device's
+    failure counter goes back to zero. What the budget does not allow stays "not re-checked".
+
+    None when nothing is stored or no stored credential is accepted (the caller then checks
+    as without credentials)."""
+    if not stored:
+        return None
+    proven, working = {}, None
+    for user, password in stored:
+        ok = budget.attempt(driver.login, user, password, "current")
+        if ok is None:
+            break
+        if ok:
+            proven[user] = password
+            working = working or {"username": user, "password": password, "source": "stored"}
+    if working is None:
+        notes.append(
+            "credentials: no stored credential was accepted (%d tried); checked as without credentials"
+            % len(stored)
+        )
+        return None
+    res = {"protocol": name, "credentialed": True, "guessed_only": False}
+    _read_lockout(device, driver, working, res, notes, budget)
+    shell = SHELL_SERVICES.get(name)
+    per_user, accepted, tried, skipped = {}, [], 0, 0
+    for cand in candidates:
+        user = cand["username"]
+        if shell and cand.get("service") not in (None, shell):
+            per_user.setdefault(user, []).append("not re-checked")  # a password of another interface
+            skipped += 1
+            continue
+        ok = budget.attempt(driver.login, user, cand["password"], "default")
+        if ok is None:
+            per_user.setdefault(user, []).append("not re-checked")
+            skipped += 1
+            continue
+        tried += 1
+        # a refused guess proves nothing about an account whose real default nobody published
+        refused = "refused" if cand.get("documented", True) else "guess refused"
+        per_user.setdefault(user, []).append("accepted" if ok else refused)
+        if ok:
+            accepted.append({"username": user, "source": cand.get("source") or "vendor default"})
+        elif user in proven:
+            budget.attempt(driver.login, user, proven[user], "current")
+    res.update(
+        {
+            "accepted": accepted[0] if accepted else None,
+            "accepted_all": accepted,
+            "tried": tried,
+            "skipped": skipped,
+            "accounts": {user: _account_status(r) for user, r in per_user.items()},
+            "not_rechecked": sorted(u for u, r in per_user.items() if _account_status(r) == "not re-checked"),
+            "stored_accepted": sorted(proven),
+            "budget": budget.report(),
+        }
+    )
+    if skipped:
+        notes.append(
+            "credentials: %d factory credential(s) not re-checked (login budget, or a password of "
+            "another interface)" % skipped
+        )
+    return res
+
+
+def guess_second_accounts(driver, candidates, budget, res, access, notes):
+    """Coverage (first, uncredentialed assessment): once a login proved the device answers,
+    guess the second accounts many products ship (``fingerprints.SECOND_ACCOUNT_GUESSES``)
+    whose names no candidate had, within what the budget leaves. One that is accepted is
+    a finding, and is kept in the store as a factory password of this device, so that
+    rotation closes it and every later assessment re-checks it. A refused guess proves
+    nothing and is not reported."""
+    from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import fingerprints
+
+    named = {c["username"] for c in candidates}
+    lockout_off = budget.lockout.get("enabled") is False and budget.lockout.get("source") == "device"
+    for guess in fingerprints.SECOND_ACCOUNT_GUESSES:
+        user = guess["username"]
+        if user in named:
+            continue
+        if not lockout_off and budget.remaining() <= 1:
+            break  # keep one failure for rotation's proof that the old password is refused
+        ok = budget.attempt(driver.login, user, guess["password"], "guess")
+        if ok is None:
+            break
+        if not ok:
+            continue
+        found = {"username": user, "source": "common default, not documented for this product"}
+        res.setdefault("accepted_all", [res["accepted"]] if res.get("accepted") else []).append(found)
+        res["accepted"] = res.get("accepted") or found
+        res.setdefault("accounts", {})[user] = "open"
+        _remember(access, user, guess["password"], notes)
+    res["budget"] = budget.report()
+
+
+def _remember(access, user, password, notes):
+    """Keep a common default the device accepted as a factory password of this device."""
+    if access.store is None:
+        return
+    try:
+        access.store.remember_factory(access.host, user, password, "accepted by the assessment")
+    except Exception as exc:  # noqa: BLE001 - the finding stands; rotation then needs the account named
+        notes.append("credentials: could not keep %r for rotation: %s" % (user, hostile.text(exc, 200)))
+
+
+def _read_lockout(device, driver, cred, res, notes, budget):
     """After a login worked: whether failed logins lock the account, as the device tells
-    (with that credential), or as the product's factory state implies."""
+    (with that credential), or as the product's factory state implies. What the device
+    says also sizes every later login budget for it."""
     if cred["source"] != "supplied" and device.fingerprint_id in LOCKOUT_OFF_AT_FACTORY:
         res["lockout_enabled"] = False
         res["lockout_evidence"] = "lockout is off at factory settings, and the factory password still works"
         return
     try:
-        read = driver.read_lockout(cred["username"], cred["password"])
+        read = driver.lockout_policy(cred["username"], cred["password"])
     except Exception as exc:  # noqa: BLE001 - reading the setting is a bonus; the login result stands
         notes.append("lockout: could not read the setting: %s" % hostile.text(exc, 200))
         return
     if read is not None:
-        res["lockout_enabled"] = bool(read[0])
-        res["lockout_evidence"] = hostile.text(read[1], 200)
+        budget.learn(read)
+        res["lockout_enabled"] = bool(read["enabled"])
+        res["lockout_evidence"] = hostile.text(read.get("evidence"), 200)
+        if read.get("threshold"):
+            res["lockout_threshold"] = read["threshold"]
 
 
-def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
+#: community names safe to show in a report (the weak ones everybody knows)
+KNOWN_COMMUNITIES = ("public", "private")
+
+
+def snmp_communities(device, opts):
+    """Every community to try, in order: the engineer's, then each one discovery recorded
+    answering on this device (only the well-known names are recorded)."""
+    out = [c for c in [opts.snmp_community, *opts.snmp_communities] if isinstance(c, str) and c]
+    for svc in device.services.values():
+        found = svc.extra.get("community")
+        if svc.name == "snmp" and found in KNOWN_COMMUNITIES:
+            out.append(found)
+    return list(dict.fromkeys(out))
+
+
+def probe_snmp(device, opts):
+    """SNMPv2c GET of sysDescr.0 with each community until one is answered."""
+    port = next((s.port for s in device.services.values() if s.name == "snmp"), 161)
+    r = {"answered": False, "error": "no community to try"}
+    tried = []
+    for i, community in enumerate(snmp_communities(device, opts)):
+        r = probes.snmp_get(device.address, community, port, timeout=opts.timeout)
+        tried.append(community if community in KNOWN_COMMUNITIES else "configured #%d" % i)
+        if r.get("answered"):
+            r["community"] = tried[-1]
+            break
+    r["port"] = port
+    r["tried"] = tried
+    return r
+
+
+def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, access=None):
     opts = opts or Options()
     ctx = ctx or {}
     device = Device(name, hostvars)
+    access = access or resolve(name, hostvars, ledger=opts.ledger)
     notes, obs = [], {}
     result = {
         "device": device.summary(),
@@ -201,11 +402,15 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
             if s.name in MGMT_TCP and s.port not in upnp_ports
         ]
     if "credentials" in opts.probes:
-        res = probe_credentials(device, opts, hostvars, driver_factory or _default_driver_factory, notes)
+        res = probe_credentials(
+            device, opts, hostvars, driver_factory or _access_driver_factory(access), notes, access
+        )
         if res is not None:
             if "lockout_enabled" in res:
                 obs["lockout_enabled"] = res.pop("lockout_enabled")
                 obs["lockout_evidence"] = res.pop("lockout_evidence")
+                if "lockout_threshold" in res:
+                    obs["lockout_threshold"] = res.pop("lockout_threshold")
             obs["credentials"] = res
     if "mqtt" in opts.probes:
         for s in answered:
@@ -231,10 +436,7 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
                 if r["status"] == 200:
                     break
     if "snmp" in opts.probes and (opts.snmp_probe_all or device.has("snmp")):
-        port = next((s.port for s in device.services.values() if s.name == "snmp"), 161)
-        r = probes.snmp_get(device.address, opts.snmp_community, port, timeout=opts.timeout)
-        r["port"] = port
-        obs["snmp"] = r
+        obs["snmp"] = probe_snmp(device, opts)
     result["findings"] = checks.evaluate(device, obs, ctx)
     result["unknown"] = checks.unknown_rules(device, obs, ctx)
     return result

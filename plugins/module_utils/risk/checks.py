@@ -23,7 +23,16 @@ def default_credentials(device, obs, ctx):
     if not acc:
         return []
     where = res.get("protocol") or device.driver or "login"
-    return [(where, "login as %r accepted (%s)" % (acc["username"], acc.get("source") or "vendor default"))]
+    every = res.get("accepted_all") or [acc]
+    return [
+        (
+            where,
+            "; ".join(
+                "login as %r accepted (%s)" % (a["username"], a.get("source") or "vendor default")
+                for a in every
+            ),
+        )
+    ]
 
 
 def cleartext_management(device, obs, ctx):
@@ -211,7 +220,8 @@ def snmp_public(device, obs, ctx):
     return [
         (
             "udp/%s" % r.get("port", 161),
-            "community 'public' answered sysDescr.0 = %r" % hostile.text(r["value"], 80),
+            "community %r answered sysDescr.0 = %r"
+            % (r.get("community") or "public", hostile.text(r["value"], 80)),
         )
     ]
 
@@ -241,7 +251,10 @@ def unknown_rules(device, obs, ctx):
     # refused defaults decide the rule only when every candidate was tried: candidates left
     # untried (to stay below a lockout threshold) may still be the ones the device accepts,
     # and refused common guesses say nothing of a product whose default nobody published
-    if creds is None or (not creds.get("accepted") and (creds.get("skipped") or creds.get("guessed_only"))):
+    if creds is None or (
+        not creds.get("accepted")
+        and (creds.get("skipped") or creds.get("guessed_only") or creds.get("not_rechecked"))
+    ):
         out.append("IOTG-DEFAULT-CREDS")
     if "lockout_enabled" not in obs and device.lockout is not False and device.login_surface():
         out.append("IOTG-NO-LOCKOUT")

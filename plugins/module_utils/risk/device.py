@@ -13,23 +13,11 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
+from ansible_collections.iotguard.hardening.plugins.module_utils.discovery.classify import MGMT_PROTOCOLS
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import identity
 
-# Services whose protocol is management of the device (by IANA-ish service name).
-MGMT_SERVICES = {
-    "telnet",
-    "ssh",
-    "http",
-    "https",
-    "ftp",
-    "snmp",
-    "rdp",
-    "vnc",
-    "smb",
-    "winrm",
-    "http-admin",
-    "https-admin",
-}
+# Services whose protocol is management of the device: discovery's one list.
+MGMT_SERVICES = MGMT_PROTOCOLS
 CLEARTEXT_MGMT = {"telnet": 23, "ftp": 21}
 WELL_KNOWN = {
     21: "ftp",

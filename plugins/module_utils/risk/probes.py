@@ -10,7 +10,7 @@
   ``GetGenericPortMappingEntry`` until the router says the index is past the end.
 * ``tcp_open``: whether a TCP port accepts a connection.
 * ``try_credentials``: logins with the device's known defaults (or credentials the
-  engineer supplied), never more attempts than the device's lockout allows.
+  engineer supplied), spending from the device's shared login budget.
 
 Nothing here changes a device. Everything a device sends back is hostile and bounded.
 """
@@ -320,34 +320,22 @@ def upnp_port_mappings(description_url, timeout=5.0, max_entries=MAX_MAPPINGS):
 
 
 # --- credentials ----------------------------------------------------------------------------
-def attempt_budget(lockout_enabled, lockout_threshold, max_attempts):
-    """How many failed logins we may cause without locking the device out.
-
-    With a known threshold we use at most half of what stays below it, so that a second run
-    inside the same lockout window (a pipeline re-run) and the device's rightful user still
-    stay below it; with a lockout of unknown threshold, one; with no lockout, ``max_attempts``.
-    """
-    max_attempts = max(0, int(max_attempts))
-    if lockout_threshold:
-        return max(0, min(max_attempts, (int(lockout_threshold) - 1) // 2))
-    if lockout_enabled or lockout_enabled is None:
-        return min(1, max_attempts)
-    return max_attempts
-
-
 def try_credentials(login, candidates, budget):
-    """Try ``candidates`` (dicts with username/password/source) with ``login(user, pw) -> bool``.
+    """Try ``candidates`` (dicts with username/password/source) with ``login(user, pw) -> bool``,
+    each spending from ``budget`` (an ``access.budget.LoginBudget``: the device's shared one).
 
-    Stops at the first accepted credential or when ``budget`` attempts are spent. Returns
-    ``{"accepted": {username, source} or None, "tried": n, "skipped": m}``; the password is
-    never returned.
+    Stops at the first accepted credential or when the budget allows no more failures.
+    Returns ``{"accepted": {username, source} or None, "tried": n, "skipped": m}``; the
+    password is never returned.
     """
     tried = 0
     for cred in candidates:
-        if tried >= budget:
+        kind = "given" if cred.get("source") == "supplied" else "default"
+        ok = budget.attempt(login, cred["username"], cred["password"], kind)
+        if ok is None:
             break
         tried += 1
-        if login(cred["username"], cred["password"]):
+        if ok:
             return {
                 "accepted": {"username": cred["username"], "source": cred.get("source", "vendor default")},
                 "index": tried - 1,

@@ -75,6 +75,24 @@ def _catalogue_entry(rule):
     }
 
 
+def finding_status(previous, current_keys, assessed_identities, unknown):
+    """The status of a finding of the previous report after this run: the one place that
+    decides "fixed".
+
+    ``open`` when this run found it again; ``fixed`` only when it was re-checked and found
+    closed: its device was assessed this time (``assessed_identities``) and this run decided
+    its rule for that device (not in ``unknown``: identity -> rule ids, which lists what a
+    spent login budget, a missing stored credential or a factory account not re-checked
+    left open); otherwise ``not re-checked``, never fixed.
+    """
+    if previous["key"] in current_keys:
+        return "open"
+    ident = previous.get("identity")
+    if ident in assessed_identities and previous.get("rule") not in unknown.get(ident, ()):
+        return "fixed"
+    return "not re-checked"
+
+
 def diff(current_findings, previous_doc, assessed_identities, unknown=None):
     """Compare finding keys with a previous report.
 
@@ -94,12 +112,9 @@ def diff(current_findings, previous_doc, assessed_identities, unknown=None):
     unchanged = sorted(k for k in now if k in prev)
     gone = [k for k in prev if k not in now]
 
-    def rechecked(f):
-        ident = f.get("identity")
-        return ident in assessed_identities and f.get("rule") not in unknown.get(ident, ())
-
-    fixed = sorted(k for k in gone if rechecked(prev[k]))
-    not_rechecked = sorted(k for k in gone if not rechecked(prev[k]))
+    status = {k: finding_status(prev[k], now, assessed_identities, unknown) for k in gone}
+    fixed = sorted(k for k in gone if status[k] == "fixed")
+    not_rechecked = sorted(k for k in gone if status[k] == "not re-checked")
 
     def brief(f):
         return {k: f.get(k) for k in ("key", "rule", "severity", "device", "location", "evidence")}

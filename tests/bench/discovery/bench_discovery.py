@@ -147,8 +147,10 @@ def run_plugin(subnet, tmp):
     hv = unwrap(json.loads(out)["_meta"]["hostvars"])
     summary = next(iter(hv.values()), {}).get("iot_discovery_summary") or {}
     warned = "scan incomplete" in err
-    found = {a: (h["iot_class"], h["iot_vendor"]) for a, h in hv.items() if "iot_class" in h}
-    services = {a: h.get("iot_services") or {} for a, h in hv.items()}
+    found = {
+        h.get("ansible_host", a): (h["iot_class"], h["iot_vendor"]) for a, h in hv.items() if "iot_class" in h
+    }
+    services = {h.get("ansible_host", a): h.get("iot_services") or {} for a, h in hv.items()}
     result = {
         "wall": wall,
         "cpu": cpu,

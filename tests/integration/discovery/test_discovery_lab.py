@@ -160,9 +160,13 @@ def test_switch_tables_and_dhcp_leases_place_devices_on_ports(lab_site, tmp_path
     switches = switches_option(lab_site)
     extra = "dhcp_leases:\n  - path: %s\n    format: dnsmasq\nswitches:\n%s" % (leases, switches)
     out, stderr = list_inventory(inventory_for(lab_site, tmp_path, extra))[:2]
-    hv = unwrap(out["_meta"]["hostvars"])
+    named = unwrap(out["_meta"]["hostvars"])
+    # hosts are named by what the device reports (its DHCP host name), ansible_host the address
+    hv = {h["ansible_host"]: h for h in named.values()}
+    name_of = {h["ansible_host"]: name for name, h in named.items()}
     for d in devices:
         h = hv[d["address"]]
+        assert name_of[d["address"]] == d["name"], (name_of[d["address"]], d["name"])
         assert h["iot_mac"] == d["mac"], d["name"]
         assert (h["iot_switch"], h["iot_switch_port"]) == (d["switch"], d["switch_port"]), d["name"]
         assert h["iot_hostname"] == d["name"]

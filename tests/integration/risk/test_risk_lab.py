@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
 PLAYBOOK = ROOT / "playbooks" / "assess.yml"
 VENV_BIN = Path(sys.executable).parent
 CHROMIUM = shutil.which("chromium")
+LEDGER_DIR = tempfile.mkdtemp(prefix="risk-ledger-")
 
 pytestmark = pytest.mark.lab
 
@@ -53,6 +54,9 @@ def _env():
         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
         ANSIBLE_INVENTORY_ENABLED="iotguard.hardening.iot_discovery,yaml",
         ANSIBLE_NOCOLOR="1",
+        # the login ledger of these runs, not one beside the shipped lab inventory that would
+        # outlive the lab site (a fresh site has forgotten the failures it counted)
+        IOTGUARD_LOGIN_LEDGER=os.path.join(LEDGER_DIR, "login-ledger.json"),
     )
     return env
 

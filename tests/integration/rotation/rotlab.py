@@ -4,6 +4,7 @@ ground truth, playbook runs, and an independent reader of the store."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -12,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from ansible.parsing.vault import VaultSecret
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import candidates, get_store
@@ -104,23 +106,66 @@ def write_inventory(truth, inv_dir, include_switches=True):
     return inv_dir
 
 
-def run_playbook(inv_dir, *extra, timeout=600, popen=False):
+@contextlib.contextmanager
+def site_with_inventory(site_path, inv_dir, **options):
+    """A lab site up from ``site_path`` (fresh) with discovery's inventory of it in
+    ``inv_dir``: yields (lab, inv_dir, inventory file); brings the site down after."""
+    from iotlab.testing import LabSite
+
+    lab = LabSite(str(site_path))
+    try:
+        lab.up(fresh=True)
+    except Exception as exc:  # noqa: BLE001 - a lab that cannot start is a failure, not a skip
+        pytest.fail("the lab site %s could not start: %s" % (site_path, exc), pytrace=False)
+    try:
+        yield lab, Path(inv_dir), discovery_inventory(lab.truth, inv_dir, **options)
+    finally:
+        lab.down()
+
+
+def discovery_inventory(truth, inv_dir, name="hosts.iot_discovery.yml", **options):
+    """A client inventory made by the real discovery plugin over the lab site's subnet
+    (what an engineer has), with the vault password the store uses."""
+    inv_dir = Path(inv_dir)
+    inv_dir.mkdir(parents=True, exist_ok=True)
+    (inv_dir / "vault-pass").write_text(VAULT_PASS)
+    os.chmod(inv_dir / "vault-pass", 0o600)
+    config = {
+        "plugin": "iotguard.hardening.iot_discovery",
+        "site": truth["site"],
+        "networks": [truth["subnet"]],
+        "read_timeout": 2.0,
+        "udp_timeout": 1.0,
+        **options,
+    }
+    (inv_dir / name).write_text(yaml.safe_dump(config))
+    return inv_dir / name
+
+
+def run_playbook(
+    inv_dir, *extra, timeout=600, popen=False, inventory=None, playbook="rotate_credentials.yml"
+):
     env = dict(
         os.environ,
         ANSIBLE_CONFIG=str(TOP / "ansible.cfg"),
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_INVENTORY_ENABLED="iotguard.hardening.iot_discovery,yaml",
         PATH="%s:%s" % (Path(sys.executable).parent, os.environ.get("PATH", "")),
     )
     cmd = [
         shutil.which("ansible-playbook", path=env["PATH"]) or "ansible-playbook",
         "-i",
-        str(Path(inv_dir) / "hosts.yml"),
+        str(inventory or Path(inv_dir) / "hosts.yml"),
         "--vault-password-file",
         str(Path(inv_dir) / "vault-pass"),
-        str(TOP / "playbooks" / "rotate_credentials.yml"),
+        str(TOP / "playbooks" / playbook),
         "-e",
         "credential_rotation_report_dir=%s" % (Path(inv_dir) / "reports"),
+        "-e",
+        "risk_assessment_report_dir=%s" % (Path(inv_dir) / "reports"),
+        "-e",
+        "ansible_python_interpreter=%s" % sys.executable,
         "-e",
         "credential_rotation_retry_delay=0.5",
         *extra,

@@ -92,6 +92,16 @@ class Device:
             lab.store.changed()
         self._failures: dict[str, int] = {}
         self._locked_until: dict[str, float] = {}
+        # what clients did to this device since the lab started (the tests' judge of login
+        # budgets): logins tried, refused, refused while locked, lockouts, the longest run
+        # of failures one user reached
+        self.auth_stats = {
+            "attempts": 0,
+            "failures": 0,
+            "while_locked": 0,
+            "lockouts": 0,
+            "max_failures_in_row": 0,
+        }
         self._servers: dict[str, Any] = {}
         self._listeners = {lst.name: lst for lst in self.listeners()}
         self.started_at = time.time()
@@ -199,6 +209,7 @@ class Device:
             "lockout": dict(self.state["lockout"]),
             "settings": dict(self.settings),
             "weaknesses": self.weaknesses(),
+            "auth": dict(self.auth_stats),
         }
 
     # -- behaviour ---------------------------------------------------------------------
@@ -225,7 +236,10 @@ class Device:
         """'ok', 'bad' or 'locked'; ``check(stored_password)`` says whether the client proved it."""
         lockout = self.state["lockout"]
         now = time.monotonic()
+        stats = self.auth_stats
+        stats["attempts"] += 1
         if lockout.get("enabled") and self._locked_until.get(username, 0.0) > now:
+            stats["while_locked"] += 1
             return "locked"
         user = self.state["users"].get(username)
         if user is not None and check(user["password"]):
@@ -233,9 +247,12 @@ class Device:
             return "ok"
         count = self._failures.get(username, 0) + 1
         self._failures[username] = count
+        stats["failures"] += 1
+        stats["max_failures_in_row"] = max(stats["max_failures_in_row"], count)
         if lockout.get("enabled") and count >= int(lockout.get("threshold", 5)):
             self._locked_until[username] = now + float(lockout.get("duration", 60))
             self._failures[username] = 0
+            stats["lockouts"] += 1
             log.info("%s: user %r locked out", self.name, username)
         return "bad"
 

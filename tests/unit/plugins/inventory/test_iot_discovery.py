@@ -227,11 +227,19 @@ def test_nmap_and_dhcp_sources_without_probing(tmp_path):
         "lease 127.99.2.78 {\n  binding state active;\n  hardware ethernet 44:19:b6:3b:cf:04;\n}\n"
     )
     src = write_source(tmp_path, "probe: false\nnmap_xml: [%s]\ndhcp_leases: [%s]\n" % (xml, leases))
-    hv = unwrap(json.loads(run_inventory(src).stdout)["_meta"]["hostvars"])
+    named = unwrap(json.loads(run_inventory(src).stdout)["_meta"]["hostvars"])
+    # hosts are named by what identifies the device (here its MAC), ansible_host the address
+    assert set(named) == {"mac-accc8eea23c3", "mac-4419b63bcf04"}
+    hv = {v["ansible_host"]: v for v in named.values()}
     assert hv["127.99.2.77"]["iot_vendor"].startswith("Axis")
     assert hv["127.99.2.77"]["iot_mac"] == "ac:cc:8e:ea:23:c3"
     assert hv["127.99.2.78"]["iot_vendor"].startswith("Hangzhou Hikvision")
     assert hv["127.99.2.78"]["iot_sources"] == ["dhcp_leases"]
+    # the option that keeps address-named hosts
+    src = write_source(
+        tmp_path, "probe: false\nhost_naming: address\nnmap_xml: [%s]\ndhcp_leases: [%s]\n" % (xml, leases)
+    )
+    assert set(json.loads(run_inventory(src).stdout)["_meta"]["hostvars"]) == {"127.99.2.77", "127.99.2.78"}
 
 
 def test_hostile_banner_is_never_evaluated(tmp_path):

@@ -8,6 +8,7 @@ import datetime
 import pytest
 from ansible.parsing.vault import VaultSecret
 from ansible_collections.iotguard.hardening.plugins.module_utils import credstore
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import LoginBudget
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import StoreError, get_store
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore.vault_file import VaultCodec
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
@@ -17,8 +18,10 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base im
     Unreachable,
 )
 from ansible_collections.iotguard.hardening.plugins.module_utils.rotation import (
+    FALLBACK_RULE,
     Rotation,
     generate_password,
+    learn_rule,
     summarise,
 )
 
@@ -90,6 +93,9 @@ def store(tmp_path):
 
 def rotate(store, dev, **kw):
     kw.setdefault("factory_passwords", [DEFAULT])
+    # the transaction's own tests: a device without lockout (the budget has its own tests)
+    no_lockout = {"enabled": False, "source": "device"}
+    kw.setdefault("budget", LoginBudget(no_lockout, keys=["cam1"], max_attempts=20))
     kw.setdefault("retry_delay", 0)
     return Rotation("cam1", "admin", MemDriver(dev), store, sleep=lambda s: None, **kw).run()
 
@@ -109,8 +115,9 @@ def test_rotates_default_then_idempotent(store):
     assert acct["pending"] is None
     assert [h["password"] for h in acct["history"]] == [DEFAULT]
     assert MemDriver.password_policy.check(dev.password) is None
-    # proven: new accepted, then old refused
-    assert dev.logins[-2:] == [dev.password, DEFAULT]
+    # proven: new accepted, then old refused, then new again (the device's failure counter
+    # is back at zero)
+    assert dev.logins[-3:] == [dev.password, DEFAULT, dev.password]
     assert DEFAULT not in repr(r) and dev.password not in repr(r)
     r2 = rotate(store, dev)
     assert (r2["status"], r2["changed"]) == ("compliant", False)
@@ -131,7 +138,7 @@ def test_check_mode_touches_nothing(store):
     [
         ("drop_after", "rotated", True),  # change landed, connection lost: proven by login
         ("drop_before", "failed", False),  # never landed: old kept, pending dropped
-        ("reject", "failed", False),
+        ("reject", "rotated", True),  # refused once: retried to the fallback rule
         ("down_after", "failed", True),  # landed, then device gone: pending kept
     ],
 )
@@ -296,13 +303,13 @@ def test_summarise():
 def test_device_echo_of_secrets_is_scrubbed(store):
     dev = Device(password="Stored-Pass-1")
     store.set_current("cam1", "admin", "Stored-Pass-1", "rotated")
-    dev.faults["reject_echo"] = 1
+    dev.faults["reject_echo"] = 2  # refused twice (the retry with the learned rule too)
     r = rotate(store, dev, policy="always")
     assert r["status"] == "failed"
     assert r["reason"].count("********") == 2, r["reason"]
     assert "Stored-Pass-1" not in repr(r)
-    abandoned = store.account("cam1", "admin")["history"][0]["password"]
-    assert abandoned not in repr(r)
+    for item in store.account("cam1", "admin")["history"]:
+        assert item["password"] not in repr(r)
 
 
 def test_change_landing_after_the_run_gave_up_is_found(store):
@@ -320,3 +327,49 @@ def test_change_landing_after_the_run_gave_up_is_found(store):
     r2 = rotate(store, dev)
     assert r2["status"] == "reconciled" and r2["credential_source"] == "history", r2
     assert store.account("cam1", "admin")["current"] == late
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [
+        (
+            "character '~' is not allowed (allowed symbols: !#)",
+            {"symbols": "!#", "min_length": 12, "max_length": 16},
+        ),
+        ("password too long: 20 characters, maximum 12", {"symbols": "", "min_length": 12, "max_length": 12}),
+        ("character '!' is not allowed (allowed symbols: none)", {"symbols": "", "min_length": 12}),
+        ("Error 0x1f", FALLBACK_RULE),
+    ],
+)
+def test_learn_rule_from_what_the_device_said(message, rule):
+    got = learn_rule(message)
+    assert {k: got[k] for k in rule} == {k: rule[k] for k in rule}
+    pw = generate_password(PasswordPolicy.from_dict(got))
+    assert got["min_length"] <= len(pw) <= got["max_length"]
+    assert all(c.isalnum() or c in (got.get("symbols") or "") for c in pw)
+
+
+def test_refused_twice_is_a_failure_and_the_device_keeps_its_password(store):
+    dev = Device()
+    dev.faults["reject"] = 2
+    r = rotate(store, dev)
+    assert r["status"] == "failed" and "rejected" in r["reason"]
+    assert dev.password == DEFAULT and [s["step"] for s in r["steps"]].count("change") == 2
+    assert store.account("cam1", "admin")["pending"] is None
+
+
+def test_learned_rule_is_kept_for_the_next_run(store):
+    class Strict(MemDriver):
+        def change_password(self, username, old_password, new_password):
+            if any(not c.isalnum() and c not in "!#" for c in new_password):
+                raise PasswordRejected("character not allowed (allowed symbols: !#)")
+            super().change_password(username, old_password, new_password)
+
+    dev = Device()
+    r = Rotation("cam1", "admin", Strict(dev), store, factory_passwords=[DEFAULT], retry_delay=0,
+                 budget=LoginBudget({"enabled": False, "source": "device"}, keys=["cam1"])).run()  # fmt: skip
+    if r["status"] == "rotated" and "learned_rule" not in r:
+        return  # the first generated password happened to use only ! and #: nothing to learn
+    assert r["status"] == "rotated", r
+    assert r["learned_rule"]["symbols"] == "!#"
+    assert store.load("cam1")["policy"]["symbols"] == "!#"

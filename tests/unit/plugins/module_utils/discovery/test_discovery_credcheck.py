@@ -10,23 +10,29 @@ import re
 
 import fakedevices as fd
 import pytest
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import (
+    LoginBudget,
+    lockout_evidence,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import credcheck, engine
 
 
 @pytest.mark.parametrize(
     ("lockout", "wanted", "allowed"),
     [
-        ({"supported": True, "threshold": 7}, 10, 6),
+        ({"supported": True, "threshold": 7}, 10, 2),
         ({"supported": True, "threshold": 7}, 2, 2),
         ({"supported": True, "threshold": 1}, 5, 0),
-        ({"supported": False, "threshold": None}, 3, 3),
+        ({"supported": False, "threshold": None}, 3, 2),
         ({"supported": None, "threshold": None}, 3, 1),
         ({"supported": True, "threshold": None}, 3, 1),
         (None, 4, 1),
     ],
 )
 def test_attempts_stay_below_the_lockout_threshold(lockout, wanted, allowed):
-    assert credcheck.attempts_allowed(lockout, wanted) == allowed
+    budget = LoginBudget(lockout_evidence(None, lockout), ["addr:x"], max_attempts=wanted)
+    assert budget.size == allowed
+    assert budget.lockout["source"] in ("product data (fallback)", "unknown")
 
 
 class AuthDevice:
@@ -90,7 +96,8 @@ def test_factory_default_found_and_only_the_user_name_kept():
     with fd.FakeSite([cam.device]):
         res = discover(["127.99.6.10"])
         credcheck.check_all(res, {}, {"max_credential_attempts": 5, "read_timeout": 1})
-    got = res["hosts"]["127.99.6.10"]["credentials"]
+    got = dict(res["hosts"]["127.99.6.10"]["credentials"])
+    assert got.pop("budget")["lockout_source"] == "product data (fallback)"
     assert got == {
         "iot_default_credential_valid": True,
         "iot_default_credential_username": "admin",
@@ -101,7 +108,8 @@ def test_factory_default_found_and_only_the_user_name_kept():
 
 
 def test_changed_password_is_reported_and_attempts_are_bounded():
-    # Dahua: two factory accounts, lockout after 5 -> at most min(asked, 4, 2) attempts
+    # Dahua: three factory pairs, lockout after 5 by the product data -> at most 2 failures
+    # (product data is a capped fallback: the device may be set stricter)
     cam = AuthDevice("127.99.6.11", "Webs", "Login to 4L0C8F3PAZ12345", "admin", "S0mething-Rotated!")
     with fd.FakeSite([cam.device]):
         res = discover(["127.99.6.11"])
@@ -109,7 +117,7 @@ def test_changed_password_is_reported_and_attempts_are_bounded():
         credcheck.check_all(res, {}, {"max_credential_attempts": 10, "read_timeout": 1})
     got = res["hosts"]["127.99.6.11"]["credentials"]
     assert got["iot_default_credential_valid"] is False
-    assert got["tried"] == len(cam.attempts) == 3  # admin/admin, 888888/888888, root/vizxv
+    assert got["tried"] == len(cam.attempts) == 2  # admin/admin, 888888/888888
     assert "S0mething" not in repr(res)
 
 
@@ -121,3 +129,18 @@ def test_unknown_lockout_gets_one_attempt():
         credcheck.check_all(res, {}, {"max_credential_attempts": 10, "read_timeout": 1})
     assert res["hosts"]["127.99.6.12"]["credentials"]["tried"] == 1
     assert len(prn.attempts) == 1
+
+
+def test_discovery_spends_from_the_ledger_the_assessment_and_rotation_read(tmp_path):
+    ledger = str(tmp_path / "login-ledger.json")
+    cam = AuthDevice("127.99.6.13", "Webs", "Login to 4L0C8F3PAZ12345", "admin", "S0mething-Rotated!")
+    with fd.FakeSite([cam.device]):
+        res = discover(["127.99.6.13"])
+        opts = {"max_credential_attempts": 10, "read_timeout": 1, "login_ledger": ledger}
+        credcheck.check_all(res, {}, opts)
+        assert res["hosts"]["127.99.6.13"]["credentials"]["tried"] == 2
+        # a second discovery run in the same lockout window finds the budget spent
+        credcheck.check_all(res, {}, opts)
+    got = res["hosts"]["127.99.6.13"]["credentials"]
+    assert got["tried"] == 0 and got["budget"]["spent_before"] == 2 and got["budget"]["remaining"] == 0
+    assert len(cam.attempts) == 2, "at most 2 failures on product data, all runs together"

@@ -62,8 +62,10 @@ def test_a_shell_standing_in_tries_its_own_defaults_first(telnet):
     state = TelnetState(user="root", password="vizxv")
     res, found = _assess(DAHUA, telnet(state))
     # the Mirai telnet pair first (the web defaults would spend the lockout budget for
-    # nothing), then the same credential once more to read the lockout
-    assert state.logins == [("root", "vizxv")] * 2
+    # nothing), then the same credential once more to read the lockout, then the second
+    # accounts many products ship (the device said it has no lockout: the budget allows them)
+    assert state.logins[:2] == [("root", "vizxv")] * 2
+    assert [u for u, _pw in state.logins[2:]] == ["user", "guest", "support"]
     assert "Mirai" in found["IOTG-DEFAULT-CREDS"]["evidence"]
     # BusyBox login without PAM cannot lock an account: decided from the device, not the sheet
     assert "BusyBox login without PAM" in found["IOTG-NO-LOCKOUT"]["evidence"]
@@ -80,8 +82,10 @@ def test_a_pam_build_leaves_lockout_undecided(telnet):
 
 def test_budget_below_the_threshold_is_kept(telnet):
     state = TelnetState(user="root", password="not-a-default")
-    res, found = _assess(DAHUA, telnet(state))
-    # threshold 5: at most (5 - 1) // 2 = 2 failures of ours
+    strict = dict(DAHUA, iot_lockout={"supported": True, "threshold": 4})
+    res, found = _assess(strict, telnet(state))
+    # threshold 4: at most 4 - 1 - 1 (the rightful user's) = 2 failures of ours
+    assert res["observations"]["credentials"]["budget"]["lockout_source"] == "product data (fallback)"
     assert len(state.logins) == 2 and state.logins[0] == ("root", "vizxv")
     assert "IOTG-DEFAULT-CREDS" not in found
     assert "IOTG-DEFAULT-CREDS" in res["unknown"]  # the third default was never tried
@@ -91,8 +95,10 @@ def test_budget_below_the_threshold_is_kept(telnet):
 def test_unidentified_device_gets_one_common_guess(telnet):
     state = TelnetState(user="admin", password="admin")
     res, found = _assess(UNKNOWN, telnet(state))
-    # unknown lockout: one attempt, the most common pair (then the lockout read)
-    assert state.logins == [("admin", "admin")] * 2
+    # unknown lockout: one attempt, the most common pair (then the lockout read, which
+    # says BusyBox login has none: the second-account guesses follow)
+    assert state.logins[:2] == [("admin", "admin")] * 2
+    assert [u for u, _pw in state.logins[2:]] == ["user", "guest", "support"]
     assert "common IoT default" in found["IOTG-DEFAULT-CREDS"]["evidence"]
     assert "IOTG-NO-LOCKOUT" in found and res["unknown"] == []
 

@@ -9,6 +9,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import LoginBudget
 from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import wire
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import probes
 
@@ -192,24 +193,6 @@ def test_upnp_port_mappings_walks_the_table():
     )
 
 
-@pytest.mark.parametrize(
-    ("enabled", "threshold", "maximum", "budget"),
-    [
-        (False, None, 3, 3),
-        (True, 7, 3, 3),
-        (True, 5, 3, 2),
-        (True, 3, 5, 1),
-        (True, 2, 3, 0),
-        (True, 1, 3, 0),
-        (True, None, 3, 1),
-        (None, None, 3, 1),
-        (True, 20, 10, 9),
-    ],
-)
-def test_attempt_budget_stays_below_lockout(enabled, threshold, maximum, budget):
-    assert probes.attempt_budget(enabled, threshold, maximum) == budget
-
-
 def test_try_credentials_stops_at_budget_and_hides_passwords():
     tried = []
 
@@ -218,9 +201,10 @@ def test_try_credentials_stops_at_budget_and_hides_passwords():
         return pw == "right"
 
     cands = [{"username": "a", "password": p, "source": "s"} for p in ("x", "y", "right")]
-    assert probes.try_credentials(login, cands, 2) == {"accepted": None, "tried": 2, "skipped": 1}
-    assert len(tried) == 2
-    r = probes.try_credentials(login, cands, 3)
+    two = LoginBudget({"enabled": True, "threshold": 4, "source": "device"}, ["k1"])
+    assert probes.try_credentials(login, cands, two) == {"accepted": None, "tried": 2, "skipped": 1}
+    assert len(tried) == 2 and two.exhausted
+    r = probes.try_credentials(login, cands, LoginBudget({"enabled": False, "source": "device"}, ["k2"]))
     assert r["accepted"] == {"username": "a", "source": "s"} and "right" not in str(r)
 
 
