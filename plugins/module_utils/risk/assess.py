@@ -132,6 +132,8 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes):
         res["guessed_only"] = not any(c["documented"] for c in candidates)
         if index is not None:
             _read_lockout(device, driver, candidates[index], res, notes)
+            if not device.fingerprint_id:
+                _identify(driver, candidates[index], res, notes)
     except Exception as exc:  # noqa: BLE001 - any driver failure is a note on this device, not a crash
         notes.append("credentials: %s" % hostile.text(exc, 200))
         return None
@@ -162,6 +164,28 @@ def _read_lockout(device, driver, cred, res, notes):
     if read is not None:
         res["lockout_enabled"] = bool(read[0])
         res["lockout_evidence"] = hostile.text(read[1], 200)
+
+
+def _identify(driver, cred, res, notes):
+    """A device discovery could not name says what it is once logged in (a generic Linux or
+    BusyBox box: ``/etc/os-release``, ``busybox``, ``uname``)."""
+    try:
+        facts = driver.identify(cred["username"], cred["password"])
+    except Exception as exc:  # noqa: BLE001 - identity is a bonus; the login result stands
+        notes.append("identity: could not ask the device: %s" % hostile.text(exc, 200))
+        return
+    if facts:
+        res["identity"] = hostile.tree(dict(facts), limit=80, max_items=8)
+
+
+def _apply_identity(summary, identity):
+    """The device's own words fill what discovery left unknown, marked as such."""
+    summary["identity"] = dict(identity, source="the device, once logged in")
+    if not summary.get("os"):
+        summary["os"] = identity.get("os")
+    if summary.get("vendor") in (None, "", "unknown"):
+        summary["vendor"] = "Linux"
+        summary["model"] = summary.get("model") or identity.get("os")
 
 
 def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
@@ -203,6 +227,8 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None):
             if "lockout_enabled" in res:
                 obs["lockout_enabled"] = res.pop("lockout_enabled")
                 obs["lockout_evidence"] = res.pop("lockout_evidence")
+            if "identity" in res:
+                _apply_identity(result["device"], res.pop("identity"))
             obs["credentials"] = res
     if "mqtt" in opts.probes:
         for s in answered:

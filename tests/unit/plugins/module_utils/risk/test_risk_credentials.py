@@ -91,10 +91,16 @@ def test_budget_below_the_threshold_is_kept(telnet):
 def test_unidentified_device_gets_one_common_guess(telnet):
     state = TelnetState(user="admin", password="admin")
     res, found = _assess(UNKNOWN, telnet(state))
-    # unknown lockout: one attempt, the most common pair (then the lockout read)
-    assert state.logins == [("admin", "admin")] * 2
+    # unknown lockout: one attempt, the most common pair (then the lockout read and, the
+    # device being unidentified, one more login with it to ask what it is)
+    assert state.logins == [("admin", "admin")] * 3
     assert "common IoT default" in found["IOTG-DEFAULT-CREDS"]["evidence"]
     assert "IOTG-NO-LOCKOUT" in found and res["unknown"] == []
+    # what the box said once logged in, instead of "unknown"
+    dev = res["device"]
+    assert dev["vendor"] == "Linux" and dev["os"] == "OpenWrt 19.07.7"
+    assert dev["identity"]["busybox"] == "1.19.4" and dev["identity"]["kernel"] == "Linux 4.14.221 mips"
+    assert "admin" not in repr(dev["identity"])
 
 
 def test_a_refused_guess_proves_nothing(telnet):
