@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import get_store
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import (
+    ALIASES,
     DRIVERS,
     UnknownDriver,
     driver_name_for,
@@ -178,6 +179,11 @@ def test_registry():
         ({"iot_open_ports": [23, 80]}, "telnet_busybox"),
         # no shell either: the unknown name stays, so the error names it
         ({"iot_driver": "dahua_http", "iot_open_ports": [80]}, "dahua_http"),
+        # a product with no driver of ours whose shell must not stand in (RouterOS has no
+        # passwd, EdgeOS would undo it at boot): no driver at all
+        ({"iot_fingerprint_id": "mikrotik.routeros", "iot_open_ports": [22, 23]}, None),
+        ({"iot_fingerprint_id": "ubiquiti.edgeos", "iot_open_ports": [22]}, None),
+        ({"iot_fingerprint_id": "dahua.camera", "iot_open_ports": [23]}, "telnet_busybox"),
     ],
 )
 def test_unknown_product_driver_falls_back_to_an_open_shell(facts, expected):
@@ -369,3 +375,13 @@ def test_terminal_filter(chunks, text, answers):
 )
 def test_parse_identity(output, banner, expect):
     assert parse_identity(output, banner) == expect
+
+
+def test_fingerprint_data_names_only_drivers_that_exist():
+    from ansible_collections.iotguard.hardening.plugins.module_utils.discovery.fingerprints import (
+        FINGERPRINTS,
+    )
+
+    named = {fp["id"]: fp.get("driver") for fp in FINGERPRINTS if fp.get("driver")}
+    missing = {fid: name for fid, name in named.items() if ALIASES.get(name, name) not in DRIVERS}
+    assert missing == {}
