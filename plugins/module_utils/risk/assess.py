@@ -82,13 +82,18 @@ SHELL_SERVICES = {"telnet_busybox": "telnet", "ssh_shell": "ssh"}
 
 def _candidates(device, opts, driver_name=None):
     """Who to try, in order: the product's own defaults first (with a budget of one attempt
-    they are the best guess), then the credentials the engineer supplied. When the login
+    they are the best guess), then the credentials the engineer supplied, then common IoT
+    defaults guessed for a product that documents none. When the login
     goes through a shell driver standing in for the product's own API, the defaults that
     belong to that shell (the Mirai telnet pairs) come first: the others are for another
     interface and would only spend the lockout budget."""
     seen, out = set(), []
     supplied = [dict(c, source="supplied") for c in opts.credentials]
-    for cred in list(device.default_credentials) + supplied:
+    # what the engineer knows of this device comes before guesses of common IoT defaults
+    # (with an unknown lockout the budget is one attempt: a guess would spend it)
+    documented = [c for c in device.default_credentials if c.get("documented", True)]
+    guesses = [c for c in device.default_credentials if not c.get("documented", True)]
+    for cred in documented + supplied + guesses:
         pair = (cred.get("username"), cred.get("password"))
         if pair[0] is None or pair in seen:
             continue

@@ -127,3 +127,19 @@ def test_unknown_rules_treat_guesses_as_undecided():
     documented = {"credentials": {"accepted": None, "tried": 1, "skipped": 0, "guessed_only": False}}
     assert "IOTG-DEFAULT-CREDS" in checks.unknown_rules(device, guessed, {})
     assert "IOTG-DEFAULT-CREDS" not in checks.unknown_rules(device, documented, {})
+
+
+def test_the_engineers_credential_comes_before_a_guess(telnet):
+    # an unidentified box whose factory password the engineer knows (from its label): with
+    # an unknown lockout the one attempt goes to that, not to a common guess
+    state = TelnetState(user="root", password="Label-Pw-4711")
+    port, factory = telnet(state)
+    hostvars = dict(UNKNOWN, iot_open_ports=[port], iot_services={"%d/tcp" % port: {"protocol": "telnet"}})
+    opts = assess.Options(
+        probes=("credentials",), credentials=[{"username": "root", "password": "Label-Pw-4711"}]
+    )
+    res = assess.assess_device("dev", hostvars, opts, driver_factory=factory)
+    assert state.logins[0] == ("root", "Label-Pw-4711")
+    assert res["observations"]["credentials"]["accepted"]["source"] == "supplied"
+    assert res["device"]["identity"]["os"] == "OpenWrt 19.07.7"
+    assert "Label-Pw-4711" not in repr(res)
