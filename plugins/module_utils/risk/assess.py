@@ -185,7 +185,7 @@ def _identify(driver, cred, res, notes):
 
 def _apply_identity(summary, identity):
     """The device's own words fill what discovery left unknown, marked as such."""
-    summary["identity"] = dict(identity, source="the device, once logged in")
+    summary["shell_identity"] = dict(identity, source="the device, once logged in")
     if not summary.get("os"):
         summary["os"] = identity.get("os")
     if summary.get("vendor") in (None, "", "unknown"):

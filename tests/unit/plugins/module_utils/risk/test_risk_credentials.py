@@ -99,8 +99,9 @@ def test_unidentified_device_gets_one_common_guess(telnet):
     # what the box said once logged in, instead of "unknown"
     dev = res["device"]
     assert dev["vendor"] == "Linux" and dev["os"] == "OpenWrt 19.07.7"
-    assert dev["identity"]["busybox"] == "1.19.4" and dev["identity"]["kernel"] == "Linux 4.14.221 mips"
-    assert "admin" not in repr(dev["identity"])
+    said = dev["shell_identity"]
+    assert said["busybox"] == "1.19.4" and said["kernel"] == "Linux 4.14.221 mips"
+    assert "admin" not in repr(dev["shell_identity"])
 
 
 def test_a_refused_guess_proves_nothing(telnet):
@@ -141,5 +142,5 @@ def test_the_engineers_credential_comes_before_a_guess(telnet):
     res = assess.assess_device("dev", hostvars, opts, driver_factory=factory)
     assert state.logins[0] == ("root", "Label-Pw-4711")
     assert res["observations"]["credentials"]["accepted"]["source"] == "supplied"
-    assert res["device"]["identity"]["os"] == "OpenWrt 19.07.7"
+    assert res["device"]["shell_identity"]["os"] == "OpenWrt 19.07.7"
     assert "Label-Pw-4711" not in repr(res)
