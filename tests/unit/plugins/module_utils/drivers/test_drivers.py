@@ -236,91 +236,78 @@ def test_clean_bounds_and_strips():
     assert len(clean("y" * 1000)) <= 259
 
 
-def _telnet(state, **options):
-    srv, port = start_telnet(state)
-    return srv, get_driver("telnet_busybox", "127.0.0.1", port=port, **options)
+@pytest.fixture
+def busybox():
+    """``start(state, **driver_options) -> (state, driver)`` on a BusyBox-like telnet server."""
+    servers = []
+
+    def start(state=None, **options):
+        state = state or TelnetState()
+        srv, port = start_telnet(state)
+        servers.append(srv)
+        return state, get_driver("telnet_busybox", "127.0.0.1", port=port, **options)
+
+    yield start
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
 
 
-def test_telnet_refusal_after_the_login_delay_is_a_refusal():
+def test_telnet_refusal_after_the_login_delay_is_a_refusal(busybox):
     # login(1) pauses before "Login incorrect" (BusyBox 3 s): longer than the timeout of one
     # read, yet a refusal, not silence
     state = TelnetState()
     state.failure_delay = 1.0
-    srv, d = _telnet(state, timeout=0.5, login_failure_delay=2.0)
-    try:
-        assert d.login("root", "nope") is False
-        assert d.login("root", "xc3511") is True
-        d.login_failure_delay = 0.0
-        with pytest.raises(Unreachable, match=r"within [01]s"):
-            d.login("root", "nope")
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    state, d = busybox(state, timeout=0.5, login_failure_delay=2.0)
+    assert d.login("root", "nope") is False
+    assert d.login("root", "xc3511") is True
+    d.login_failure_delay = 0.0
+    with pytest.raises(Unreachable, match=r"within [01]s"):
+        d.login("root", "nope")
 
 
-def test_telnet_prompt_without_terminal_query_still_works():
+def test_telnet_prompt_without_terminal_query_still_works(busybox):
     state = TelnetState()
     state.ask_terminal = False
-    srv, d = _telnet(state, timeout=5)
-    try:
-        assert d.login("root", "xc3511") is True
-        assert state.cursor_reports == []
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    state, d = busybox(state, timeout=5)
+    assert d.login("root", "xc3511") is True
+    assert state.cursor_reports == []
 
 
-def test_telnet_weak_password_is_a_warning_for_root_and_a_refusal_for_a_user():
-    state = TelnetState()
-    srv, d = _telnet(state, timeout=5)
-    try:
-        d.change_password("root", "xc3511", "root7")
-        assert state.password == "root7"
-        assert d.warnings == ["device warned: Bad password: too short"]
-        state.uid = 1000
-        with pytest.raises(PasswordRejected, match="Bad password: too short") as err:
-            d.change_password("root", "root7", "root8")
-        assert not isinstance(err.value, ChangeImpossible)
-        assert state.password == "root7"
-    finally:
-        srv.shutdown()
-        srv.server_close()
+def test_telnet_weak_password_is_a_warning_for_root_and_a_refusal_for_a_user(busybox):
+    state, d = busybox(timeout=5)
+    d.change_password("root", "xc3511", "root7")
+    assert state.password == "root7"
+    assert d.warnings == ["device warned: Bad password: too short"]
+    state.uid = 1000
+    with pytest.raises(PasswordRejected, match="Bad password: too short") as err:
+        d.change_password("root", "root7", "root8")
+    assert not isinstance(err.value, ChangeImpossible)
+    assert state.password == "root7"
 
 
-def test_telnet_read_only_password_file_is_reported_in_the_devices_words(tmp_path):
+def test_telnet_read_only_password_file_is_reported_in_the_devices_words(busybox, tmp_path):
     state = TelnetState()
     state.read_only = True
-    srv, d = _telnet(state, timeout=5)
-    try:
-        with pytest.raises(ChangeImpossible, match="Read-only file system"):
-            d.change_password("root", "xc3511", "Rotated-Pass9")
-        assert state.password == "xc3511"
-        # rotation stops at once, device untouched, the device's reason in the result
-        r = Rotation(
-            "dvr", "root", d, vault_store(tmp_path), factory_passwords=["xc3511"], retry_delay=0
-        ).run()
-        assert r["status"] == "failed" and "Read-only file system" in r["reason"], r
-        assert [s["step"] for s in r["steps"]].count("verify_new") == 0
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    state, d = busybox(state, timeout=5)
+    with pytest.raises(ChangeImpossible, match="Read-only file system"):
+        d.change_password("root", "xc3511", "Rotated-Pass9")
+    assert state.password == "xc3511"
+    # rotation stops at once, device untouched, the device's reason in the result
+    r = Rotation("dvr", "root", d, vault_store(tmp_path), factory_passwords=["xc3511"], retry_delay=0).run()
+    assert r["status"] == "failed" and "Read-only file system" in r["reason"], r
+    assert [s["step"] for s in r["steps"]].count("verify_new") == 0
 
 
-def test_telnet_identify_generic_busybox():
-    state = TelnetState()
-    srv, d = _telnet(state, timeout=5)
-    try:
-        facts = d.identify("root", "xc3511")
-        assert facts == {
-            "os": "OpenWrt 19.07.7",
-            "os_id": "openwrt",
-            "os_version": "19.07.7",
-            "busybox": "1.19.4",
-            "kernel": "Linux 4.14.221 mips",
-        }
-    finally:
-        srv.shutdown()
-        srv.server_close()
+def test_telnet_identify_generic_busybox(busybox):
+    _state, d = busybox(timeout=5)
+    assert d.identify("root", "xc3511") == {
+        "os": "OpenWrt 19.07.7",
+        "os_id": "openwrt",
+        "os_version": "19.07.7",
+        "busybox": "1.19.4",
+        "kernel": "Linux 4.14.221 mips",
+    }
 
 
 @pytest.mark.parametrize(
