@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Write the scenario's client inventory in one go (JSON on stdin, so no secret is on a
 command line): the discovery source, one host_vars file per device with what the engineer

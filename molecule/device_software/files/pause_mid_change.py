@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Run a command (a rotation) and freeze a device container while it talks to it; then
 restart the container if asked.
