@@ -394,7 +394,8 @@ class Rotation:
         change_error = None
         try:
             self.driver.change_password(self.username, working, new)
-            self._step("change", "ok")
+            # what the device warned about and then did anyway (a weak-password warning)
+            self._step("change", "ok", "; ".join(getattr(self.driver, "warnings", None) or ()))
         except PasswordRejected as exc:
             self._step("change", "rejected", str(exc))
             self._rejected = str(exc)

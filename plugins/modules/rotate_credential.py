@@ -131,7 +131,9 @@ options:
     description:
       - Extra options for the driver, for example C(use_tls), C(validate_certs),
         C(login_username) and C(login_password) (for a switch's enable secret),
-        C(enable_secret).
+        C(enable_secret), C(login_failure_delay) (seconds a telnet or SSH shell device
+        may take beyond O(timeout) to refuse a password; default 5, as BusyBox and PAM
+        pause about 3).
     type: dict
   default_account:
     description:

@@ -21,7 +21,10 @@ only). Each entry says what a product is and how to recognise it from what it se
 ``lockout``             ``supported`` (True/False/None unknown), ``threshold`` (failed logins
                         before the account locks, None unknown), ``note``
 ``eol``                 None, or ``date``/``reason`` when the product gets no more fixes
-``driver``              the device driver the rotation and lockout roles use
+``driver``              the device driver the rotation and lockout roles use; None when no
+                        driver of ours speaks the product's API (an open telnet/SSH shell
+                        then stands in, unless ``shell_fallback`` is False: products whose
+                        shell has no ``passwd`` or whose ``passwd`` would not last)
 ``kind``                ``os`` for an operating system entry: it also gives ``os``/``eol`` to a
                         product running it (the MRI console on Windows XP)
 
@@ -206,7 +209,10 @@ FINGERPRINTS = [
         ],
         "lockout": {"supported": True, "threshold": 5, "note": "account locked 30 min after 5 failures"},
         "eol": None,
-        "driver": "dahua_http",
+        # No driver speaks Dahua's own API (``/cgi-bin/userManager.cgi`` with Digest) yet;
+        # rotation goes through the BusyBox telnet shell when it is open (Mirai-era OEM
+        # firmware), else reports that no driver can do it.
+        "driver": None,
     },
     {
         "id": "dahua.nvr",
@@ -229,7 +235,10 @@ FINGERPRINTS = [
         ],
         "lockout": {"supported": True, "threshold": 5, "note": "account locked 30 min after 5 failures"},
         "eol": None,
-        "driver": "dahua_http",
+        # No driver speaks Dahua's own API (``/cgi-bin/userManager.cgi`` with Digest) yet;
+        # rotation goes through the BusyBox telnet shell when it is open (Mirai-era OEM
+        # firmware), else reports that no driver can do it.
+        "driver": None,
     },
     {
         "id": "axis.camera",
@@ -296,7 +305,7 @@ FINGERPRINTS = [
         "default_credentials": [_cred("admin", "", "DSM before 6.2: admin with blank password")],
         "lockout": {"supported": True, "threshold": 10, "note": "auto block after 10 failures in 5 min"},
         "eol": None,
-        "driver": "synology_api",
+        "driver": None,  # no driver of ours speaks its API yet
     },
     # ------------------------------------------------------------------ printers
     {
@@ -342,7 +351,7 @@ FINGERPRINTS = [
         "default_credentials": [_cred("admin", "access", "Brother network user's guide, models before 2020")],
         "lockout": _UNKNOWN_LOCKOUT,
         "eol": None,
-        "driver": "brother_http",
+        "driver": None,  # no driver of ours speaks its API yet
     },
     {
         "id": "canon.printer",
@@ -360,7 +369,7 @@ FINGERPRINTS = [
         "default_credentials": [_cred("7654321", "7654321", "Canon imageRUNNER System Manager ID/PIN")],
         "lockout": _UNKNOWN_LOCKOUT,
         "eol": None,
-        "driver": "canon_rui",
+        "driver": None,  # no driver of ours speaks its API yet
     },
     {
         "id": "epson.printer",
@@ -377,7 +386,7 @@ FINGERPRINTS = [
         "default_credentials": [_cred("epson", "", "Epson Web Config: no password until set")],
         "lockout": _UNKNOWN_LOCKOUT,
         "eol": None,
-        "driver": "epson_webconfig",
+        "driver": None,  # no driver of ours speaks its API yet
     },
     # ------------------------------------------------------------------ VoIP phones
     {
@@ -433,7 +442,7 @@ FINGERPRINTS = [
         "default_credentials": [_cred("admin", "cisco", "Cisco SPA/MPP phone admin guide")],
         "lockout": _UNKNOWN_LOCKOUT,
         "eol": None,
-        "driver": "cisco_phone_http",
+        "driver": None,  # no driver of ours speaks its API yet
     },
     {
         "id": "grandstream.phone",
@@ -450,7 +459,7 @@ FINGERPRINTS = [
         "default_credentials": [_cred("admin", "admin", "Grandstream GXP user guide")],
         "lockout": _UNKNOWN_LOCKOUT,
         "eol": None,
-        "driver": "grandstream_http",
+        "driver": None,  # no driver of ours speaks its API yet
     },
     # ------------------------------------------------------------------ smart speakers
     {
@@ -599,7 +608,7 @@ FINGERPRINTS = [
         "default_credentials": [_cred("tridium", "niagara", "Niagara AX platform default")],
         "lockout": {"supported": True, "threshold": 5, "note": "user lockout after 5 failures (Niagara 4)"},
         "eol": None,
-        "driver": "niagara_http",
+        "driver": None,  # no driver of ours speaks its API yet
     },
     {
         "id": "jci.metasys",
@@ -796,7 +805,10 @@ FINGERPRINTS = [
         "default_credentials": [_cred("admin", "", "RouterOS before 6.49: admin with blank password")],
         "lockout": _NO_LOCKOUT,
         "eol": None,
-        "driver": "netmiko:mikrotik_routeros",
+        # No RouterOS driver (its API, or ``/user set`` on its CLI) yet. RouterOS has no
+        # ``passwd``: a shell driver standing in would fail, so none does.
+        "driver": None,
+        "shell_fallback": False,
         "network_os": "community.routeros.routeros",
     },
     {
@@ -814,7 +826,11 @@ FINGERPRINTS = [
         "default_credentials": [_cred("ubnt", "ubnt", "Ubiquiti quick start guide")],
         "lockout": _NO_LOCKOUT,
         "eol": None,
-        "driver": "netmiko:ubiquiti_edge",
+        # No EdgeOS driver (``set system login user ... authentication`` + commit + save)
+        # yet. ``passwd`` in its Linux shell would not reach the saved configuration and be
+        # undone at the next boot: no shell driver stands in.
+        "driver": None,
+        "shell_fallback": False,
         "network_os": "community.network.edgeos",
     },
     {

@@ -67,6 +67,16 @@ def get_driver(name, host, **options):
 SHELL_FALLBACKS = ((23, "telnet_busybox"), (22, "ssh_shell"))
 
 
+def _shell_may_stand_in(fingerprint_id):
+    """False for products whose shell would not change the password for good (the product
+    data's ``shell_fallback``: RouterOS has no ``passwd``; EdgeOS would undo it at boot)."""
+    if not fingerprint_id:
+        return True
+    from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import fingerprints
+
+    return (fingerprints.by_id(fingerprint_id) or {}).get("shell_fallback", True)
+
+
 def driver_name_for(facts):
     """The driver for a host: explicit ``iot_driver``, else the fingerprint's ``driver``;
     a product with no driver we speak (or no identity at all) gives way to a shell driver on
@@ -82,6 +92,8 @@ def driver_name_for(facts):
         if isinstance(fp, dict) and fp.get("driver"):
             name = fp["driver"]
     if name is not None and ALIASES.get(name, name) in DRIVERS:
+        return name
+    if not _shell_may_stand_in(facts.get("iot_fingerprint_id")):
         return name
     ports = facts.get("iot_open_ports") or []
     for port, shell in SHELL_FALLBACKS:

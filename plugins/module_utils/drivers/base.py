@@ -13,7 +13,16 @@ A driver knows how to reach one kind of device over its own protocol and offers 
 * ``read_lockout(username, password) -> (enabled, evidence)``: whether failed logins lock
   the account, as the device itself tells once the credential is accepted; ``None`` when
   the driver has no way to ask.
+* ``identify(username, password) -> dict``: what the device says it is once logged in
+  (``os``, ``busybox``, ``kernel``...); ``{}`` when the driver has no way to ask.
 * ``password_policy``: the device's own rules, used to generate a password it accepts.
+* ``warnings``: what the device warned about during the last change (a weak-password
+  warning it gave and then carried on), for the result.
+
+Timeouts: ``timeout`` bounds each wait for an answer; a login's verdict may come
+``login_failure_delay`` seconds later than that, because real login programs pause after a
+refused password (BusyBox ``login`` 3 s, PAM's ``pam_faildelay`` on Debian 3 s), and a
+refusal must not be mistaken for silence.
 
 Everything a device sends back is hostile: ``clean()`` bounds and strips it before it goes
 into an error message or a result.
@@ -48,6 +57,11 @@ class Unreachable(DriverError):
 
 class PasswordRejected(DriverError):
     """The device refused the new password (policy, length, characters)."""
+
+
+class ChangeImpossible(PasswordRejected):
+    """The device said it cannot make the change at all, whatever the password (its password
+    file is on a read-only file system, a lock it cannot take); the message quotes it."""
 
 
 class NotSupported(DriverError):
@@ -120,6 +134,8 @@ class BaseDriver:
     password_policy = PasswordPolicy()
     #: whether change_password can put the old password back after a later failure
     can_rollback = True
+    #: how much longer than ``timeout`` a refused login may take to say so
+    login_failure_delay = 5.0
 
     def __init__(self, host, port=None, timeout=10.0, username=None, **options):
         self.host = host
@@ -127,6 +143,14 @@ class BaseDriver:
         self.timeout = float(timeout)
         self.username = username
         self.options = options
+        self.warnings = []
+        if options.get("login_failure_delay") is not None:
+            delay = float(options["login_failure_delay"])
+            if not 0 <= delay <= 60:
+                raise ValueError(
+                    "login_failure_delay=%r must be between 0 and 60 seconds (login pauses ~3)" % delay
+                )
+            self.login_failure_delay = delay
         if options.get("password_policy"):
             self.password_policy = PasswordPolicy.from_dict(options["password_policy"])
 
@@ -156,6 +180,10 @@ class BaseDriver:
             return None
         return {"enabled": bool(read[0]), "threshold": None, "duration": None, "evidence": clean(read[1])}
 
+    def identify(self, username, password):
+        """What the device says it is once logged in; ``{}`` when the driver cannot ask."""
+        return {}
+
     def close(self):
         """Drop any connection held open."""
 
@@ -182,11 +210,6 @@ class ShellPasswdMixin:
         (re.compile(rb"(retype|re-enter|repeat|confirm)[^\n]*password:\s*$", re.I), "new"),
     )
     passwd_ok = re.compile(rb"(password (for \S+ )?(changed|updated)|updated successfully)", re.I)
-    passwd_bad = re.compile(
-        rb"(bad password|too short|too simple|not allowed|rejected|does not meet|mismatch|unchanged|"
-        rb"authentication token manipulation error|failure)",
-        re.I,
-    )
 
 
 class NoRollbackMixin:

@@ -3,8 +3,19 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """BusyBox telnetd devices: raw socket with real telnet option negotiation (RFC 854/855).
 
-We refuse every option except SUPPRESS-GO-AHEAD and let the server ECHO; subnegotiations
-are skipped. Then ``login:`` / ``Password:`` and ``passwd`` as on any BusyBox shell.
+Sources: RFC 854/855 (telnet, option negotiation), RFC 857 (ECHO), RFC 858 (SUPPRESS-GO-
+AHEAD), RFC 1073 (NAWS, window size); BusyBox ``networking/telnetd.c`` (it opens with
+``DO ECHO, DO NAWS, WILL ECHO, WILL SGA``), ``loginutils/login.c`` (a refused password
+costs a ~3 s pause, ``Login incorrect``, three tries per connection) and
+``loginutils/passwd.c`` with ``libbb/obscure.c`` (``Bad password: ...`` refuses a weak
+password for a user, only warns root). The same dialogue works with inetutils' telnetd in
+front of a PAM ``login`` (Debian).
+
+We agree to SUPPRESS-GO-AHEAD and to NAWS (a window of 200x50, so long commands never
+wrap into terminal redraws), let the server ECHO and refuse every other option;
+subnegotiations are skipped. The text stream then passes the terminal filter (escape
+sequences removed, ``ESC[6n`` cursor queries answered), and ``login:`` / ``Password:`` /
+``passwd`` follow as on any BusyBox shell.
 """
 
 from __future__ import annotations
@@ -12,8 +23,10 @@ from __future__ import annotations
 import re
 
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._expect import (
+    IDENTIFY_COMMAND,
     SHELL_PROMPT,
     Session,
+    parse_identity,
     passwd_dialog,
     socket_recv,
 )
@@ -26,7 +39,8 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base im
 )
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
-OPT_ECHO, OPT_SGA = 1, 3
+OPT_ECHO, OPT_SGA, OPT_NAWS = 1, 3, 31
+WINDOW = (200, 50)  # columns, rows we tell the server (NAWS)
 
 LOGIN_PROMPT = re.compile(rb"(login|username)\s*:\s*$", re.I)
 PASSWORD_PROMPT = re.compile(rb"password\s*:\s*$", re.I)
@@ -71,7 +85,10 @@ class TelnetNegotiator:
         return bytes(out)
 
     def _answer(self, verb, opt):
-        if verb == DO:
+        if verb == DO and opt == OPT_NAWS:
+            cols, rows = WINDOW
+            self.send(bytes([IAC, WILL, OPT_NAWS, IAC, SB, OPT_NAWS, 0, cols, 0, rows, IAC, SE]))
+        elif verb == DO:
             self.send(bytes([IAC, WILL if opt == OPT_SGA else WONT, opt]))
         elif verb == WILL:
             self.send(bytes([IAC, DO if opt in (OPT_ECHO, OPT_SGA) else DONT, opt]))
@@ -82,6 +99,7 @@ class TelnetBusyboxDriver(ShellPasswdMixin, BaseDriver):
     name = "telnet_busybox"
     default_port = 23
     password_policy = PasswordPolicy(min_length=8, max_length=32, length=16)
+    banner = b""
 
     def _session(self, username, password):
         sock = self._connect()
@@ -94,10 +112,15 @@ class TelnetBusyboxDriver(ShellPasswdMixin, BaseDriver):
             idx = sess.expect([PASSWORD_PROMPT, SHELL_PROMPT])[0]
             if idx == 0:
                 sess.send_line(password)
-                idx = sess.expect([LOGIN_FAILED, LOGIN_PROMPT, SHELL_PROMPT])[0]
+                # a refusal comes after login(1)'s failure pause, not within the usual timeout
+                verdict = [LOGIN_FAILED, LOGIN_PROMPT, SHELL_PROMPT]
+                idx, seen = sess.expect(verdict, timeout=self.timeout + self.login_failure_delay)
                 if idx in (0, 1):
                     sock.close()
                     return None, None
+                self.banner = seen
+            else:
+                self.banner = b""
         except Unreachable:
             sock.close()
             raise
@@ -116,16 +139,20 @@ class TelnetBusyboxDriver(ShellPasswdMixin, BaseDriver):
     NO_PAM = re.compile(rb"can't open '/etc/pam\.d/login'|/etc/pam\.d/login: No such file", re.I)
     BUSYBOX = re.compile(rb"BusyBox v\d+\.\d+")
 
-    def read_lockout(self, username, password):
+    def _run_logged_in(self, username, password, command):
         sock, sess = self._session(username, password)
         if sock is None:
             raise DriverError("telnet login as %r refused" % username)
         try:
-            sess.buffer = b""
-            sess.send_line(self.LOCKOUT_PROBE)
-            seen = sess.expect([SHELL_PROMPT])[1]
+            return sess.command(command)
         finally:
             sock.close()
+
+    def identify(self, username, password):
+        return parse_identity(self._run_logged_in(username, password, IDENTIFY_COMMAND), self.banner)
+
+    def read_lockout(self, username, password):
+        seen = self._run_logged_in(username, password, self.LOCKOUT_PROBE)
         if self.BUSYBOX.search(seen) and self.NO_PAM.search(seen):
             return False, "BusyBox login without PAM (no /etc/pam.d/login): no account lockout"
         return None

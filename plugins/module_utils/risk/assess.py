@@ -106,14 +106,23 @@ def _known_factory(access, notes):
 
 def _candidates(device, opts, driver_name=None, known=()):
     """Who to try, in order: the product's own defaults first (with a budget of one attempt
-    they are the best guess), then the credentials the engineer supplied. When the login
+    they are the best guess), then the credentials the engineer supplied, then common IoT
+    defaults guessed for a product that documents none. When the login
     goes through a shell driver standing in for the product's own API, the defaults that
     belong to that shell (the Mirai telnet pairs) come first: the others are for another
     interface and would only spend the lockout budget."""
     seen, out = set(), []
     supplied = [dict(c, source="supplied") for c in opts.credentials]
     known_pairs = {(c.get("username"), c.get("password")) for c in known}
-    for cred in list(device.default_credentials) + list(known) + supplied:
+    # what the engineer or an earlier run knows of this device comes before guesses of common
+    # IoT defaults (with an unknown lockout the budget is one attempt: a guess would spend it)
+    documented = [
+        c
+        for c in device.default_credentials
+        if c.get("documented", True) or (c.get("username"), c.get("password")) in known_pairs
+    ]
+    guesses = [c for c in device.default_credentials if c not in documented]
+    for cred in documented + list(known) + supplied + guesses:
         pair = (cred.get("username"), cred.get("password"))
         if pair[0] is None or pair in seen:
             continue
@@ -173,6 +182,8 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes, access):
             if not candidates[index]["documented"]:
                 # a common default the product data does not list: rotation must know it
                 _remember(access, candidates[index]["username"], candidates[index]["password"], notes)
+            if not device.fingerprint_id:
+                _identify(driver, candidates[index], res, notes)
             guess_second_accounts(driver, candidates, budget, res, access, notes)
     except Exception as exc:  # noqa: BLE001 - any driver failure is a note on this device, not a crash
         notes.append("credentials: %s" % hostile.text(exc, 200))
@@ -336,6 +347,28 @@ def _read_lockout(device, driver, cred, res, notes, budget):
             res["lockout_threshold"] = read["threshold"]
 
 
+def _identify(driver, cred, res, notes):
+    """A device discovery could not name says what it is once logged in (a generic Linux or
+    BusyBox box: ``/etc/os-release``, ``busybox``, ``uname``)."""
+    try:
+        facts = driver.identify(cred["username"], cred["password"])
+    except Exception as exc:  # noqa: BLE001 - identity is a bonus; the login result stands
+        notes.append("identity: could not ask the device: %s" % hostile.text(exc, 200))
+        return
+    if facts:
+        res["identity"] = hostile.tree(dict(facts), limit=80, max_items=8)
+
+
+def _apply_identity(summary, identity):
+    """The device's own words fill what discovery left unknown, marked as such."""
+    summary["shell_identity"] = dict(identity, source="the device, once logged in")
+    if not summary.get("os"):
+        summary["os"] = identity.get("os")
+    if summary.get("vendor") in (None, "", "unknown"):
+        summary["vendor"] = "Linux"
+        summary["model"] = summary.get("model") or identity.get("os")
+
+
 #: community names safe to show in a report (the weak ones everybody knows)
 KNOWN_COMMUNITIES = ("public", "private")
 
@@ -411,6 +444,8 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, acce
                 obs["lockout_evidence"] = res.pop("lockout_evidence")
                 if "lockout_threshold" in res:
                     obs["lockout_threshold"] = res.pop("lockout_threshold")
+            if "identity" in res:
+                _apply_identity(result["device"], res.pop("identity"))
             obs["credentials"] = res
     if "mqtt" in opts.probes:
         for s in answered:

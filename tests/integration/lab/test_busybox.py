@@ -3,10 +3,18 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from iotlab.clients import Telnet
 
 pytestmark = pytest.mark.lab
+LAB = Path(__file__).resolve().parents[2] / "lab" / "lab"
 
 
 def test_telnet_negotiation_and_default_login(lab_site):
@@ -17,8 +25,8 @@ def test_telnet_negotiation_and_default_login(lab_site):
     try:
         assert t.login("root", "wrong") == "bad"
         assert t.login("root", "xc3511") == "ok"
-        # BusyBox telnetd opens with DO ECHO, DO LINEMODE, WILL ECHO, WILL SGA
-        assert t.options_seen[:4] == [(253, 1), (253, 34), (251, 1), (251, 3)]
+        # BusyBox telnetd opens with DO ECHO, DO NAWS, WILL ECHO, WILL SGA
+        assert t.options_seen[:4] == [(253, 1), (253, 31), (251, 1), (251, 3)]
         assert "applet not found" in t.run("/bin/busybox MIRAI")
         assert dev["mac"].upper() in t.run("ifconfig")
     finally:
@@ -31,7 +39,13 @@ def test_busybox_passwd_changes_the_login(lab_site):
     try:
         assert t.login("root", "vizxv") == "ok"
         assert "don't match" in t.passwd("NewPass123", retype="Other123")
-        assert "too short" in t.passwd("abc")
+        # BusyBox only warns root about a weak password, and sets it
+        t.write_line("passwd")
+        t.read_until(b"New password: ")
+        t.write_line("abc")
+        assert "Bad password: password too short" in t.read_until(b"Retype password: ")
+        t.write_line("abc")
+        assert "changed by root" in t.read_until(b"# ")
         assert "changed by root" in t.passwd("NewPass123")
     finally:
         t.close()
@@ -43,3 +57,59 @@ def test_busybox_passwd_changes_the_login(lab_site):
         t.close()
     cred = lab_site.device("cam-backdoor-01")["credentials"][0]
     assert cred["password"] == "NewPass123" and cred["default"] is False
+
+
+SLOW_SITE = """---
+name: {name}
+description: one BusyBox box with the real login pause
+subnet: 127.20.36.0/29
+first_device_address: 127.20.36.2
+switches: []
+devices:
+  - kind: busybox_device
+    name: dvr-real
+    variant: xiongmai-dvr
+"""
+
+
+def test_real_login_pause_and_down_by_name_of_a_site_from_a_path(tmp_path):
+    # a site file whose stem is not its name, started from its path
+    site_file = tmp_path / "one-box.yml"
+    site_file.write_text(SLOW_SITE.format(name="pause-test"))
+    env = {**os.environ, "IOTLAB_PYTHON": sys.executable, "IOTLAB_STATE_ROOT": str(tmp_path / "state")}
+
+    def lab(*args):
+        return subprocess.run(
+            [str(LAB), *args], capture_output=True, text=True, timeout=60, check=False, env=env
+        )
+
+    up = lab("up", str(site_file), "--fresh")
+    assert up.returncode == 0, up.stderr
+    pid = int((tmp_path / "state" / "one-box" / "lab.pid").read_text())
+    try:
+        t = Telnet("127.20.36.2")
+        try:
+            start = time.monotonic()
+            assert t.login("root", "wrong") == "bad"
+            assert time.monotonic() - start >= 2.9  # BusyBox login's pause, not the sites' 0.2 s
+        finally:
+            t.close()
+        # stopped by the name inside the file
+        down = lab("down", "pause-test")
+        assert down.returncode == 0 and "down" in down.stdout and "not up" not in down.stdout, down.stdout
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(pid):
+            time.sleep(0.1)
+        assert not _alive(pid)
+        assert "not up" in lab("down", "pause-test").stdout
+    finally:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -193,8 +193,33 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def _site_name_of(state_dir: Path) -> str | None:
+    """The name a running site gave itself (its file's ``name:``), from its ready file."""
+    try:
+        return str(json.loads((state_dir / "ready.json").read_text()).get("site"))
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def resolve_state_dir(site: str, state_dir: str | None = None) -> Path:
+    """The state directory of ``site``: given, or the one of that name or file stem, or the
+    running site that calls itself ``site`` (one started from a file path elsewhere)."""
+    if state_dir:
+        return Path(state_dir)
+    direct = state_dir_for(site)
+    if _read_pid(direct) is not None:
+        return direct
+    named = [d for d in _running_sites() if _site_name_of(d) in (site, Path(site).stem)]
+    if len(named) > 1:
+        raise LabError(
+            f"{len(named)} running sites call themselves {site!r} ({', '.join(str(d) for d in named)}); "
+            "pass --state-dir"
+        )
+    return named[0] if named else direct
+
+
 def cmd_down(args: argparse.Namespace) -> int:
-    state_dir = Path(args.state_dir) if args.state_dir else state_dir_for(args.site)
+    state_dir = resolve_state_dir(args.site, args.state_dir)
     pids = [p for p in map(_read_pid, shard_dirs(state_dir) or [state_dir]) if p is not None]
     if not pids:
         print(f"site {args.site} is not up")
@@ -226,7 +251,9 @@ def _running_sites() -> list[Path]:
 
 def cmd_status(args: argparse.Namespace) -> int:
     dirs = (
-        [state_dir_for(args.site)] if args.site else sorted(p for p in state_root().glob("*") if p.is_dir())
+        [resolve_state_dir(args.site)]
+        if args.site
+        else sorted(p for p in state_root().glob("*") if p.is_dir())
     )
     out = []
     for d in dirs:
@@ -262,7 +289,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def _site_for_fault(args: argparse.Namespace) -> Path:
     if args.site:
-        return Path(args.state_dir) if args.state_dir else state_dir_for(args.site)
+        return resolve_state_dir(args.site, args.state_dir)
     running = _running_sites()
     if len(running) != 1:
         names = ", ".join(p.name for p in running) or "none"

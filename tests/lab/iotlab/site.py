@@ -233,6 +233,15 @@ def load_site(site: str | Path, kinds: dict[str, Any] | None = None, rebase: str
             for k in ("settings", "users", "lockout", "policy", "weaknesses", "port_mappings")
             if k in group
         }
+        delay = group.get("login_failure_delay", doc.get("login_failure_delay"))
+        if delay is not None:
+            if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= 30:
+                raise _err(
+                    src,
+                    f"{where}.login_failure_delay",
+                    f"{delay!r} must be seconds between 0 and 30 (BusyBox login pauses 3)",
+                )
+            overrides["login_failure_delay"] = float(delay)
         for n in range(1, count + 1):
             width = max(2, len(str(count)))
             dname = str(group["name"]) if "name" in group else f"{group.get('prefix', kind)}-{n:0{width}d}"

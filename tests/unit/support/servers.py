@@ -13,6 +13,7 @@ import re
 import socket
 import socketserver
 import threading
+import time
 import urllib.parse
 
 PARAM = re.compile(r'(\w+)="?([^",]*)"?')
@@ -136,7 +137,8 @@ def start_camera(kind, state):
 
 
 # --- BusyBox-like telnet ------------------------------------------------------------------
-IAC, DO, WILL, WONT, DONT = 255, 253, 251, 252, 254
+IAC, DO, WILL, WONT, DONT, SB, SE = 255, 253, 251, 252, 254, 250, 240
+CURSOR_QUERY = b"\x1b[6n"
 
 
 class TelnetState:
@@ -147,6 +149,11 @@ class TelnetState:
         self.min_length = 8
         self.pam = pam  # a build whose login(1) goes through PAM (could lock accounts)
         self.logins = []  # every (user, password) tried, in order
+        self.failure_delay = 0.0  # login(1)'s pause after a refused password (BusyBox: 3 s)
+        self.ask_terminal = True  # the shell prints ESC[6n after its prompt (Debian's build)
+        self.cursor_reports = []  # what the client answered to ESC[6n
+        self.read_only = False  # /etc on a read-only file system (firmware image)
+        self.uid = 0  # 0: passwd only warns about a weak password
 
 
 class TelnetHandler(socketserver.StreamRequestHandler):
@@ -161,6 +168,20 @@ class TelnetHandler(socketserver.StreamRequestHandler):
             if c[0] == IAC:
                 rest = self.rfile.read(2)
                 self.state.negotiation_replies += c + rest
+                if rest[0] == SB:  # up to IAC SE
+                    sub = b""
+                    while not sub.endswith(bytes([IAC, SE])):
+                        more = self.rfile.read(1)
+                        if not more:
+                            raise EOFError
+                        sub += more
+                    self.state.negotiation_replies += sub
+                continue
+            if c == b"\x1b":  # a terminal's answer to ESC[6n: ESC [ row ; col R
+                report = c
+                while not report.endswith(b"R") and len(report) < 16:
+                    report += self.rfile.read(1)
+                self.state.cursor_reports.append(report)
                 continue
             if c in (b"\n",):
                 return buf.rstrip(b"\r").decode()
@@ -168,52 +189,81 @@ class TelnetHandler(socketserver.StreamRequestHandler):
                 continue
             buf += c
 
+    def _prompt(self):
+        return b"# " + (CURSOR_QUERY if self.state.ask_terminal else b"")
+
     def handle(self):
         st = self.state
         w = self.wfile.write
         try:
-            w(bytes([IAC, DO, 24, IAC, WILL, 1, IAC, WILL, 3, IAC, DO, 31]))
+            # what BusyBox telnetd sends first (networking/telnetd.c)
+            w(bytes([IAC, DO, 1, IAC, DO, 31, IAC, WILL, 1, IAC, WILL, 3]))
             w(b"\r\nBusyBox v1.19.4 built-in shell\r\n(none) login: ")
             user = self._readline()
             w(b"Password: ")
             pw = self._readline()
             st.logins.append((user, pw))
             if user != st.user or pw != st.password:
+                time.sleep(st.failure_delay)
                 w(b"\r\nLogin incorrect\r\n(none) login: ")
                 return
-            w(b"\r\n\r\nBusyBox v1.19.4 (2014-06-11) built-in shell (ash)\r\n# ")
+            w(b"\r\n\r\nBusyBox v1.19.4 (2014-06-11) built-in shell (ash)\r\n" + self._prompt())
             while True:
                 line = self._readline()
                 if line.startswith("passwd"):
-                    w(b"Changing password for %s\r\nNew password: " % st.user.encode())
-                    new = self._readline()
-                    w(b"\r\nRetype password: ")
-                    again = self._readline()
-                    if new != again:
-                        w(
-                            b"\r\npasswd: Passwords don't match\r\n"
-                            b"passwd: password for root is unchanged\r\n# "
-                        )
-                    elif len(new) < st.min_length:
-                        w(b"\r\nBad password: too short\r\npasswd: password for root is unchanged\r\n# ")
-                    else:
-                        st.password = new
-                        w(b"\r\npasswd: password for root changed by root\r\n# ")
+                    self._passwd(w)
                 elif line == "exit":
                     return
                 else:
-                    w(b"\r\n" + b"".join(self._run(part.strip()) for part in line.split(";")) + b"# ")
+                    out = b"".join(self._run(part.strip()) for part in line.split(";"))
+                    w(b"\r\n" + out + self._prompt())
         except (EOFError, OSError):
             return
 
+    def _passwd(self, w):
+        st = self.state
+        # BusyBox loginutils/passwd.c and libbb/obscure.c: a weak password is refused for a
+        # user, only warned about for root
+        w(b"Changing password for %s\r\nNew password: " % st.user.encode())
+        new = self._readline()
+        weak = len(new) < st.min_length
+        if weak:
+            w(b"\r\nBad password: too short\r\n")
+            if st.uid != 0:
+                w(b"passwd: password for %s is unchanged\r\n" % st.user.encode() + self._prompt())
+                return
+        w(b"\r\nRetype password: ")
+        again = self._readline()
+        if new != again:
+            w(b"\r\nPasswords don't match\r\npasswd: password for root is unchanged\r\n" + self._prompt())
+        elif st.read_only:
+            w(
+                b"\r\npasswd: /etc/passwd: Read-only file system\r\n"
+                b"passwd: can't update password file /etc/passwd\r\n" + self._prompt()
+            )
+        else:
+            st.password = new
+            w(b"\r\npasswd: password for root changed by root\r\n" + self._prompt())
+
     def _run(self, command):
-        if command == "busybox":
-            return b"BusyBox v1.19.4 (2014-06-11) multi-call binary.\r\n"
-        if command == "cat /etc/pam.d/login":
-            if self.state.pam:
-                return b"auth required pam_unix.so\r\nauth required pam_faillock.so\r\n"
-            return b"cat: can't open '/etc/pam.d/login': No such file or directory\r\n"
-        return b"-sh: %s: not found\r\n" % command.split(" ")[0].encode()[:32] if command else b""
+        return busybox_run(self.state, command)
+
+
+def busybox_run(state, command):
+    """What a BusyBox shell prints for the few commands the drivers send."""
+    if command == "busybox" or command == "busybox | head -n 1":
+        return b"BusyBox v1.19.4 (2014-06-11) multi-call binary.\r\n"
+    if command == "cat /etc/os-release":
+        return b'NAME="OpenWrt"\r\nID="openwrt"\r\nVERSION_ID="19.07.7"\r\nPRETTY_NAME="OpenWrt 19.07.7"\r\n'
+    if command == "uname -srm":
+        return b"Linux 4.14.221 mips\r\n"
+    if command.startswith("echo "):
+        return command[5:].replace('"', "").encode() + b"\r\n"
+    if command == "cat /etc/pam.d/login":
+        if state.pam:
+            return b"auth required pam_unix.so\r\nauth required pam_faillock.so\r\n"
+        return b"cat: can't open '/etc/pam.d/login': No such file or directory\r\n"
+    return b"-sh: %s: not found\r\n" % command.split(" ")[0].encode()[:32] if command else b""
 
 
 class _ThreadedTCP(socketserver.ThreadingMixIn, socketserver.TCPServer):
@@ -267,7 +317,9 @@ def start_ssh(state):
             if not c:
                 raise EOFError
             buf += c
-        return buf.strip().decode()
+        for report in re.findall(rb"\x1b\[[\d;]*R", buf):
+            state.cursor_reports.append(report)
+        return re.sub(rb"\x1b\[[\d;]*R", b"", buf).strip().decode()
 
     def serve(sock):
         t = paramiko.Transport(sock)
@@ -277,7 +329,8 @@ def start_ssh(state):
             chan = t.accept(10)
             if chan is None:
                 return
-            chan.sendall(b"BusyBox v1.31.1 built-in shell (ash)\r\n~ # ")
+            prompt = b"~ # " + (CURSOR_QUERY if state.ask_terminal else b"")
+            chan.sendall(b"BusyBox v1.31.1 built-in shell (ash)\r\n" + prompt)
             while True:
                 line = readline(chan)
                 if line.startswith("passwd"):
@@ -287,11 +340,12 @@ def start_ssh(state):
                     again = readline(chan)
                     if new == again and len(new) >= state.min_length:
                         state.password = new
-                        chan.sendall(b"\r\npasswd: password for root changed by root\r\n~ # ")
+                        chan.sendall(b"\r\npasswd: password for root changed by root\r\n" + prompt)
                     else:
-                        chan.sendall(b"\r\npasswd: password for root is unchanged\r\n~ # ")
+                        chan.sendall(b"\r\npasswd: password for root is unchanged\r\n" + prompt)
                 else:
-                    chan.sendall(b"\r\n~ # ")
+                    out = b"".join(busybox_run(state, part.strip()) for part in line.split(";"))
+                    chan.sendall(b"\r\n" + out + prompt)
         except (EOFError, OSError, paramiko.SSHException):
             pass
         finally:

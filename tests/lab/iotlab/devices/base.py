@@ -264,11 +264,23 @@ class Device:
     def locked_for(self, username: str) -> float:
         return max(0.0, self._locked_until.get(username, 0.0) - time.monotonic())
 
-    def change_password(self, username: str, new_password: str) -> None:
+    def policy_problem(self, username: str, password: str) -> str | None:
+        """What the device's password policy says against ``password`` (None: fine)."""
+        return check_policy(self.policy, username, password)
+
+    def login_failure_delay(self, default: float) -> float:
+        """Seconds login(1) pauses after a refused password: the site's or the device
+        group's ``login_failure_delay``, else the product's ``default``."""
+        product = self.variant.get("login_failure_delay", default)
+        return float(self.spec.overrides.get("login_failure_delay", product))
+
+    def change_password(self, username: str, new_password: str, force: bool = False) -> None:
+        """Set a password the policy accepts; ``force`` sets it anyway (root's passwd, which
+        only warns about a weak password)."""
         if username not in self.state["users"]:
             raise PolicyError(f"user {username!r} does not exist")
         problem = check_policy(self.policy, username, new_password)
-        if problem:
+        if problem and not force:
             raise PolicyError(problem)
         self.state["users"][username]["password"] = new_password
         self._failures.pop(username, None)

@@ -164,12 +164,21 @@ class BusyBoxShell:
             return "passwd: must be suid to work properly\n"
         if target not in self.device.state["users"]:
             return f"passwd: unknown user {target}\n"
+        # loginutils/passwd.c with libbb/obscure.c: a weak password ends the dialog for a
+        # user; root is told "Bad password: ..." and asked to retype it all the same
         await self.io.write(f"Changing password for {target}\r\nNew password: ")
         first = await self.io.readline(echo=False)
+        if first is None:
+            raise DropConnection
+        problem = self.device.policy_problem(target, first)
+        if problem:
+            await self.io.write(f"\r\nBad password: {problem}\r\n")
+            if self.user != "root":
+                return f"passwd: password for {target} is unchanged\n"
         await self.io.write("\r\nRetype password: ")
         second = await self.io.readline(echo=False)
         await self.io.write("\r\n")
-        if first is None or second is None:
+        if second is None:
             raise DropConnection
         if first != second:
             return f"Passwords don't match\npasswd: password for {target} is unchanged\n"
@@ -177,9 +186,9 @@ class BusyBoxShell:
         if fault == "reject":
             return f"passwd: password for {target} is unchanged\n"
         try:
-            self.device.change_password(target, first)
+            self.device.change_password(target, first, force=self.user == "root")
         except PolicyError as exc:
-            return f"Bad password: {exc}\npasswd: password for {target} is unchanged\n"
+            return f"passwd: {exc}\npasswd: password for {target} is unchanged\n"
         if fault == "drop_after":
             raise DropConnection
         return f"passwd: password for {target} changed by {self.user}\n"

@@ -15,8 +15,13 @@ if TYPE_CHECKING:
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
 ECHO, SGA, NAWS, LINEMODE = 1, 3, 31, 34
-# What BusyBox telnetd sends first: DO ECHO, DO LINEMODE, WILL ECHO, WILL SGA.
-BUSYBOX_NEGOTIATION = bytes([IAC, DO, ECHO, IAC, DO, LINEMODE, IAC, WILL, ECHO, IAC, WILL, SGA])
+# What BusyBox telnetd sends first (networking/telnetd.c, make_new_session): DO ECHO,
+# DO NAWS, WILL ECHO, WILL SGA. A client's NAWS answer (IAC SB NAWS w w h h IAC SE) is read
+# and ignored.
+BUSYBOX_NEGOTIATION = bytes([IAC, DO, ECHO, IAC, DO, NAWS, IAC, WILL, ECHO, IAC, WILL, SGA])
+# BusyBox login(1) pauses this long after a refused password (loginutils/login.c,
+# pause_after_failed_login: 3 s); a site may set `login_failure_delay` lower for fast tests.
+LOGIN_FAILURE_DELAY = 3.0
 MAX_INPUT = 512
 LOGIN_ATTEMPTS = 3
 LOGIN_IDLE_SECONDS = 60.0
@@ -96,5 +101,5 @@ async def serve_telnet(conn: Conn, device: Device) -> None:
         if result == "ok":
             await BusyBoxShell(device, user.strip(), io).interact()
             return
-        await asyncio.sleep(device.variant.get("login_fail_delay", 0.2))
+        await asyncio.sleep(device.login_failure_delay(LOGIN_FAILURE_DELAY))
         await io.write("Login incorrect\r\n")

@@ -6,17 +6,24 @@ from __future__ import annotations
 import pytest
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import get_store
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import (
+    ALIASES,
     DRIVERS,
     UnknownDriver,
     driver_name_for,
     get_driver,
     get_driver_class,
 )
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._expect import (
+    TerminalFilter,
+    parse_identity,
+    strip_terminal,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._http import (
     digest_header,
     parse_challenge,
 )
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
+    ChangeImpossible,
     PasswordPolicy,
     PasswordRejected,
     Unreachable,
@@ -101,14 +108,20 @@ def test_telnet_busybox():
         assert enabled is False and "BusyBox login without PAM" in evidence
         state.pam = True  # login through PAM: pam_faillock could lock, so we cannot tell
         assert d.read_lockout("root", "xc3511") is None
+        state.uid = 1000  # BusyBox refuses a weak password to a user (root only gets a warning)
         with pytest.raises(PasswordRejected):
             d.change_password("root", "xc3511", "short")
         assert state.password == "xc3511"
         d.change_password("root", "xc3511", "Rotated-Pass9")
         assert state.password == "Rotated-Pass9"
-        # real negotiation: we refused terminal-type and NAWS, accepted the server's ECHO/SGA
+        # BusyBox telnetd's negotiation: we refuse to echo, give our window size (NAWS,
+        # 200x50), and accept the server's ECHO and SGA
         replies = state.negotiation_replies
-        assert bytes([255, 252, 24]) in replies and bytes([255, 253, 1]) in replies
+        assert bytes([255, 252, 1]) in replies  # WONT ECHO
+        assert bytes([255, 251, 31, 255, 250, 31, 0, 200, 0, 50, 255, 240]) in replies  # WILL NAWS + size
+        assert bytes([255, 253, 1]) in replies and bytes([255, 253, 3]) in replies  # DO ECHO, DO SGA
+        # the prompt came with ESC[6n every time, and every query was answered
+        assert state.cursor_reports and set(state.cursor_reports) == {b"\x1b[24;1R"}
     finally:
         srv.shutdown()
         srv.server_close()
@@ -125,6 +138,8 @@ def test_ssh_shell():
         assert state.password == "Ssh-Rotated-7"
         with pytest.raises(PasswordRejected):
             d.change_password("root", "Ssh-Rotated-7", "short")
+        assert d.identify("root", "Ssh-Rotated-7")["os"] == "OpenWrt 19.07.7"
+        assert state.cursor_reports, "the shell's ESC[6n queries went unanswered"
     finally:
         listener.close()
 
@@ -164,6 +179,11 @@ def test_registry():
         ({"iot_open_ports": [23, 80]}, "telnet_busybox"),
         # no shell either: the unknown name stays, so the error names it
         ({"iot_driver": "dahua_http", "iot_open_ports": [80]}, "dahua_http"),
+        # a product with no driver of ours whose shell must not stand in (RouterOS has no
+        # passwd, EdgeOS would undo it at boot): no driver at all
+        ({"iot_fingerprint_id": "mikrotik.routeros", "iot_open_ports": [22, 23]}, None),
+        ({"iot_fingerprint_id": "ubiquiti.edgeos", "iot_open_ports": [22]}, None),
+        ({"iot_fingerprint_id": "dahua.camera", "iot_open_ports": [23]}, "telnet_busybox"),
     ],
 )
 def test_unknown_product_driver_falls_back_to_an_open_shell(facts, expected):
@@ -214,3 +234,141 @@ def test_policy_from_fingerprint(data, expect):
 def test_clean_bounds_and_strips():
     assert clean(b"ab\x1b[31mc\x00\r\nd" + b"x" * 600).startswith("ab[31mc d")
     assert len(clean("y" * 1000)) <= 259
+
+
+@pytest.fixture
+def busybox():
+    """``start(state, **driver_options) -> (state, driver)`` on a BusyBox-like telnet server."""
+    servers = []
+
+    def start(state=None, **options):
+        state = state or TelnetState()
+        srv, port = start_telnet(state)
+        servers.append(srv)
+        return state, get_driver("telnet_busybox", "127.0.0.1", port=port, **options)
+
+    yield start
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_telnet_refusal_after_the_login_delay_is_a_refusal(busybox):
+    # login(1) pauses before "Login incorrect" (BusyBox 3 s): longer than the timeout of one
+    # read, yet a refusal, not silence
+    state = TelnetState()
+    state.failure_delay = 1.0
+    state, d = busybox(state, timeout=0.5, login_failure_delay=2.0)
+    assert d.login("root", "nope") is False
+    assert d.login("root", "xc3511") is True
+    d.login_failure_delay = 0.0
+    with pytest.raises(Unreachable, match=r"within [01]s"):
+        d.login("root", "nope")
+
+
+def test_telnet_prompt_without_terminal_query_still_works(busybox):
+    state = TelnetState()
+    state.ask_terminal = False
+    state, d = busybox(state, timeout=5)
+    assert d.login("root", "xc3511") is True
+    assert state.cursor_reports == []
+
+
+def test_telnet_weak_password_is_a_warning_for_root_and_a_refusal_for_a_user(busybox):
+    state, d = busybox(timeout=5)
+    d.change_password("root", "xc3511", "root7")
+    assert state.password == "root7"
+    assert d.warnings == ["device warned: Bad password: too short"]
+    state.uid = 1000
+    with pytest.raises(PasswordRejected, match="Bad password: too short") as err:
+        d.change_password("root", "root7", "root8")
+    assert not isinstance(err.value, ChangeImpossible)
+    assert state.password == "root7"
+
+
+def test_telnet_read_only_password_file_is_reported_in_the_devices_words(busybox, tmp_path):
+    state = TelnetState()
+    state.read_only = True
+    state, d = busybox(state, timeout=5)
+    with pytest.raises(ChangeImpossible, match="Read-only file system"):
+        d.change_password("root", "xc3511", "Rotated-Pass9")
+    assert state.password == "xc3511"
+    # rotation stops at once, device untouched, the device's reason in the result
+    r = Rotation("dvr", "root", d, vault_store(tmp_path), factory_passwords=["xc3511"], retry_delay=0).run()
+    assert r["status"] == "failed" and "Read-only file system" in r["reason"], r
+    assert [s["step"] for s in r["steps"]].count("verify_new") == 0
+
+
+def test_telnet_identify_generic_busybox(busybox):
+    _state, d = busybox(timeout=5)
+    assert d.identify("root", "xc3511") == {
+        "os": "OpenWrt 19.07.7",
+        "os_id": "openwrt",
+        "os_version": "19.07.7",
+        "busybox": "1.19.4",
+        "kernel": "Linux 4.14.221 mips",
+    }
+
+
+@pytest.mark.parametrize(
+    ("chunks", "text", "answers"),
+    [
+        # Debian busybox-static: ESC[6n right after the prompt
+        ([b"~ # \x1b[6n"], b"~ # ", [b"\x1b[24;1R"]),
+        # split anywhere, even inside the sequence
+        ([b"~ # \x1b", b"[6", b"n"], b"~ # ", [b"\x1b[24;1R"]),
+        # colours, window title (OSC ... BEL), charset selection, status query
+        ([b"\x1b[1;32mok\x1b[0m \x1b]0;cam\x07\x1b(Bx\x1b[5n"], b"ok x", [b"\x1b[0n"]),
+        # a lone ESC that never completes stays data after the bound
+        ([b"a\x1b" + b"[" + b"1" * 80], b"a\x1b[" + b"1" * 80, []),
+    ],
+)
+def test_terminal_filter(chunks, text, answers):
+    sent = []
+    term = TerminalFilter(sent.append)
+    got = b"".join(term.feed(c) for c in chunks)
+    assert got == text
+    assert sent == answers
+    assert strip_terminal(b"".join(chunks)).startswith(text[:2])
+
+
+@pytest.mark.parametrize(
+    ("output", "banner", "expect"),
+    [
+        (
+            b'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\r\nNAME="Debian GNU/Linux"\r\nVERSION_ID="12"\r\n'
+            b"ID=debian\r\nsh: busybox: not found\r\nLinux 6.1.0 x86_64\r\n",
+            b"",
+            {
+                "os": "Debian GNU/Linux 12 (bookworm)",
+                "os_id": "debian",
+                "os_version": "12",
+                "kernel": "Linux 6.1.0 x86_64",
+            },
+        ),
+        (
+            b"cat: can't open '/etc/os-release': No such file or directory\r\n"
+            b"BusyBox v1.20.2 (2013-09-11 15:00:01 CST) multi-call binary.\r\n",
+            b"",
+            {"os": "Linux (BusyBox 1.20.2)", "busybox": "1.20.2"},
+        ),
+        (
+            b"",
+            b"BusyBox v1.19.4 (2014-06-11) built-in shell (ash)",
+            {"os": "Linux (BusyBox 1.19.4)", "busybox": "1.19.4"},
+        ),
+        (b"-sh: cat: not found\r\n", b"", {}),
+    ],
+)
+def test_parse_identity(output, banner, expect):
+    assert parse_identity(output, banner) == expect
+
+
+def test_fingerprint_data_names_only_drivers_that_exist():
+    from ansible_collections.iotguard.hardening.plugins.module_utils.discovery.fingerprints import (
+        FINGERPRINTS,
+    )
+
+    named = {fp["id"]: fp.get("driver") for fp in FINGERPRINTS if fp.get("driver")}
+    missing = {fid: name for fid, name in named.items() if ALIASES.get(name, name) not in DRIVERS}
+    assert missing == {}

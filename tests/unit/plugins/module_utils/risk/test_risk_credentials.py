@@ -95,12 +95,19 @@ def test_budget_below_the_threshold_is_kept(telnet):
 def test_unidentified_device_gets_one_common_guess(telnet):
     state = TelnetState(user="admin", password="admin")
     res, found = _assess(UNKNOWN, telnet(state))
-    # unknown lockout: one attempt, the most common pair (then the lockout read, which
-    # says BusyBox login has none: the second-account guesses follow)
-    assert state.logins[:2] == [("admin", "admin")] * 2
-    assert [u for u, _pw in state.logins[2:]] == ["user", "guest", "support"]
+    # unknown lockout: one attempt, the most common pair (then the lockout read, which says
+    # BusyBox login has none, and, the device being unidentified, one more login with it to
+    # ask what it is; the second-account guesses follow)
+    assert state.logins[:3] == [("admin", "admin")] * 3
+    assert [u for u, _pw in state.logins[3:]] == ["user", "guest", "support"]
     assert "common IoT default" in found["IOTG-DEFAULT-CREDS"]["evidence"]
     assert "IOTG-NO-LOCKOUT" in found and res["unknown"] == []
+    # what the box said once logged in, instead of "unknown"
+    dev = res["device"]
+    assert dev["vendor"] == "Linux" and dev["os"] == "OpenWrt 19.07.7"
+    said = dev["shell_identity"]
+    assert said["busybox"] == "1.19.4" and said["kernel"] == "Linux 4.14.221 mips"
+    assert "admin" not in repr(dev["shell_identity"])
 
 
 def test_a_refused_guess_proves_nothing(telnet):
@@ -127,3 +134,19 @@ def test_unknown_rules_treat_guesses_as_undecided():
     documented = {"credentials": {"accepted": None, "tried": 1, "skipped": 0, "guessed_only": False}}
     assert "IOTG-DEFAULT-CREDS" in checks.unknown_rules(device, guessed, {})
     assert "IOTG-DEFAULT-CREDS" not in checks.unknown_rules(device, documented, {})
+
+
+def test_the_engineers_credential_comes_before_a_guess(telnet):
+    # an unidentified box whose factory password the engineer knows (from its label): with
+    # an unknown lockout the one attempt goes to that, not to a common guess
+    state = TelnetState(user="root", password="Label-Pw-4711")
+    port, factory = telnet(state)
+    hostvars = dict(UNKNOWN, iot_open_ports=[port], iot_services={"%d/tcp" % port: {"protocol": "telnet"}})
+    opts = assess.Options(
+        probes=("credentials",), credentials=[{"username": "root", "password": "Label-Pw-4711"}]
+    )
+    res = assess.assess_device("dev", hostvars, opts, driver_factory=factory)
+    assert state.logins[0] == ("root", "Label-Pw-4711")
+    assert res["observations"]["credentials"]["accepted"]["source"] == "supplied"
+    assert res["device"]["shell_identity"]["os"] == "OpenWrt 19.07.7"
+    assert "Label-Pw-4711" not in repr(res)
