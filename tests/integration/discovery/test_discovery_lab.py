@@ -182,7 +182,8 @@ def test_switch_arp_tables_place_every_device_without_dhcp_leases(lab_site, tmp_
     assert len(devices) >= 20
     extra = "neighbour_table: ''\nswitches:\n%s" % switches_option(lab_site)
     out, stderr = list_inventory(inventory_for(lab_site, tmp_path, extra))[:2]
-    hv = unwrap(out["_meta"]["hostvars"])
+    # hosts are named by what the device reports; ansible_host is the address
+    hv = {h["ansible_host"]: h for h in unwrap(out["_meta"]["hostvars"]).values()}
     placed = [
         d["name"]
         for d in devices
