@@ -11,7 +11,7 @@ module: gateway_firewall
 short_description: One contribution to the gateway's nftables table, applied with a rollback timer
 description:
   - Internal to the collection; roles reach it through the C(iotguard.hardening.gateway_firewall) role.
-  - Validates one role's contribution (zones, flows, sets, rate limits), renders
+  - Validates the given contributions (zones, flows, sets, rate limits), renders
     C(table inet iotguard) from it and every contribution already stored on the gateway,
     and loads the table in one nftables transaction that keeps dynamic sets (sessions).
   - With O(state=applied) the new table reverts by itself after O(rollback_seconds) unless

@@ -45,8 +45,15 @@ class Paths:
         self.pid_file = pid_file
 
 
+def _mkdir(path):
+    if not os.path.isdir(path):
+        _mkdir(os.path.dirname(path))
+        os.mkdir(path, 0o700)
+        os.chmod(path, 0o700)
+
+
 def _write(path, text):
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    _mkdir(os.path.dirname(path))
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
