@@ -17,7 +17,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.credstore impor
     file_lock,
 )
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore.vault_file import VaultCodec
-from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.export import qr_png
+from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.export import qr_png, write_private
 from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.plan import NAME_RE
 
 SPEC = {
@@ -51,22 +51,9 @@ def export_sealed(path, codec, data):
 
     The hand-over (otpauth URI, QR code) is a secret: it exists on the controller only
     inside the vault, and is opened with ``ansible-vault view`` / ``ansible-vault decrypt
-    --output``. Encryption is salted, so an unchanged export is detected by decrypting.
+    --output``.
     """
-    try:
-        with open(path, "rb") as fh:
-            if codec.decrypt(fh.read()) == data:
-                if os.stat(path).st_mode & 0o777 != 0o600:
-                    os.chmod(path, 0o600)
-                    return True
-                return False
-    except FileNotFoundError:
-        pass
-    except Exception:  # noqa: BLE001, S110 - unreadable or another password: write it anew
-        pass
-    os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
-    atomic_write(path, codec.encrypt(data), 0o600)
-    return True
+    return write_private(path, data, encode=codec.encrypt, decode=codec.decrypt)
 
 
 def remove_clear(base):

@@ -9,14 +9,9 @@ emptying its dynamic sets, ``apply`` loads it with a rollback timer.
 
 from __future__ import annotations
 
+from ansible_collections.iotguard.hardening.plugins.module_utils.discovery.errors import DiscoveryError
 
-class FirewallError(ValueError):
-    """Bad input: ``field`` is the path of the value in the contribution, e.g.
-    ``segmentation.flows[2].ports[0]``."""
 
-    def __init__(self, field, value, problem, fix):
-        self.field = field
-        self.value = value
-        self.problem = problem
-        self.fix = fix
-        super().__init__("%s: %r %s; %s" % (field, value, problem, fix))
+class FirewallError(DiscoveryError):
+    """Bad input, in the collection's one error shape (field, value, problem, fix); ``field``
+    is the path of the value in the contribution, e.g. ``segmentation.flows[2].ports[0]``."""
