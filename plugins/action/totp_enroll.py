@@ -46,6 +46,26 @@ def load_secrets(path, codec):
     return dict(data.get("totp_secrets") or {})
 
 
+def export_sealed(path, codec, data):
+    """Write ``data`` vault-encrypted (0600) unless ``path`` already holds it; True if written.
+
+    The hand-over (otpauth URI, QR code) is a secret: it exists on the controller only
+    inside the vault, and is opened with ``ansible-vault view`` / ``ansible-vault decrypt
+    --output``.
+    """
+    return write_private(path, data, encode=codec.encrypt, decode=codec.decrypt)
+
+
+def remove_clear(base):
+    """Plain-text URI/QR files an earlier release left beside the vault; True if any went."""
+    gone = False
+    for ext in (".uri", ".png"):
+        if os.path.exists(base + ext):
+            os.unlink(base + ext)
+            gone = True
+    return gone
+
+
 def save_secrets(path, codec, secrets):
     """The one place TOTP secrets are written: vault-encrypted, 0600, atomically."""
     os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
@@ -82,13 +102,16 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("store=%s: %s" % (store, exc)) from None
         exported = []
         if args["export_dir"] and not self._task.check_mode:
-            for n in args["names"]:
-                uri = totp.otpauth_uri(secrets[n], n, args["issuer"])
-                base = os.path.join(args["export_dir"], "%s-totp" % n)
-                if write_private(base + ".uri", (uri + "\n").encode("ascii")) | write_private(
-                    base + ".png", qr_png(uri)
-                ):
-                    exported.append(base + ".png")
+            try:
+                for n in args["names"]:
+                    uri = totp.otpauth_uri(secrets[n], n, args["issuer"])
+                    base = os.path.join(args["export_dir"], "%s-totp" % n)
+                    wrote = export_sealed(base + ".uri.vault", codec, (uri + "\n").encode("ascii"))
+                    wrote = export_sealed(base + ".png.vault", codec, qr_png(uri)) or wrote
+                    if remove_clear(base) or wrote:
+                        exported.append(base + ".png.vault")
+            except (StoreError, OSError) as exc:
+                raise AnsibleActionFail("export_dir=%s: %s" % (args["export_dir"], exc)) from None
         result.update(
             changed=bool(created or exported),
             enrolled=created,

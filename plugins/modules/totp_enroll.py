@@ -12,8 +12,12 @@ description:
   - Creates a TOTP secret (RFC 6238, 160 bits) for each name that has none yet and keeps all
     of them in one ansible-vault encrypted file on the controller (mode 0600). Existing
     secrets are never changed, so enrolling again is idempotent.
-  - Writes, per engineer, an C(otpauth://) URI and a QR code PNG (both 0600) for an
-    authenticator app.
+  - Writes, per engineer, the C(otpauth://) URI and a QR code PNG for an authenticator app,
+    both only inside the vault (C(<name>-totp.uri.vault), C(<name>-totp.png.vault), 0600);
+    nothing secret stays in clear on the controller. Hand them over with
+    C(ansible-vault view <name>-totp.uri.vault) or
+    C(ansible-vault decrypt --output - <name>-totp.png.vault > /dev/shm/qr.png) on the
+    engineer's screen. Plain C(<name>-totp.uri) / C(.png) files of earlier releases are removed.
   - Runs on the controller only (an action); the play needs a vault password
     (C(--vault-password-file) or C(--ask-vault-pass)).
   - The result holds the secrets (for the hub's authenticator) and is always C(no_log).
@@ -40,7 +44,7 @@ options:
     type: str
     default: iotguard
   export_dir:
-    description: Where to write C(<name>-totp.uri) and C(<name>-totp.png); omit for none.
+    description: Where to write C(<name>-totp.uri.vault) and C(<name>-totp.png.vault); omit for none.
     type: path
 attributes:
   action:
@@ -75,7 +79,7 @@ enrolled:
   type: list
   elements: str
 exported:
-  description: QR code files written in this run.
+  description: Vault-encrypted QR code files written in this run.
   returned: always
   type: list
   elements: str

@@ -47,17 +47,28 @@ def qr_png(text):
     return buf.getvalue()
 
 
-def write_private(path, data):
-    """Write bytes atomically with mode 0600; return True when the content changed."""
+def write_private(path, data, encode=None, decode=None):
+    """Write bytes atomically with mode 0600; return True when the content changed.
+
+    With ``encode``/``decode`` (e.g. vault encryption, which is salted) the file holds
+    ``encode(data)`` and is unchanged when ``decode`` of it gives ``data`` back.
+    """
     try:
         with open(path, "rb") as fh:
-            if fh.read() == data:
-                if os.stat(path).st_mode & 0o777 != 0o600:
-                    os.chmod(path, 0o600)
-                    return True
-                return False
+            raw = fh.read()
+        try:
+            same = (decode(raw) if decode else raw) == data
+        except Exception:  # noqa: BLE001 - unreadable (another password, damaged): write anew
+            same = False
+        if same:
+            if os.stat(path).st_mode & 0o777 != 0o600:
+                os.chmod(path, 0o600)
+                return True
+            return False
     except FileNotFoundError:
         pass
+    if encode:
+        data = encode(data)
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, mode=0o700, exist_ok=True)
     tmp = os.path.join(directory, ".%s.%d.tmp" % (os.path.basename(path), os.getpid()))

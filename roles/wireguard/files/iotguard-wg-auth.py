@@ -2,63 +2,48 @@
 # Copyright: iotguard.hardening contributors
 """iotguard WireGuard authenticator: a TOTP second factor in front of the management zone.
 
-Listens on the hub's tunnel address only. A peer proves a TOTP code (RFC 6238, written here
-on the standard library: the hub has no pip) with
+Listens on the hub's tunnel address only. A peer proves a TOTP code with
 
     curl -d code=123456 http://<hub tunnel address>:<port>/
 
 and its source address (which WireGuard has already bound to the peer's key) is added to
 an nftables set with a per-element timeout; the gateway forwards to the management zone
-only from that set. Wrong codes are counted per peer and lock it out for a while.
-Codes and secrets are never logged. The configuration file (JSON, 0600) is re-read when it
-changes, so enrolling an engineer needs no restart.
+only from that set. The TOTP algorithm is the collection's one implementation, ``totp.py``,
+installed beside this program (the hub has no pip).
+
+Robustness: a bounded pool of workers, a cap of concurrent connections per source, and an
+overall deadline per request (a reaper closes connections past it), so one peer's slow
+connections cannot starve the others. Wrong codes are counted per peer over a long window;
+each lockout lasts twice as long as the one before (backoff). Failures, lockouts and the
+last accepted time step (replay protection) are kept in a state file and survive
+restarts. Codes and secrets are never logged. The configuration file (JSON) is re-read
+when it changes, so enrolling an engineer needs no restart.
 
 Usage: iotguard-wg-auth CONFIG.json
 """
 
-import base64
 import errno
-import hashlib
-import hmac
 import http.server
 import ipaddress
 import json
 import os
-import socketserver
-import struct
+import queue
+import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
 
+try:  # in the collection (tests)
+    from ansible_collections.iotguard.hardening.plugins.module_utils import totp
+except ImportError:  # on the hub: totp.py is installed beside this program
+    sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+    import totp
+
 MAX_BODY = 256
 NFT = "/usr/sbin/nft"
-
-
-def hotp(key, counter, digits=6):
-    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
-    off = mac[-1] & 0x0F
-    return str((struct.unpack(">I", mac[off : off + 4])[0] & 0x7FFFFFFF) % 10**digits).zfill(digits)
-
-
-def b32key(secret):
-    s = secret.replace(" ", "").upper()
-    return base64.b32decode(s + "=" * (-len(s) % 8))
-
-
-def totp_match(secret, code, now, window=1, last=None, period=30, digits=6):
-    """The time step ``code`` matches within +-window, later than ``last``; else None."""
-    if len(code) != digits or not code.isdigit():
-        return None
-    key = b32key(secret)
-    cur = int(now // period)
-    for step in range(cur - window, cur + window + 1):
-        if step < 0 or (last is not None and step <= last):
-            continue
-        if hmac.compare_digest(hotp(key, step, digits), code):
-            return step
-    return None
+MAX_LOCKOUT = 86400
 
 
 def log(msg):
@@ -67,19 +52,19 @@ def log(msg):
 
 
 class Guard:
-    """Config, per-peer failure counters, lockouts and replay protection."""
+    """Config, per-peer failure counters, lockouts and replay protection (persisted)."""
 
-    def __init__(self, path, clock=time.time, nft=None):
+    def __init__(self, path, clock=time.time, nft=None, state_path=None):
         self.path = path
         self.clock = clock
         self.lock = threading.Lock()
         self.mtime = None
         self.conf = {}
-        self.failures = {}
-        self.locked_until = {}
-        self.last_step = {}
         self.nft = nft or self._nft
         self.reload()
+        self.state_path = state_path or self.conf.get("state_file")
+        self.state = {"failures": {}, "locked_until": {}, "lockouts": {}, "last_step": {}}
+        self._load_state()
 
     def reload(self):
         st = os.stat(self.path)
@@ -96,6 +81,35 @@ class Guard:
         self.conf = conf
         self.mtime = st.st_mtime_ns
 
+    def _load_state(self):
+        if not self.state_path:
+            return
+        try:
+            with open(self.state_path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except FileNotFoundError:
+            return
+        except ValueError:
+            log("state file unreadable; starting with every peer locked out for safety")
+            now = self.clock()
+            for name in self.conf.get("peers", {}):
+                self.state["locked_until"][name] = now + int(self.conf.get("lockout_seconds", 900))
+            return
+        for key in self.state:
+            self.state[key] = {k: v for k, v in (data.get(key) or {}).items() if isinstance(k, str)}
+
+    def _save_state(self):
+        if not self.state_path:
+            return
+        tmp = self.state_path + ".tmp"
+        with os.fdopen(
+            os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8"
+        ) as fh:
+            json.dump(self.state, fh, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.state_path)
+
     def peer_for(self, addr):
         ip = ipaddress.ip_address(addr)
         best = None
@@ -110,12 +124,10 @@ class Guard:
 
     def _nft(self, ip, seconds):
         c = self.conf
-        target = [c.get("nft_family", "inet"), c.get("nft_table", "iotguard_wg"), c.get("nft_set", "authed")]
+        target = [c.get("nft_family", "inet"), c.get("nft_table", "iotguard"), c.get("nft_set", "wg_authed")]
         # a refreshed session gets a fresh timeout: drop the element (if any), add it again
         # argument lists, no shell; ip comes from the socket and was parsed by ipaddress
-        subprocess.run(  # noqa: S603
-            [NFT, "delete", "element", *target, "{ %s }" % ip], capture_output=True, check=False
-        )
+        subprocess.run([NFT, "delete", "element", *target, "{ %s }" % ip], capture_output=True, check=False)  # noqa: S603
         r = subprocess.run(  # noqa: S603
             [NFT, "add", "element", *target, "{ %s timeout %ds }" % (ip, seconds)],
             capture_output=True,
@@ -135,29 +147,42 @@ class Guard:
                 log("refused %s: not an enrolled peer address" % addr)
                 return 403, "this address belongs to no enrolled peer\n"
             now = self.clock()
-            until = self.locked_until.get(name, 0)
+            st = self.state
+            until = st["locked_until"].get(name, 0)
             if until > now:
                 log("refused peer %s from %s: locked out for %ds more" % (name, addr, until - now))
                 return 429, "locked out after repeated wrong codes; try again in %d s\n" % (until - now)
-            step = totp_match(
-                c["peers"][name]["secret"], code, now, int(c.get("window", 1)), self.last_step.get(name)
-            )
+            try:
+                step = totp.verify(
+                    c["peers"][name]["secret"], code, now, int(c.get("window", 1)), st["last_step"].get(name)
+                )
+            except totp.TotpError:
+                log("peer %s: its secret is unusable; re-enrol" % name)
+                return 500, "this peer's enrolment is broken; ask for a new one\n"
             if step is None:
-                window = int(c.get("failure_window", 300))
-                fails = [t for t in self.failures.get(name, []) if t > now - window] + [now]
-                self.failures[name] = fails
+                window = int(c.get("failure_window", 86400))
+                fails = [t for t in st["failures"].get(name, []) if t > now - window] + [now]
+                st["failures"][name] = fails
                 if len(fails) >= int(c.get("max_failures", 3)):
-                    self.locked_until[name] = now + int(c.get("lockout_seconds", 900))
-                    self.failures[name] = []
+                    # backoff: each lockout within the window lasts twice as long as the last
+                    count = st["lockouts"].get(name, [0, 0])
+                    n = count[0] + 1 if count[1] > now - window else 1
+                    seconds = min(int(c.get("lockout_seconds", 900)) * 2 ** (n - 1), MAX_LOCKOUT)
+                    st["lockouts"][name] = [n, now]
+                    st["locked_until"][name] = now + seconds
+                    st["failures"][name] = []
+                    self._save_state()
                     log(
-                        "peer %s from %s: wrong code, locked out for %ss"
-                        % (name, addr, c.get("lockout_seconds", 900))
+                        "peer %s from %s: wrong code, locked out for %ds (lockout %d)"
+                        % (name, addr, seconds, n)
                     )
-                    return 429, "wrong code; locked out for %s s\n" % c.get("lockout_seconds", 900)
+                    return 429, "wrong code; locked out for %d s\n" % seconds
+                self._save_state()
                 log("peer %s from %s: wrong code (%d)" % (name, addr, len(fails)))
                 return 401, "wrong code\n"
-            self.last_step[name] = step
-            self.failures[name] = []
+            st["last_step"][name] = step
+            st["failures"][name] = []
+            self._save_state()
             seconds = int(c.get("session_seconds", 3600))
             self.nft(addr, seconds)
             log("peer %s from %s: session opened for %ds" % (name, addr, seconds))
@@ -167,7 +192,6 @@ class Guard:
 class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "iotguard-wg-auth"
     sys_version = ""
-    timeout = 10
 
     def log_message(self, fmt, *args):  # request lines carry nothing secret, but keep quiet
         pass
@@ -177,6 +201,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
 
@@ -201,20 +226,100 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._send(status, text)
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
+class Server(http.server.HTTPServer):
+    """A fixed pool of workers behind a bounded queue; per-source cap; per-request deadline."""
+
     allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, address, handler, workers=16, per_source=8, deadline=5.0, backlog=32):
+        super().__init__(address, handler)
+        self.per_source = per_source
+        self.deadline = deadline
+        self.jobs = queue.Queue(maxsize=backlog)
+        self.active = {}  # source -> count of connections queued or served
+        self.started = {}  # socket -> deadline
+        self.mutex = threading.Lock()
+        for _unused in range(workers):
+            threading.Thread(target=self._worker, daemon=True).start()
+        threading.Thread(target=self._reaper, daemon=True).start()
+
+    def process_request(self, request, client_address):
+        src = client_address[0]
+        with self.mutex:
+            if self.active.get(src, 0) >= self.per_source:
+                busy = True
+            else:
+                busy = False
+                self.active[src] = self.active.get(src, 0) + 1
+                self.started[request] = time.monotonic() + self.deadline
+        if busy:
+            self._drop(request, src, "too many connections from this source")
+            return
+        try:
+            self.jobs.put_nowait((request, client_address))
+        except queue.Full:
+            self._release(request, src)
+            self._drop(request, src, "server busy")
+
+    def _drop(self, request, src, why):
+        log("closed a connection from %s: %s" % (src, why))
+        self.shutdown_request(request)
+
+    def _release(self, request, src):
+        with self.mutex:
+            self.started.pop(request, None)
+            left = self.active.get(src, 1) - 1
+            if left > 0:
+                self.active[src] = left
+            else:
+                self.active.pop(src, None)
+
+    def _worker(self):
+        while True:
+            request, client_address = self.jobs.get()
+            try:
+                remaining = self.started.get(request, 0) - time.monotonic()
+                if remaining > 0:
+                    request.settimeout(remaining)
+                    self.finish_request(request, client_address)
+            except Exception:  # noqa: BLE001, S110 - a broken client must not stop a worker
+                pass
+            finally:
+                self._release(request, client_address[0])
+                self.shutdown_request(request)
+
+    def _reaper(self):
+        # the overall deadline: a client trickling bytes resets no per-read timeout here
+        while True:
+            time.sleep(0.25)
+            now = time.monotonic()
+            with self.mutex:
+                late = [s for s, d in self.started.items() if d < now]
+            for s in late:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
 
 def main(argv):
     if len(argv) != 2:
         sys.stderr.write("usage: iotguard-wg-auth CONFIG.json\n")
         return 2
+    threading.stack_size(512 * 1024)  # a fixed pool of small workers
     guard = Guard(argv[1])
-    address = (guard.conf["listen"], int(guard.conf.get("port", 8181)))
+    c = guard.conf
+    address = (c["listen"], int(c.get("port", 8181)))
     for attempt in range(20):  # a restarted predecessor may still hold the port for a moment
         try:
-            srv = Server(address, Handler)
+            srv = Server(
+                address,
+                Handler,
+                workers=int(c.get("workers", 16)),
+                per_source=int(c.get("connections_per_source", 8)),
+                deadline=float(c.get("request_deadline", 5)),
+            )
             break
         except OSError as exc:
             if attempt == 19 or exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):

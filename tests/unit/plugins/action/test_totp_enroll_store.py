@@ -38,3 +38,22 @@ def test_plain_text_store_is_refused(tmp_path):
     path.write_text('{"totp_secrets": {"alice": "JBSWY3DPEHPK3PXP"}}')
     with pytest.raises(StoreError, match="not vault-encrypted"):
         load_secrets(str(path), codec(b"pw"))
+
+
+def test_handover_only_inside_the_vault_written_once(tmp_path):
+    from ansible_collections.iotguard.hardening.plugins.action.totp_enroll import export_sealed, remove_clear
+
+    c = codec(b"pw")
+    uri = b"otpauth://totp/iotguard:alice?secret=JBSWY3DPEHPK3PXP\n"
+    path = str(tmp_path / "alice-totp.uri.vault")
+    assert export_sealed(path, c, uri)
+    raw = open(path, "rb").read()
+    assert raw.startswith(b"$ANSIBLE_VAULT;") and b"JBSWY3DPEHPK3PXP" not in raw
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert c.decrypt(raw) == uri
+    assert not export_sealed(path, c, uri), "an unchanged hand-over is not rewritten (idempotent)"
+    # clear files of earlier releases are removed
+    (tmp_path / "alice-totp.uri").write_bytes(uri)
+    (tmp_path / "alice-totp.png").write_bytes(b"\x89PNG")
+    assert remove_clear(str(tmp_path / "alice-totp"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alice-totp.uri.vault"]

@@ -25,7 +25,13 @@ def test_codes_match_pyotp(now):
     secret = totp.new_secret()
     want = pyotp.TOTP(secret).at(now)
     assert totp.totp(secret, now) == want
-    assert load_auth().totp_match(secret, want, now) == now // 30
+    assert totp.verify(secret, want, now) == now // 30
+
+
+def test_authenticator_uses_the_one_totp_implementation():
+    mod = load_auth()
+    assert mod.totp is totp
+    assert not hasattr(mod, "hotp") and not hasattr(mod, "totp_match")
 
 
 def test_rfc6238_vector():
@@ -87,7 +93,12 @@ def guard(tmp_path, clock, **conf):
     path = tmp_path / "auth.json"
     path.write_text(json.dumps(base))
     added = []
-    g = mod.Guard(str(path), clock=clock, nft=lambda ip, s: added.append((ip, s)))
+    g = mod.Guard(
+        str(path),
+        clock=clock,
+        nft=lambda ip, s: added.append((ip, s)),
+        state_path=str(tmp_path / "state.json"),
+    )
     return g, secret, added
 
 
@@ -113,3 +124,86 @@ def test_guard_maps_site_networks_to_their_peer(tmp_path):
     assert g.peer_for("192.168.50.7") == "office"
     assert g.attempt("192.168.50.7", pyotp.TOTP(secret).at(clock.t))[0] == 200
     assert added == [("192.168.50.7", 20)]
+
+
+def test_lockout_and_replay_state_survive_a_restart(tmp_path):
+    clock = Clock(1_700_000_000)
+    g, secret, _added = guard(tmp_path, clock)
+    good = pyotp.TOTP(secret).at(clock.t)
+    assert g.attempt("10.66.0.2", good)[0] == 200
+    for wrong in ("000000", "000001", "000002"):
+        g.attempt("10.66.0.9", wrong)
+    # a new process reads the same state file
+    mod = load_auth()
+    again = mod.Guard(g.path, clock=clock, nft=lambda ip, s: None, state_path=g.state_path)
+    assert again.attempt("10.66.0.2", good)[0] == 401, "replay accepted after a restart"
+    assert again.attempt("10.66.0.9", pyotp.TOTP(secret).at(clock.t + 30))[0] == 429, (
+        "lockout lost on restart"
+    )
+    assert secret not in (tmp_path / "state.json").read_text()
+
+
+def test_slow_guessing_still_locks_and_lockouts_back_off(tmp_path):
+    clock = Clock(1_700_000_000)
+    g, _secret, _added = guard(tmp_path, clock, failure_window=86400)
+    # two guesses every five minutes: the third within the day locks
+    assert g.attempt("10.66.0.2", "000000")[0] == 401
+    clock.t += 300
+    assert g.attempt("10.66.0.2", "000001")[0] == 401
+    clock.t += 300
+    status, text = g.attempt("10.66.0.2", "000002")
+    assert status == 429 and "600 s" in text
+    clock.t += 601
+    for wrong in ("000003", "000004"):
+        assert g.attempt("10.66.0.2", wrong)[0] == 401
+    status, text = g.attempt("10.66.0.2", "000005")
+    assert status == 429 and "1200 s" in text, "the second lockout of the day lasts twice as long"
+
+
+def start_server(tmp_path, **kw):
+    import threading
+
+    mod = load_auth()
+    clock = Clock(1_700_000_000)
+    g, secret, _added = guard(tmp_path, clock, listen="127.0.0.1")
+    srv = mod.Server(("127.0.0.1", 0), mod.Handler, **kw)
+    srv.guard = g
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, secret, clock
+
+
+def test_server_caps_connections_per_source_and_enforces_a_deadline(tmp_path):
+    import socket
+    import time
+
+    srv, _secret, _clock = start_server(tmp_path, workers=4, per_source=3, deadline=1.0)
+    try:
+        port = srv.server_address[1]
+        held = []
+        for _unused in range(6):
+            s = socket.create_connection(("127.0.0.1", port), timeout=2)
+            s.sendall(b"POST / HTTP/1.1\r\n")  # and never finish
+            held.append(s)
+        time.sleep(0.3)
+        closed_now = 0
+        for s in held:
+            s.settimeout(0.2)
+            try:
+                closed_now += s.recv(1) == b""
+            except TimeoutError:
+                pass
+        assert closed_now == 3, "the connections over the per-source cap are closed at once"
+        time.sleep(1.5)
+        for s in held:
+            s.settimeout(0.5)
+            try:
+                assert s.recv(1) == b"", "a slow request outlived the deadline"
+            except ConnectionResetError:
+                pass
+        # the server still answers
+        c = socket.create_connection(("127.0.0.1", port), timeout=2)
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        assert c.recv(64).startswith(b"HTTP/1.0 200")
+    finally:
+        srv.shutdown()
+        srv.server_close()
