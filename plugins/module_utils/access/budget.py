@@ -43,6 +43,9 @@ SOURCE_UNKNOWN = "unknown"
 
 #: the likelihood order of credential kinds (lower first)
 ORDER = {"pending": 0, "current": 1, "history": 2, "given": 3, "default": 4, "guess": 5}
+#: kinds whose passwords are public (factory defaults, common guesses): their refusals are
+#: kept in the ledger with a short digest, so no part of a run sends the same one twice
+PUBLIC_KINDS = ("default", "guess")
 #: failures older than this are forgotten when the device did not report its lock duration
 DEFAULT_WINDOW = 24 * 3600
 DEFAULT_MAX_ATTEMPTS = 5
@@ -196,6 +199,11 @@ class Ledger:
                         out.append(ev)
         return out
 
+    def refused_before(self, keys, user, tag, window=DEFAULT_WINDOW):
+        """Whether ``user`` was refused with the public credential ``tag`` within the window."""
+        with self._locked() as data:
+            return any(ev[1] == user and ev[2] == tag for ev in self._events(data, keys, window))
+
     def failures(self, keys, window=DEFAULT_WINDOW):
         with self._locked() as data:
             return len(self._events(data, keys, window))
@@ -239,10 +247,16 @@ class Ledger:
                 ]
                 if ok:
                     events = [ev for ev in events if ev[1] != user]
-                    dev.setdefault("success", {})[user] = [now, kind]
+                    dev.setdefault("success", {})[user] = [now, kind.split("#", 1)[0]]
                 else:
                     events.append([now, user, kind, who])
                 dev["failures"] = events[-MAX_EVENTS:]
+
+
+def _public_tag(kind, digest):
+    """``kind#digest`` for a public credential (the digest of a published default names
+    which one was refused; it reveals nothing that is not in the product's manual), else ''."""
+    return "%s#%s" % (kind, digest.hex()[:12]) if kind in PUBLIC_KINDS else ""
 
 
 class LoginBudget:
@@ -323,8 +337,17 @@ class LoginBudget:
     def attempt(self, login, user, password, kind):
         """``login(user, password)`` when the budget allows a failure: True/False as the
         device answered, None when the budget is spent (nothing sent). Exceptions from
-        ``login`` pass through unrecorded (the device never answered)."""
+        ``login`` pass through unrecorded (the device never answered).
+
+        A published factory password or a common guess (``PUBLIC_KINDS``: public knowledge,
+        never a secret of ours) that the device refused within the window, whichever part
+        tried it, is answered False from the ledger without being sent again: the refusal is
+        the evidence, and a second try would only spend the budget."""
         digest = hashlib.sha256(("%s\0%s" % (user, password)).encode("utf-8", "replace")).digest()
+        tag = _public_tag(kind, digest)
+        if tag and self.ledger.refused_before(self.keys, user, tag, self.window):
+            self.attempts.append({"user": user, "kind": kind, "result": "refused earlier (ledger)"})
+            return False
         if self.remaining() <= 0 and digest not in self._proven:
             self.exhausted = True
             self.attempts.append({"user": user, "kind": kind, "result": "not tried: budget exhausted"})
@@ -332,7 +355,7 @@ class LoginBudget:
         ok = bool(login(user, password))
         if ok:
             self._proven.add(digest)
-        self.ledger.record(self.keys, user, ok, kind, self.who, self.window)
+        self.ledger.record(self.keys, user, ok, tag or kind, self.who, self.window)
         self.attempts.append({"user": user, "kind": kind, "result": "accepted" if ok else "refused"})
         return ok
 

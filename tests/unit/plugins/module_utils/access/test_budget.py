@@ -174,3 +174,26 @@ def test_a_credential_just_accepted_may_be_used_again_when_the_budget_is_spent()
     assert b.attempt(dev.login, "admin", "other", "history") is None  # spent: nothing sent
     assert b.attempt(dev.login, "admin", "new-one", "pending") is True  # proven: resets the counter
     assert dev.failures["admin"] == 0 and not dev.locked and b.remaining() == 1
+
+
+def test_a_public_default_refused_once_is_not_sent_again(tmp_path):
+    """The assessment spent the only allowed failure proving the factory password refused:
+    rotation learns that from the ledger instead of finding its budget spent."""
+    path = str(tmp_path / "login-ledger.json")
+    dev = LockoutDevice({"admin": "Cisco123"}, threshold=3)
+    keys = device_keys(address="127.0.0.2")
+    lockout = lockout_evidence(product={"enabled": True})
+    assessment = LoginBudget(lockout, keys, Ledger(path), who="assessment")
+    assert assessment.size == 1
+    assert assessment.attempt(dev.login, "cisco", "cisco", "default") is False
+    rotation = LoginBudget(lockout, keys, Ledger(path), who="rotation")
+    assert rotation.remaining() == 0
+    # the same published default: answered from the ledger, nothing sent, budget untouched
+    assert rotation.attempt(dev.login, "cisco", "cisco", "default") is False
+    assert not rotation.exhausted and len(dev.sent) == 1
+    assert rotation.attempts[-1]["result"] == "refused earlier (ledger)"
+    # another password is a new try, and the budget is spent
+    assert rotation.attempt(dev.login, "cisco", "other", "default") is None
+    assert rotation.exhausted and len(dev.sent) == 1
+    with open(path, encoding="utf-8") as fh:
+        assert "Cisco123" not in fh.read(), "the ledger holds no password"
