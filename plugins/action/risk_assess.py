@@ -49,6 +49,8 @@ class ActionModule(ActionBase):
             # no vault password (a first assessment, a pipeline without secrets): the checks
             # run without stored credentials and the report says what was not re-checked
             warning = "assessed without stored credentials: %s" % exc
+        if store is not None and self._task.check_mode:
+            store.read_only = True  # check mode: what the assessment learns is not kept
         try:
             access = resolve(params["name"], hostvars, store=store)
         except BudgetError as exc:

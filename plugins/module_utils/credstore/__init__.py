@@ -146,15 +146,19 @@ class CredentialStore:
         acct = self.account(host, username)
         return acct["current"] if acct else None
 
+    #: set by a caller in check mode: records are read and changed in memory, never written
+    read_only = False
+
     @contextlib.contextmanager
     def edit(self, host):
-        """Lock the host's record, hand it out for changes, write it back if it changed."""
+        """Lock the host's record, hand it out for changes, write it back if it changed
+        (unless the store is ``read_only``: a check-mode run changes nothing on disk)."""
         check_host_name(host)
         with self._lock(host):
             record = normalise_record(self._read(host), host)
             before = copy.deepcopy(record)
             yield record
-            if record != before:
+            if record != before and not self.read_only:
                 self._write(host, record)
 
     def set_pending(self, host, username, password, now=None):
