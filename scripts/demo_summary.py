@@ -110,11 +110,6 @@ def main(client_dir: str) -> int:
         rot = set().union(*(unrotated.get(d, set()) for d in devices))
         reason = why(rule, fixed_by.get(rule, []), roles, discovery.get("step_hosts", {}), rot)
         print(f"         {n:3d} x {rule}: {reason}")
-    status = after["summary"].get("by_status", {})
-    if status:
-        print("REGISTER " + ", ".join(f"{n} {s}" for s, n in status.items()))
-    for action in after.get("actions", [])[:3]:
-        print(f"NEXT     ({action['owner']}, -{action['points']} points) {action['action']}")
     print("REPORTS")
     for name in (
         "latest/report.pdf",
@@ -127,6 +122,11 @@ def main(client_dir: str) -> int:
     ):
         if (base / name).exists():
             print(f"         {base / name}")
+    status = after["summary"].get("by_status", {})
+    if status:
+        print("REGISTER " + ", ".join(f"{n} {s}" for s, n in status.items()))
+    for action in after.get("actions", [])[:1]:
+        print(f"NEXT     ({action['owner']}, -{action['points']} points) {action['action']}")
     return 0
 
 
