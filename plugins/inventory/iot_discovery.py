@@ -66,7 +66,9 @@ description:
   - "C(ansible_host): the address; for switches and routers also C(ansible_network_os)
     and C(ansible_connection=ansible.netcommon.network_cli)."
   - "C(iot_scan_status): C(complete), or C(partial) when O(host_timeout) cut the host's probes
-    short (its C(iot_services) then hold what answered in time)."
+    short (its C(iot_services) then hold what answered in time) or when an open port of a known
+    protocol (HTTP, RTSP, SSH...) sent nothing back within O(read_timeout) (C(iot_scan_error) names
+    the ports; the host's class then rests on its ports alone)."
   - UDP probes go to IPv4 addresses; IPv6 addresses get the TCP probes.
   - "Nothing is dropped silently. An address whose probes were cut short while nothing had
     been found on it is a host of group C(iot_not_scanned) (C(iot_scan_status=not_scanned),
@@ -76,7 +78,8 @@ description:
     C(hosts_deadline), C(hosts_not_scanned), C(ports_not_probed), C(probes_refused_fd)
     (probe starts refused for lack of file descriptors or local ports, then retried),
     C(udp_unsent), C(open_ports_silent) (open ports that sent nothing back within
-    O(read_timeout); informational), C(concurrency), C(elapsed). The same summary is in the cache entry, and
+    O(read_timeout)), C(hosts_unanswered) (hosts with such a port of a known protocol; they make
+    the scan incomplete), C(concurrency), C(elapsed). The same summary is in the cache entry, and
     an incomplete scan is a warning that says what was cut and what to change."
   - "Groups: C(iot) (every device), C(class_<class>), C(vendor_<vendor>) (lower case,
     non-alphanumerics as C(_)) and C(site_<site>); plus O(groups), O(keyed_groups) and
@@ -409,7 +412,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._cache[cache_key] = results
         for w in results.get("warnings", []):
             display.warning("iot_discovery: %s" % w)
-        cut = engine.summary_warning(results.get("summary") or {}, options["host_timeout"])
+        cut = engine.summary_warning(
+            results.get("summary") or {}, options["host_timeout"], options.get("read_timeout")
+        )
         if cut:
             display.warning("iot_discovery %s: %s" % (path, cut))
         self._populate(results)

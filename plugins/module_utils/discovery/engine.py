@@ -176,19 +176,25 @@ def _summary(total, counts, hosts, not_scanned, stats, started, probed=True):
         "udp_unsent": stats.get("udp_unsent", 0),
         # informational: an open port may well wait for a protocol we did not speak
         "open_ports_silent": stats.get("open_silent", 0),
+        # hosts whose known protocol (HTTP, RTSP, SSH...) stayed silent: classified from ports alone
+        "hosts_unanswered": stats.get("hosts_unanswered", 0),
         "probed": probed,
         "elapsed": round(time.monotonic() - started, 1),
     }
     out["complete"] = (
         not (
-            out["hosts_deadline"] or out["ports_not_probed"] or out["probes_refused_fd"] or out["udp_unsent"]
+            out["hosts_deadline"]
+            or out["ports_not_probed"]
+            or out["probes_refused_fd"]
+            or out["udp_unsent"]
+            or out["hosts_unanswered"]
         )
         and out["addresses_done"] == total
     )
     return out
 
 
-def summary_warning(summary, host_timeout):
+def summary_warning(summary, host_timeout, read_timeout=None):
     """One line for a person when the scan was cut short, else None."""
     if summary.get("complete", True):
         return None
@@ -211,9 +217,15 @@ def summary_warning(summary, host_timeout):
         )
     if summary["udp_unsent"]:
         parts.append("%d UDP probe(s) not sent" % summary["udp_unsent"])
+    if summary.get("hosts_unanswered"):
+        parts.append(
+            "%d host(s) kept an open HTTP/RTSP/SSH/... port silent within read_timeout%s, so their "
+            "class rests on ports alone (iot_scan_status=partial)"
+            % (summary["hosts_unanswered"], "" if read_timeout is None else " (%ss)" % read_timeout)
+        )
     return "; ".join(parts) + (
-        ". The inventory is incomplete (iot_discovery_summary.complete is false): raise host_timeout, "
-        "lower concurrency or raise the open-file limit (raise_nofile: true)"
+        ". The inventory is incomplete (iot_discovery_summary.complete is false): raise host_timeout or "
+        "read_timeout, lower concurrency or raise the open-file limit (raise_nofile: true)"
     )
 
 

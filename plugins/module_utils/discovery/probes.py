@@ -778,6 +778,21 @@ class _HostScan:
             out["ports_not_probed"] = self.not_probed
             stats["hosts_deadline"] += 1
             stats["ports_not_probed"] += self.not_probed
+        unanswered = [
+            "%d/%s" % (p, self.found[p]["protocol"]) for p in ports if self.found[p].get("unanswered")
+        ]
+        if unanswered:
+            out["unanswered_ports"] = unanswered
+            self.sc.stats["hosts_unanswered"] += 1
+            if not self.expired:
+                out["status"] = "partial"
+                out["error"] = (
+                    "open but silent within read_timeout (%ss): %s; classified without their answer"
+                    % (
+                        self.cfg.read_timeout,
+                        ", ".join(unanswered),
+                    )
+                )
         return out
 
 
@@ -887,6 +902,7 @@ class Scanner:
         "hosts_deadline",
         "ports_not_probed",
         "open_silent",
+        "hosts_unanswered",
     )
 
     def __init__(self, cfg):
@@ -927,6 +943,10 @@ class Scanner:
             writer.close()
         if len(info) == 1:  # open, but nothing came back within read_timeout
             self.stats["open_silent"] += 1
+            if proto != "generic":
+                # a known protocol that did not answer (a slow device, a loaded scanner):
+                # what the device is rests on its ports alone, and the host says so
+                info["unanswered"] = True
         return info
 
     # ---------------------------------------------------------------- UDP

@@ -289,3 +289,29 @@ def test_engine_summary_says_what_was_cut_short():
     assert "2 host(s) reached host_timeout (0.5s), 2 of them" in text
     assert "30 port(s) not probed" in text and "7 probe start(s) refused" in text
     assert engine.summary_warning(dict(summary, complete=True), 0.5) is None
+
+
+def test_a_known_protocol_that_stays_silent_marks_the_host_partial():
+    # an NVR too slow for read_timeout: its class would rest on its ports alone, so the host
+    # and the scan say so instead of passing for a complete scan
+    async def slow_http(reader, writer, dev):
+        await reader.readuntil(b"\r\n\r\n")
+        await asyncio.sleep(1.5)
+        writer.write(fd.http_reply(headers=[("Server", "App-webs/")]))
+        await writer.drain()
+
+    slow = fd.FakeDevice("127.99.6.1", tcp={80: slow_http, 21: fd.banner_handler(b"220 NVR FTP\r\n")})
+    with fd.FakeSite([slow]):
+        cfg = probes.ScanConfig(ports=[21, 80], udp_probes=[], read_timeout=0.3, host_timeout=10)
+        results, stats = probes.scan([slow.address], cfg)
+    host = results[slow.address]
+    assert host["open_ports"] == [21, 80]
+    assert host["status"] == "partial" and host["unanswered_ports"] == ["80/http"]
+    assert "80/http" in host["error"] and "0.3s" in host["error"]
+    assert host["services"]["21/tcp"]["banner"].startswith("220 NVR FTP")
+    assert stats["hosts_unanswered"] == 1 and stats["hosts_deadline"] == 0
+    summary = engine._summary(1, {"done": 1, "absent": 0, "partial": 1}, results, {}, stats, time.monotonic())
+    assert summary["complete"] is False and summary["hosts_unanswered"] == 1
+    text = engine.summary_warning(summary, 10, 0.3)
+    assert "1 host(s) kept an open HTTP/RTSP/SSH/... port silent within read_timeout (0.3s)" in text
+    assert "read_timeout" in text.split("The inventory is incomplete")[1]
