@@ -611,13 +611,7 @@ def load_previous(report_dir, client):
     path = os.path.join(client_dir(report_dir, client), "latest", FILENAMES["json"])
     if not os.path.exists(path):
         return None
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise ReportError(
-            "previous report %s is unreadable (%s); move it away to start a new baseline" % (path, exc)
-        ) from exc
+    doc = read_json(path, "previous report %s is unreadable (%s); move it away to start a new baseline")
     if doc.get("schema") != SCHEMA or str(doc.get("schema_version", "")).split(".", 1)[0] not in READS:
         raise ReportError("previous report %s has schema %r version %r; this release reads %s %s" % (
             path, doc.get("schema"), doc.get("schema_version"), SCHEMA, SCHEMA_VERSION))  # fmt: skip
@@ -635,26 +629,23 @@ def load_rotation(report_dir, client):
 
 def load_rotation_file(path):
     """A rotation summary from ``path`` (None for a check-mode one)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise ReportError(
-            "cannot read the rotation summary %s: %s; remove it or re-run the rotation" % (path, exc)
-        ) from exc
+    data = read_json(path, "cannot read the rotation summary %s (%s); remove it or re-run the rotation")
     if not isinstance(data, dict) or data.get("check_mode"):
         return None
     return data
 
 
-def load_report(path):
+def read_json(path, message):
+    """The JSON document at ``path``; ReportError ``message % (path, why)`` when unreadable."""
     try:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except (OSError, ValueError) as exc:
-        raise ReportError(
-            "previous=%s is unreadable (%s); give the report.json of an earlier run" % (path, exc)
-        ) from exc
+        raise ReportError(message % (path, exc)) from exc
+
+
+def load_report(path):
+    return read_json(path, "previous=%s is unreadable (%s); give the report.json of an earlier run")
 
 
 def prepare_dir(report_dir, client):

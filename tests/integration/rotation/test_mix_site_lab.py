@@ -19,17 +19,15 @@ Prints the figures: accounts closed / left, logins per device against its thresh
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
-from rotlab import KIND_DRIVER, TOP, run_playbook, site_with_inventory, store_for
+from rotlab import KIND_DRIVER, LABELS, TOP, assess, rules_of, run_playbook, site_with_inventory, store_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 SITE = TOP / "tests" / "lab" / "sites" / "mix.yml"
 HAND_SET = "Hand-Set-Pass-7x"
-LABELS = {"default_credentials": "IOTG-DEFAULT-CREDS", "no_lockout": "IOTG-NO-LOCKOUT"}
 
 
 @pytest.fixture(scope="module")
@@ -37,22 +35,6 @@ def mix(tmp_path_factory):
     base = tmp_path_factory.mktemp("mix")
     with site_with_inventory(SITE, base / "client-mix", snmp_communities=["public", "private"]) as started:
         yield started
-
-
-def _assess(inv_dir, inventory, subnet):
-    out = run_playbook(
-        inv_dir,
-        "-e",
-        '{"risk_assessment_staff_networks": ["%s"]}' % subnet,
-        inventory=inventory,
-        playbook="assess.yml",
-    )
-    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
-    return json.loads((Path(inv_dir) / "reports" / "mix" / "latest" / "report.json").read_text())
-
-
-def _rules(dev):
-    return {LABELS[w] for w in dev["weaknesses"] if w in LABELS}
 
 
 def test_discover_assess_rotate_reassess_on_the_second_mix(mix):
@@ -66,12 +48,12 @@ def test_discover_assess_rotate_reassess_on_the_second_mix(mix):
         is None
     )
 
-    before = _assess(inv_dir, inventory, lab.truth["subnet"])
+    before = assess(inv_dir, inventory, lab.truth["subnet"], "mix")
     before_truth = {d["address"]: d for d in lab.refresh()["devices"]}
     out = run_playbook(inv_dir, "-e", "credential_rotation_fail_on_error=false", inventory=inventory)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
     summary = json.loads((inv_dir / "reports" / "mix" / "credential-rotation.json").read_text())
-    after = _assess(inv_dir, inventory, lab.truth["subnet"])
+    after = assess(inv_dir, inventory, lab.truth["subnet"], "mix")
     after_truth = {d["address"]: d for d in lab.refresh()["devices"]}
     devices = {d["address"]: d for d in after["devices"]}
     names = {d["name"]: d["address"] for d in after["devices"]}
@@ -103,7 +85,9 @@ def test_discover_assess_rotate_reassess_on_the_second_mix(mix):
     assert closed >= 90, closed
 
     # 2. no false "fixed": what the report calls fixed is closed in ground truth
-    truth_fixed = {(a, r) for a, dev in before_truth.items() for r in _rules(dev) - _rules(after_truth[a])}
+    truth_fixed = {
+        (a, r) for a, dev in before_truth.items() for r in rules_of(dev) - rules_of(after_truth[a])
+    }
     report_fixed = {(names.get(f["device"], f["device"]), f["rule"]) for f in after["diff"]["fixed"]}
     false_fixed = sorted(x for x in report_fixed if x[1] in LABELS.values() and x not in truth_fixed)
     assert not false_fixed, "reported fixed but still open on the device: %s" % false_fixed
