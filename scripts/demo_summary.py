@@ -76,6 +76,15 @@ def main(client_dir: str) -> int:
         f"         {len(before)} findings before;"
         f" risk score {change['previous_score']} -> {score['score']} ({score['band']})"
     )
+    open_rows = [r for r in after.get("register", []) if r["status"] in ("open", "not re-checked")]
+    top = [r for r in open_rows if r["risk"]["level"] == score["level"]]
+    if top:
+        # the highest open level decides the band: what holds it there, by rule and owner
+        held = Counter("%s (%s)" % (r["rule"], r["owner"]) for r in top)
+        print(
+            f"         band '{score['band']}' held by: "
+            + ", ".join(f"{n} x {k}" for k, n in sorted(held.items()))
+        )
     counts = rotation.get("counts", {})
     print(f"FIXED    {len(change['fixed'])} findings, each re-checked by the after-assessment:")
     for rule, n in sorted(Counter(f["rule"] for f in change["fixed"]).items()):

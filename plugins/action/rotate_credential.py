@@ -18,6 +18,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import BudgetError
 from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver import (
     AccessError,
+    access_hostvars,
     resolve,
     store_from_options,
 )
@@ -26,31 +27,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import 
 from ansible_collections.iotguard.hardening.plugins.module_utils.rotation import Rotation
 from ansible_collections.iotguard.hardening.plugins.modules.rotate_credential import ARGUMENT_SPEC
 
-#: host vars the resolver reads (templated here; discovery marks device data unsafe)
-ACCESS_VARS = (
-    "ansible_host",
-    "inventory_dir",
-    "iot_driver",
-    "iot_fingerprint",
-    "iot_fingerprint_id",
-    "iot_open_ports",
-    "iot_default_credentials",
-    "iot_port",
-    "iot_mac",
-    "iot_serial",
-    "iot_lockout",
-    "iot_lockout_configured",
-)
 OVERRIDES = ("address", "port", "driver", "factory_passwords", "password_policy", "driver_options")
-
-
-def access_hostvars(templar, task_vars):
-    out = {}
-    for name in ACCESS_VARS:
-        value = task_vars.get(name)
-        if value is not None:
-            out[name] = templar.template(value)
-    return out
 
 
 class ActionModule(ActionBase):
@@ -78,7 +55,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("regenerate=max_age needs max_age_days (for example 90)")
 
         host = task_vars.get("inventory_hostname")
-        hostvars = access_hostvars(self._templar, task_vars)
+        hostvars = access_hostvars(self._templar.template, task_vars)
         try:
             store = store_from_options(
                 args,

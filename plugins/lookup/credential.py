@@ -72,13 +72,8 @@ _raw:
 
 from ansible.errors import AnsibleLookupError  # noqa: E402 - after the docs, as is usual
 from ansible.plugins.lookup import LookupBase  # noqa: E402
-from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import (  # noqa: E402
-    StoreError,
-    get_store,
-)
-from ansible_collections.iotguard.hardening.plugins.module_utils.credstore.vault_file import (  # noqa: E402
-    VaultCodec,
-)
+from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver import build_store  # noqa: E402
+from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import StoreError  # noqa: E402
 
 
 class LookupModule(LookupBase):
@@ -86,17 +81,14 @@ class LookupModule(LookupBase):
         self.set_options(var_options=variables, direct=kwargs)
         variables = variables or {}
         backend = self.get_option("store")
-        path = self.get_option("store_path")
         try:
-            if backend == "vault_file":
-                secrets = getattr(getattr(self._loader, "_vault", None), "secrets", None)
-                store = get_store(
-                    "vault_file",
-                    inventory_dir=path or variables.get("inventory_dir"),
-                    codec=VaultCodec(secrets),
-                )
-            else:
-                store = get_store("keepass", path=path, master_password=self.get_option("store_password"))
+            store = build_store(
+                backend,
+                store_path=self.get_option("store_path"),
+                inventory_dir=variables.get("inventory_dir"),
+                vault_secrets=getattr(getattr(self._loader, "_vault", None), "secrets", None),
+                master_password=self.get_option("store_password"),
+            )
         except StoreError as exc:
             raise AnsibleLookupError(str(exc)) from None
         user = self.get_option("user")

@@ -589,6 +589,108 @@ def _describe(source):
     }.get(source, str(source))
 
 
+#: what an engineer does by hand for an account the rotation could not close
+MANUAL_STEPS = {
+    "failed": "log in to the device by hand, set a password it accepts, keep it in the credential store "
+    "(or name the account and its current password in credential_rotation_factory_accounts) and re-run",
+    "budget_exhausted": "wait out the device's lockout window (or log in by hand with the password you "
+    "expect), then re-run; nothing more was tried so the device was not locked",
+    "not_managed": "check the device by hand: name its accounts and factory passwords in "
+    "credential_rotation_factory_accounts if it has any, or record why it has none",
+}
+#: statuses of rows the rotation could not close (the "can't rotate" list)
+CANNOT = tuple(MANUAL_STEPS)
+#: per-account result fields kept in a summary row (none of them holds a secret)
+ROW_FIELDS = (
+    "driver", "credential_source", "reconciled", "logins", "seconds", "rotated_at", "budget", "identity",
+    "learned_rule",
+)  # fmt: skip
+
+
+def _truthy(value):
+    return value is True or str(value).strip().lower() in ("true", "yes", "1")
+
+
+def summary_rows(hosts):
+    """One row per (device, account) in scope, from each host's outcome: ``hosts`` is a list
+    of ``{host, client, selected, unmanaged, results}`` (``results``: the registered loop
+    results of rotate_credential). No secret is in a result, so none is in a row."""
+    rows = []
+    for h in hosts:
+        if not _truthy(h.get("selected")):
+            continue
+        base = {"client": h["client"], "host": h["host"]}
+        results = [r for r in (h.get("results") or []) if isinstance(r, dict) and r.get("status")]
+        if _truthy(h.get("unmanaged")):
+            rows.append(
+                dict(
+                    base,
+                    user=None,
+                    status="not_managed",
+                    reason="no account known to rotate: discovery gave no factory default for this product "
+                    "and no assessment proved one; set credential_rotation_accounts for it to rotate named "
+                    "accounts",
+                )
+            )
+            continue
+        if not results:
+            rows.append(
+                dict(
+                    base,
+                    user=None,
+                    status="failed",
+                    reason="no result: the host failed before its rotation ran (see the play output)",
+                )
+            )
+        for r in results:
+            row = dict(base, user=r.get("user"), status=r["status"], reason=r.get("reason") or r.get("msg"))
+            row.update({k: r.get(k) for k in ROW_FIELDS})
+            row["reconciled"] = bool(row["reconciled"])
+            rows.append(row)
+    return rows
+
+
+def cannot_rotate(rows):
+    """The accounts (and devices) rotation could not close, each with its reason and the
+    manual step: what the summary and the risk report list."""
+    return [
+        {
+            "host": r["host"],
+            "user": r.get("user"),
+            "status": r["status"],
+            "reason": r.get("reason"),
+            "manual_step": MANUAL_STEPS[r["status"]],
+        }
+        for r in rows
+        if r.get("status") in CANNOT
+    ]
+
+
+def count_rows(rows):
+    out = {"total": len(rows)}
+    for status in (*STATUSES, "not_managed"):
+        out[status] = sum(1 for r in rows if r.get("status") == status)
+    return out
+
+
+def client_summaries(rows, generated_at, check_mode=False, regenerate=None):
+    """``{client: summary document}`` (what credential-rotation.json holds) from the rows."""
+    out = {}
+    for client in sorted({r["client"] for r in rows}):
+        mine = [r for r in rows if r["client"] == client]
+        out[client] = {
+            "client": client,
+            "generated_at": generated_at,
+            "check_mode": bool(check_mode),
+            "regenerate": regenerate,
+            "counts": count_rows(mine),
+            "failures": [r for r in mine if r["status"] in ("failed", "budget_exhausted")],
+            "cannot_rotate": cannot_rotate(mine),
+            "devices": mine,
+        }
+    return out
+
+
 def summarise(results):
     """Counts per status plus the failures with their reasons (for the run summary)."""
     out = {s: 0 for s in STATUSES}

@@ -112,6 +112,13 @@ options:
     description: Whether the assessment ran from inside the VPN (lowers the reach of every device).
     type: bool
     default: false
+  rotation_summary:
+    description:
+      - The credential rotation's summary (C(credential-rotation.json)) whose list of accounts
+        the rotation could not close, with the reason and the manual step, goes into the
+        report. Default the one beside the client's reports, when a real (not check mode)
+        rotation wrote it.
+    type: path
   secrets:
     description:
       - Strings that must never appear in a report (for example the credentials tried). When
@@ -134,6 +141,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+cannot_rotate:
+  description:
+    - The accounts the credential rotation could not close, with the reason and the manual
+      step (no secret).
+  returned: success
+  type: list
+  elements: dict
 path:
   description: The dated directory written (not set in check mode).
   returned: success
@@ -199,6 +213,7 @@ def main():
             kev_catalog=dict(type="path"),
             branding=dict(type="dict", default={}),
             assessed_from_vpn=dict(type="bool", default=False),
+            rotation_summary=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -220,6 +235,11 @@ def main():
             kev_catalog=report.load_kev(p["kev_catalog"]),
             branding=report.check_branding(p["branding"]),
             assessed_from_vpn=p["assessed_from_vpn"],
+            rotation=(
+                report.load_rotation_file(p["rotation_summary"])
+                if p["rotation_summary"]
+                else report.load_rotation(p["report_dir"], p["client"])
+            ),
         )
         files = report.render(doc, p["formats"])
         leaked = [name for name, text in files.items() for s in p["secrets"] if s and s in text]
@@ -239,6 +259,7 @@ def main():
             actions=doc["actions"][:10],
             gate=failed_gate,
             not_assessed=doc["not_assessed"],
+            cannot_rotate=doc["cannot_rotate"],
         )
         if not module.check_mode:
             path = report.write(p["report_dir"], p["client"], now.strftime("%Y%m%dT%H%M%SZ"), files)

@@ -22,6 +22,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget i
 from ansible_collections.iotguard.hardening.plugins.module_utils.access.identity import (
     device_identity,
     reconcile,
+    same_device,
 )
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import (
     driver_name_for,
@@ -35,6 +36,34 @@ try:
     HAS_FINGERPRINTS = True
 except ImportError:  # pragma: no cover - the discovery data ships with the collection
     HAS_FINGERPRINTS = False
+
+
+#: host vars the resolver reads; callers template them first (discovery marks device data
+#: unsafe, so templating leaves it as it is)
+ACCESS_VARS = (
+    "ansible_host",
+    "inventory_dir",
+    "iot_driver",
+    "iot_fingerprint",
+    "iot_fingerprint_id",
+    "iot_open_ports",
+    "iot_default_credentials",
+    "iot_port",
+    "iot_mac",
+    "iot_serial",
+    "iot_lockout",
+    "iot_lockout_configured",
+)
+
+
+def access_hostvars(template, task_vars):
+    """The resolver's host vars out of a task's vars, each passed through ``template``."""
+    out = {}
+    for name in ACCESS_VARS:
+        value = task_vars.get(name)
+        if value is not None:
+            out[name] = template(value)
+    return out
 
 
 class AccessError(ValueError):
@@ -286,3 +315,18 @@ def resolve(host, hostvars, overrides=None, store=None, ledger=None):
     # before any stored credential is used: the record must be this device's (MAC/serial)
     access.identity = reconcile(store, host, device_identity(hostvars))
     return access
+
+
+def known_accounts(host, hostvars, store=None):
+    """Names of the accounts with a factory password known for ``host``: the product data,
+    discovery's facts and the credential store, read NOW (not from host vars loaded when
+    the play started: an assessment earlier in the same run may have just proven a common
+    default open and kept it in the store). Read only: no record is moved or stamped; a
+    record written for another device (its MAC or serial differs) adds nothing."""
+    hostvars = dict(hostvars or {})
+    if (
+        store is not None
+        and same_device(store.load(host).get("identity"), device_identity(hostvars)) is False
+    ):
+        store = None
+    return DeviceAccess(host, hostvars, {}, store, Ledger(None)).factory_accounts()

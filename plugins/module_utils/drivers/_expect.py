@@ -310,6 +310,29 @@ def parse_identity(output, banner=b""):
     return facts
 
 
+PASSWD_COMMAND = "cat /etc/passwd"  # noqa: S105 - a command, not a password
+_PASSWD_LINE = re.compile(
+    rb"^([A-Za-z0-9._][A-Za-z0-9._-]{0,31}):([^:\n]*):\d+:\d*:[^:\n]*:[^:\n]*:([^:\n]*)$", re.M
+)
+_NO_LOGIN = re.compile(rb"(nologin|/false|/sync|/shutdown|/halt)\s*$")
+
+
+def parse_passwd(output, limit=32):
+    """Account names that can log in, from ``/etc/passwd`` as a shell printed it: a login
+    shell, and a password field that is not locked (``*``, ``!``). Device data: names are
+    checked against a strict pattern, at most ``limit`` of them."""
+    names = []
+    for name, pw, shell in _PASSWD_LINE.findall((output or b"").replace(b"\r", b"")):
+        if pw[:1] in (b"*", b"!") or _NO_LOGIN.search(shell) or not shell.strip():
+            continue
+        name = name.decode("ascii")
+        if name not in names:
+            names.append(name)
+        if len(names) >= limit:
+            break
+    return names
+
+
 def socket_recv(sock):
     def recv(n, timeout):
         sock.settimeout(max(0.05, timeout))

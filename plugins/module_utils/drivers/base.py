@@ -184,6 +184,11 @@ class BaseDriver:
         """What the device says it is once logged in; ``{}`` when the driver cannot ask."""
         return {}
 
+    def login_accounts(self, username, password):
+        """The names of the accounts that can log in, as the device lists them once logged
+        in (a shell's ``/etc/passwd``); None when the driver cannot ask."""
+        return None
+
     def close(self):
         """Drop any connection held open."""
 

@@ -170,17 +170,21 @@ class HikvisionIsapiDriver(HttpApiDriver):
             body=doc,
             headers={"Content-Type": "application/xml"},
         )
-        code = sub = None
+        code = sub = msg = None
         if resp.body.strip().startswith(b"<"):
             try:
                 root = _parse_xml(resp.body, "PUT /ISAPI/Security/users")
                 code = next((e.text for e in _xml_find(root, "statusCode")), None)
                 sub = next((e.text for e in _xml_find(root, "subStatusCode")), None)
+                msg = next((e.text for e in _xml_find(root, "errorMsg")), None)
             except DriverError:
                 pass
         if resp.status == 200 and code in (None, "1"):
             return
         detail = "HTTP %d statusCode=%s subStatusCode=%s" % (resp.status, clean(code, 8), clean(sub, 48))
+        if msg:
+            # the device's own words, often the password rule it wants (the rotation learns it)
+            detail += ": %s" % clean(msg, 160)
         if resp.status in (400, 403) or code in ("4", "6"):
             raise PasswordRejected(detail)
         raise DriverError(detail)

@@ -24,9 +24,11 @@ import re
 
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._expect import (
     IDENTIFY_COMMAND,
+    PASSWD_COMMAND,
     SHELL_PROMPT,
     Session,
     parse_identity,
+    parse_passwd,
     passwd_dialog,
     socket_recv,
 )
@@ -150,6 +152,9 @@ class TelnetBusyboxDriver(ShellPasswdMixin, BaseDriver):
 
     def identify(self, username, password):
         return parse_identity(self._run_logged_in(username, password, IDENTIFY_COMMAND), self.banner)
+
+    def login_accounts(self, username, password):
+        return parse_passwd(self._run_logged_in(username, password, PASSWD_COMMAND))
 
     def read_lockout(self, username, password):
         seen = self._run_logged_in(username, password, self.LOCKOUT_PROBE)

@@ -184,7 +184,7 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes, access):
                 _remember(access, candidates[index]["username"], candidates[index]["password"], notes)
             if not device.fingerprint_id:
                 _identify(driver, candidates[index], res, notes)
-            guess_second_accounts(driver, candidates, budget, res, access, notes)
+            guess_second_accounts(driver, candidates, budget, res, access, notes, candidates[index])
     except Exception as exc:  # noqa: BLE001 - any driver failure is a note on this device, not a crash
         notes.append("credentials: %s" % hostile.text(exc, 200))
         return None
@@ -243,28 +243,40 @@ def recheck_with_stored(device, driver, name, candidates, stored, budget, notes)
             % len(stored)
         )
         return None
-    res = {"protocol": name, "credentialed": True, "guessed_only": False}
+    res = {
+        "protocol": name,
+        "credentialed": True,
+        # refused common guesses say nothing of an account whose default nobody published
+        "guessed_only": not any(c.get("documented", True) for c in candidates),
+    }
     _read_lockout(device, driver, working, res, notes, budget)
     shell = SHELL_SERVICES.get(name)
-    per_user, accepted, tried, skipped = {}, [], 0, 0
+    per_user, accepted, tried, skipped, guesses = {}, [], 0, 0, 0
     for cand in candidates:
         user = cand["username"]
+        known = cand.get("documented", True)
         if shell and cand.get("service") not in (None, shell):
-            per_user.setdefault(user, []).append("not re-checked")  # a password of another interface
-            skipped += 1
+            if known:
+                per_user.setdefault(user, []).append("not re-checked")  # a password of another interface
+                skipped += 1
             continue
-        ok = budget.attempt(driver.login, user, cand["password"], "default")
+        ok = budget.attempt(driver.login, user, cand["password"], "default" if known else "guess")
         if ok is None:
-            per_user.setdefault(user, []).append("not re-checked")
-            skipped += 1
+            if known:
+                per_user.setdefault(user, []).append("not re-checked")
+                skipped += 1
             continue
         tried += 1
-        # a refused guess proves nothing about an account whose real default nobody published
-        refused = "refused" if cand.get("documented", True) else "guess refused"
-        per_user.setdefault(user, []).append("accepted" if ok else refused)
         if ok:
+            per_user.setdefault(user, []).append("accepted")
             accepted.append({"username": user, "source": cand.get("source") or "vendor default"})
-        elif user in proven:
+        elif known:
+            per_user.setdefault(user, []).append("refused")
+        else:
+            # a guess for an account no evidence knows: refused proves nothing, and an
+            # account that was never known to exist is no account left open
+            guesses += 1
+        if not ok and user in proven:
             budget.attempt(driver.login, user, proven[user], "current")
     res.update(
         {
@@ -272,6 +284,7 @@ def recheck_with_stored(device, driver, name, candidates, stored, budget, notes)
             "accepted_all": accepted,
             "tried": tried,
             "skipped": skipped,
+            "guesses_refused": guesses,
             "accounts": {user: _account_status(r) for user, r in per_user.items()},
             "not_rechecked": sorted(u for u, r in per_user.items() if _account_status(r) == "not re-checked"),
             "stored_accepted": sorted(proven),
@@ -286,20 +299,55 @@ def recheck_with_stored(device, driver, name, candidates, stored, budget, notes)
     return res
 
 
-def guess_second_accounts(driver, candidates, budget, res, access, notes):
-    """Coverage (first, uncredentialed assessment): once a login proved the device answers,
-    guess the second accounts many products ship (``fingerprints.SECOND_ACCOUNT_GUESSES``)
-    whose names no candidate had, within what the budget leaves. One that is accepted is
-    a finding, and is kept in the store as a factory password of this device, so that
-    rotation closes it and every later assessment re-checks it. A refused guess proves
-    nothing and is not reported."""
+def _login_accounts(driver, cred, notes):
+    """The accounts that can log in, as the device lists them (a shell's /etc/passwd), or
+    None when its driver cannot ask."""
+    lister = getattr(driver, "login_accounts", None)
+    if lister is None:
+        return None
+    try:
+        names = lister(cred["username"], cred["password"])
+    except Exception as exc:  # noqa: BLE001 - the list is a bonus; the guesses fall back to the usual ones
+        notes.append("credentials: could not list the device's accounts: %s" % hostile.text(exc, 200))
+        return None
+    if not names or cred["username"] not in names:
+        return None  # a list without the account we are logged in as is no evidence
+    return [hostile.text(n, 32) for n in names]
+
+
+def account_guesses(candidates, existing):
+    """The common defaults to guess once logged in, in order. Without the device's account
+    list: the second accounts many products ship (``SECOND_ACCOUNT_GUESSES``) whose names no
+    candidate had. With it (a shell listed its /etc/passwd): only accounts that exist, each
+    with every common default known for its name (Mirai's list: a gateway's ``root/admin``),
+    second accounts first."""
     from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import fingerprints
 
     named = {c["username"] for c in candidates}
+    if existing is None:
+        return [g for g in fingerprints.SECOND_ACCOUNT_GUESSES if g["username"] not in named]
+    order = [g["username"] for g in fingerprints.SECOND_ACCOUNT_GUESSES]
+    users = sorted(existing, key=lambda u: order.index(u) if u in order else len(order))
+    return [c for user in users for c in fingerprints.COMMON_DEFAULTS if c["username"] == user]
+
+
+def guess_second_accounts(driver, candidates, budget, res, access, notes, cred=None):
+    """Coverage (first, uncredentialed assessment): once a login proved the device answers,
+    guess the common defaults of accounts the product data does not list
+    (:func:`account_guesses`; the device's own account list when it gives one), within what
+    the budget leaves. One that is accepted is a finding, and is kept in the store as a
+    factory password of this device, so that rotation closes it and every later assessment
+    re-checks it. A refused guess proves nothing and is not reported."""
+    existing = _login_accounts(driver, cred, notes) if cred else None
+    if existing is not None:
+        res["device_accounts"] = existing
     lockout_off = budget.lockout.get("enabled") is False and budget.lockout.get("source") == "device"
-    for guess in fingerprints.SECOND_ACCOUNT_GUESSES:
+    found_users = {a["username"] for a in res.get("accepted_all") or []}
+    if res.get("accepted"):
+        found_users.add(res["accepted"]["username"])
+    for guess in account_guesses(candidates, existing):
         user = guess["username"]
-        if user in named:
+        if user in found_users:
             continue
         if not lockout_off and budget.remaining() <= 1:
             break  # keep one failure for rotation's proof that the old password is refused
@@ -308,6 +356,7 @@ def guess_second_accounts(driver, candidates, budget, res, access, notes):
             break
         if not ok:
             continue
+        found_users.add(user)
         found = {"username": user, "source": "common default, not documented for this product"}
         res.setdefault("accepted_all", [res["accepted"]] if res.get("accepted") else []).append(found)
         res["accepted"] = res.get("accepted") or found

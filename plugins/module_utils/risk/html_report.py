@@ -541,6 +541,31 @@ def _comparison(doc):
     return "".join(out)
 
 
+def _cannot_rotate(doc):
+    items = doc.get("cannot_rotate") or []
+    if not items:
+        return ""
+    out = [
+        '<section class="page" id="cannot-rotate"><h2>Accounts the credential rotation could not close</h2>'
+        "<p>From the rotation of %s. Each stays open (or unchecked) in the register above until it is "
+        "closed by hand and re-checked.</p>"
+        "<table><tr><th>Device</th><th>Account</th><th>Why</th><th>Manual step</th></tr>"
+        % e(items[0].get("rotation_run") or "n/a")
+    ]
+    for item in items:
+        out.append(
+            "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>"
+            % (
+                e(item["device"]),
+                e(item["account"] if item["account"] is not None else "(none known)"),
+                e(item["reason"]),
+                e(item["manual_step"]),
+            )
+        )
+    out.append("</table></section>")
+    return "".join(out)
+
+
 def _signoff(doc):
     b = doc.get("branding") or {}
     return (
@@ -611,7 +636,7 @@ def render(doc):
         '<meta http-equiv="Content-Security-Policy" content="%s">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Security risk assessment: %s</title><style>%s</style></head><body>"
-        '<header class="top"><h1>Security risk assessment: %s</h1><div>%s &middot; schema %s</div></header><main>%s%s%s%s%s%s%s%s%s%s%s</main>'
+        '<header class="top"><h1>Security risk assessment: %s</h1><div>%s &middot; schema %s</div></header><main>%s%s%s%s%s%s%s%s%s%s%s%s</main>'
         "</body></html>\n"
         % (
             CSP,
@@ -629,6 +654,7 @@ def render(doc):
             _accepted(doc),
             _details(doc),
             _comparison(doc),
+            _cannot_rotate(doc),
             _signoff(doc),
             _appendix(doc),
         )

@@ -410,7 +410,16 @@ def device_checks(result, undecided):
     if "management_reachable" in obs:
         done.append("management ports tested from the assessment's network")
     creds = obs.get("credentials")
-    if isinstance(creds, dict):
+    if isinstance(creds, dict) and creds.get("credentialed"):
+        done.append(
+            "logged in with the stored credential(s) of %s; factory passwords re-checked: %s tried, %s"
+            % (
+                ", ".join(creds.get("stored_accepted") or []) or "?",
+                creds.get("tried", "?"),
+                "one accepted" if creds.get("accepted") else "none accepted",
+            )
+        )
+    elif isinstance(creds, dict):
         done.append(
             "factory and known-weak passwords: %s tried, %s"
             % (creds.get("tried", "?"), "one accepted" if creds.get("accepted") else "none accepted")
@@ -432,6 +441,10 @@ def device_checks(result, undecided):
         why = "this assessment has no way to log in to this product"
     elif "no known default" in notes:
         why = "no factory or known-weak password is known for this product"
+    elif isinstance(creds, dict) and creds.get("credentialed") and creds.get("not_rechecked"):
+        why = "the login budget left factory account(s) %s not re-checked" % ", ".join(creds["not_rechecked"])
+    elif isinstance(creds, dict) and creds.get("guessed_only"):
+        why = "only common guesses are known for this product, and a refused guess proves nothing"
     else:
         why = "no login worked, so the setting could not be read"
     for rule in undecided:

@@ -171,9 +171,39 @@ def _method(kev_catalog, policy):
     }  # fmt: skip
 
 
+def cannot_rotate(rotation, devices):
+    """The accounts the credential rotation could not close (its summary's ``cannot_rotate``
+    list), each with the reason, the manual step, and the device's name as the report shows
+    it; ``rotation`` is the summary document (credential-rotation.json) or None."""
+    if not isinstance(rotation, dict):
+        return []
+    names = {}
+    for d in devices:
+        for key in (d.get("name"), d.get("address")):
+            if key:
+                names[key] = d.get("display") or d.get("name")
+    out = []
+    for item in rotation.get("cannot_rotate") or []:
+        if not isinstance(item, dict) or not item.get("host"):
+            continue
+        out.append(
+            {
+                "device": names.get(item["host"], item["host"]),
+                "host": item["host"],
+                "account": item.get("user"),
+                "status": item.get("status"),
+                "reason": item.get("reason") or "",
+                "manual_step": item.get("manual_step") or "",
+                "rotation_run": rotation.get("generated_at"),
+            }
+        )
+    return out
+
+
 def build(client, results, generated_at, previous=None, accepted_risks=None, policy=None, kev_catalog=None,
-          branding=None, assessed_from_vpn=False):  # fmt: skip
-    """The report document from the per-device results of ``risk_assess``."""
+          branding=None, assessed_from_vpn=False, rotation=None):  # fmt: skip
+    """The report document from the per-device results of ``risk_assess``; ``rotation``: the
+    credential rotation's summary of this client (its can't-rotate list goes in the report)."""
     check_client(client)
     if not isinstance(results, list):
         raise ReportError("results must be a list of risk_assess results, got %s" % type(results).__name__)
@@ -324,6 +354,7 @@ def build(client, results, generated_at, previous=None, accepted_risks=None, pol
         "rules": {r: _catalogue_entry(r) for r in used_rules},
         "devices": devices,
         "diff": the_diff,
+        "cannot_rotate": cannot_rotate(rotation, devices + not_assessed),
     }
     return doc
 
@@ -580,27 +611,41 @@ def load_previous(report_dir, client):
     path = os.path.join(client_dir(report_dir, client), "latest", FILENAMES["json"])
     if not os.path.exists(path):
         return None
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise ReportError(
-            "previous report %s is unreadable (%s); move it away to start a new baseline" % (path, exc)
-        ) from exc
+    doc = read_json(path, "previous report %s is unreadable (%s); move it away to start a new baseline")
     if doc.get("schema") != SCHEMA or str(doc.get("schema_version", "")).split(".", 1)[0] not in READS:
         raise ReportError("previous report %s has schema %r version %r; this release reads %s %s" % (
             path, doc.get("schema"), doc.get("schema_version"), SCHEMA, SCHEMA_VERSION))  # fmt: skip
     return doc
 
 
-def load_report(path):
+def load_rotation(report_dir, client):
+    """The credential rotation's summary for the client (credential-rotation.json beside the
+    reports), or None when there is none or it is not a real run's (check mode)."""
+    path = os.path.join(client_dir(report_dir, client), "credential-rotation.json")
+    if not os.path.isfile(path):
+        return None
+    return load_rotation_file(path)
+
+
+def load_rotation_file(path):
+    """A rotation summary from ``path`` (None for a check-mode one)."""
+    data = read_json(path, "cannot read the rotation summary %s (%s); remove it or re-run the rotation")
+    if not isinstance(data, dict) or data.get("check_mode"):
+        return None
+    return data
+
+
+def read_json(path, message):
+    """The JSON document at ``path``; ReportError ``message % (path, why)`` when unreadable."""
     try:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except (OSError, ValueError) as exc:
-        raise ReportError(
-            "previous=%s is unreadable (%s); give the report.json of an earlier run" % (path, exc)
-        ) from exc
+        raise ReportError(message % (path, exc)) from exc
+
+
+def load_report(path):
+    return read_json(path, "previous=%s is unreadable (%s); give the report.json of an earlier run")
 
 
 def prepare_dir(report_dir, client):

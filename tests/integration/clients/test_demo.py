@@ -95,16 +95,22 @@ def test_demo_then_second_run_changes_nothing(ns, tmp_path):
         still_default = {
             (d["address"], c["username"]) for d in truth["devices"] for c in d["credentials"] if c["default"]
         }
-        assert rotated and not rotated & still_default, rotated & still_default
+        # every factory account closed by the first run, the ones only the assessment found too
+        assert rotated and not still_default, still_default
         again = run_playbook(ns, demo / "clinic", demo / "vault-pass", "site.yml")
         assert again.returncode == 0, again.stdout[-5000:]
         counts = recap(again.stdout)
         assert len(counts) == 27 and all(c["failed"] == 0 for c in counts.values()), counts
         changed = sorted(h for h, c in counts.items() if c["changed"])
-        if changed:
-            # Known gap (open in the issue tracker): since the assessment keeps the common
-            # defaults and second accounts it proves open, the second run still finds work
-            # on these hosts. Reported as an expected failure that names them, not hidden.
-            pytest.xfail("second site.yml run changed %d host(s): %s" % (len(changed), ", ".join(changed)))
+        assert not changed, "second site.yml run changed %d host(s): %s" % (len(changed), ", ".join(changed))
+        # and check mode on the hardened site: nothing to change, nothing changed
+        before = site.state_bytes()
+        check = run_playbook(ns, demo / "clinic", demo / "vault-pass", "site.yml", "--check")
+        assert check.returncode == 0, check.stdout[-5000:]
+        counts = recap(check.stdout)
+        assert len(counts) == 27 and not [h for h, c in counts.items() if c["changed"]], counts
+        assert site.state_bytes() == before, "site.yml --check changed the devices"
+        again = json.loads((reports / "credential-rotation.json").read_text())
+        assert again["check_mode"] and again["counts"]["would_rotate"] == 0, again["counts"]
     finally:
         site.down()

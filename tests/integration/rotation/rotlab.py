@@ -177,6 +177,29 @@ def run_playbook(
     return subprocess.run(cmd, env=env, cwd=TOP, capture_output=True, text=True, timeout=timeout, check=False)
 
 
+# ground-truth weakness label -> catalogue rule (the ones rotation and re-assessment touch)
+LABELS = {"default_credentials": "IOTG-DEFAULT-CREDS", "no_lockout": "IOTG-NO-LOCKOUT"}
+
+
+def rules_of(dev):
+    """The catalogue rules a ground-truth device's weaknesses stand for (of LABELS)."""
+    return {LABELS[w] for w in dev["weaknesses"] if w in LABELS}
+
+
+def assess(inv_dir, inventory, subnet, client):
+    """assess.yml on discovery's inventory, the lab's subnet as the staff network: the
+    client's latest report.json."""
+    out = run_playbook(
+        inv_dir,
+        "-e",
+        '{"risk_assessment_staff_networks": ["%s"]}' % subnet,
+        inventory=inventory,
+        playbook="assess.yml",
+    )
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+    return json.loads((Path(inv_dir) / "reports" / client / "latest" / "report.json").read_text())
+
+
 def store_for(inv_dir):
     return get_store(
         "vault_file",

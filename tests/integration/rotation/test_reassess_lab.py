@@ -8,15 +8,12 @@ reasons), and login attempts per device against its lockout threshold."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from rotlab import private_site, run_playbook, site_with_inventory
+from rotlab import LABELS, assess, private_site, rules_of, run_playbook, site_with_inventory
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
-# ground-truth weakness label -> catalogue rule (the ones rotation and re-assessment touch)
-LABELS = {"default_credentials": "IOTG-DEFAULT-CREDS", "no_lockout": "IOTG-NO-LOCKOUT"}
 # drivers that read the lockout setting from the device once logged in
 READS_LOCKOUT = {"hikvision_camera", "hikvision_nvr", "axis_camera", "thermostat", "voip_phone"}
 
@@ -29,40 +26,23 @@ def clinic(tmp_path_factory):
         yield started
 
 
-def _assess(inv_dir, inventory, subnet):
-    out = run_playbook(
-        inv_dir,
-        "-e",
-        '{"risk_assessment_staff_networks": ["%s"]}' % subnet,
-        inventory=inventory,
-        playbook="assess.yml",
-    )
-    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
-    report = Path(inv_dir) / "reports" / "reassess-clinic" / "latest" / "report.json"
-    return json.loads(report.read_text())
-
-
-def _rules(dev):
-    return {LABELS[w] for w in dev["weaknesses"] if w in LABELS}
-
-
 def test_assess_rotate_assess_fixed_equals_ground_truth(clinic):
     lab, inv_dir, inventory = clinic
     before_truth = {d["address"]: d for d in lab.refresh()["devices"]}
-    _assess(inv_dir, inventory, lab.truth["subnet"])
+    assess(inv_dir, inventory, lab.truth["subnet"], "reassess-clinic")
 
     out = run_playbook(inv_dir, "-e", "credential_rotation_fail_on_error=false", inventory=inventory)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
     summary = json.loads((inv_dir / "reports" / "reassess-clinic" / "credential-rotation.json").read_text())
 
-    after = _assess(inv_dir, inventory, lab.truth["subnet"])
+    after = assess(inv_dir, inventory, lab.truth["subnet"], "reassess-clinic")
     after_truth = {d["address"]: d for d in lab.refresh()["devices"]}
     names = {d["name"]: d["address"] for d in after["devices"]}
 
     # what ground truth says rotation closed, and what the report calls fixed
     truth_fixed = set()
     for addr, dev in before_truth.items():
-        for rule in _rules(dev) - _rules(after_truth[addr]):
+        for rule in rules_of(dev) - rules_of(after_truth[addr]):
             truth_fixed.add((addr, rule))
     report_fixed = {
         (names.get(f["device"], f["device"]), f["rule"])

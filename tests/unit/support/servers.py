@@ -259,6 +259,8 @@ def busybox_run(state, command):
         return b"Linux 4.14.221 mips\r\n"
     if command.startswith("echo "):
         return command[5:].replace('"', "").encode() + b"\r\n"
+    if command == "cat /etc/passwd":
+        return b"%s:x:0:0::/root:/bin/sh\r\ndaemon:x:1:1::/:/bin/false\r\n" % state.user.encode()
     if command == "cat /etc/pam.d/login":
         if state.pam:
             return b"auth required pam_unix.so\r\nauth required pam_faillock.so\r\n"

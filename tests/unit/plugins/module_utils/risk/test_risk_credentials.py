@@ -62,10 +62,9 @@ def test_a_shell_standing_in_tries_its_own_defaults_first(telnet):
     state = TelnetState(user="root", password="vizxv")
     res, found = _assess(DAHUA, telnet(state))
     # the Mirai telnet pair first (the web defaults would spend the lockout budget for
-    # nothing), then the same credential once more to read the lockout, then the second
-    # accounts many products ship (the device said it has no lockout: the budget allows them)
-    assert state.logins[:2] == [("root", "vizxv")] * 2
-    assert [u for u, _pw in state.logins[2:]] == ["user", "guest", "support"]
+    # nothing), then the same credential once more to read the lockout and once to list the
+    # accounts: the shell lists root alone, so no other account's default is guessed
+    assert state.logins == [("root", "vizxv")] * 3
     assert "Mirai" in found["IOTG-DEFAULT-CREDS"]["evidence"]
     # BusyBox login without PAM cannot lock an account: decided from the device, not the sheet
     assert "BusyBox login without PAM" in found["IOTG-NO-LOCKOUT"]["evidence"]
@@ -97,9 +96,8 @@ def test_unidentified_device_gets_one_common_guess(telnet):
     res, found = _assess(UNKNOWN, telnet(state))
     # unknown lockout: one attempt, the most common pair (then the lockout read, which says
     # BusyBox login has none, and, the device being unidentified, one more login with it to
-    # ask what it is; the second-account guesses follow)
-    assert state.logins[:3] == [("admin", "admin")] * 3
-    assert [u for u, _pw in state.logins[3:]] == ["user", "guest", "support"]
+    # ask what it is, one to list its accounts: admin alone, so nothing else is guessed)
+    assert state.logins == [("admin", "admin")] * 4
     assert "common IoT default" in found["IOTG-DEFAULT-CREDS"]["evidence"]
     assert "IOTG-NO-LOCKOUT" in found and res["unknown"] == []
     # what the box said once logged in, instead of "unknown"

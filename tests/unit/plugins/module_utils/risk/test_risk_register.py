@@ -387,3 +387,33 @@ def test_not_rechecked_says_why_for_each_device():
     assert again["status"] == "not re-checked"
     assert again["status_reason"].startswith("the device was assessed, but this check could not run: ")
     assert "device not assessed" not in again["status_reason"]
+
+
+def test_the_rotations_cannot_rotate_list_is_in_the_report(tmp_path):
+    rotation = {
+        "generated_at": "2026-03-01T09:00:00Z",
+        "check_mode": False,
+        "cannot_rotate": [
+            {
+                "host": "127.99.2.1",
+                "user": "admin",
+                "status": "failed",
+                "reason": "device rejected the new password: <b>allowed symbols: !#</b>",
+                "manual_step": "log in to the device by hand",
+            }
+        ],
+    }
+    doc = build(rotation=rotation)
+    (item,) = doc["cannot_rotate"]
+    assert item["account"] == "admin" and item["rotation_run"] == "2026-03-01T09:00:00Z"
+    assert item["device"] != "127.99.2.1", "named as the report names the device"
+    page = html_report.render(doc)
+    assert 'id="cannot-rotate"' in page and "&lt;b&gt;allowed symbols" in page
+    assert build()["cannot_rotate"] == [] and 'id="cannot-rotate"' not in html_report.render(build())
+    # the file beside the reports; a check-mode summary is no evidence and is ignored
+    path = report.client_dir(str(tmp_path), "clinic")
+    Path(path).mkdir(parents=True)
+    (Path(path) / "credential-rotation.json").write_text(json.dumps(rotation))
+    assert report.load_rotation(str(tmp_path), "clinic")["cannot_rotate"]
+    (Path(path) / "credential-rotation.json").write_text(json.dumps(dict(rotation, check_mode=True)))
+    assert report.load_rotation(str(tmp_path), "clinic") is None
