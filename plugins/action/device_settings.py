@@ -28,6 +28,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.hardening impor
     SNMP_ACCOUNT,
     DeviceHardening,
     PolicyError,
+    check_rate,
     normalise_policy,
 )
 from ansible_collections.iotguard.hardening.plugins.modules.device_settings import ARGUMENT_SPEC
@@ -47,6 +48,9 @@ class ActionModule(ActionBase):
         host = task_vars.get("inventory_hostname")
         try:
             normalise_policy(args["policy"])
+            rate = (args["rate_limit"], args["rate_burst"]) if args["rate_limit"] else None
+            if rate:
+                check_rate(*rate)
         except PolicyError as exc:
             raise AnsibleActionFail("%s: policy: %s" % (host, exc)) from None
         hostvars = access_hostvars(self._templar, task_vars)
@@ -95,6 +99,7 @@ class ActionModule(ActionBase):
             check_mode=bool(self._task.check_mode),
             unsupported=args["unsupported"],
             open_ports=hostvars.get("iot_open_ports") or (),
+            rate_limit=rate,
         ).run()
         result.update(outcome)
         result["address"] = access.address

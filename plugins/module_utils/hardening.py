@@ -22,6 +22,8 @@ the result: it says ``default`` or ``custom``.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import secrets
 import string
 
@@ -36,6 +38,9 @@ COMMUNITY_LENGTH = 24
 #: only when discovery saw one of them open (otherwise the device does not run it)
 SERVICE_PORTS = {"telnet": (23,), "ftp": (21,), "ssh": (22,), "upnp": (1900, 5000)}
 MQTT_PORTS = (1883,)
+#: management ports a compensating rate limit covers (those discovery saw open, else all)
+MANAGEMENT_PORTS = (21, 22, 23, 80, 443, 8000, 8080, 8443)
+_RATE = re.compile(r"^[1-9][0-9]{0,4}/(second|minute|hour)$")
 
 
 class PolicyError(ValueError):
@@ -96,6 +101,41 @@ def generate_community(length=COMMUNITY_LENGTH):
     return "".join(secrets.choice(COMMUNITY_ALPHABET) for _ in range(length))
 
 
+def check_rate(per_source, burst):
+    if not isinstance(per_source, str) or not _RATE.match(per_source):
+        raise PolicyError(
+            "rate_limit=%r must look like 6/minute (per second, minute or hour)" % (per_source,)
+        )
+    if isinstance(burst, bool) or not isinstance(burst, int) or not 1 <= burst <= 100:
+        raise PolicyError("rate_burst=%r must be a whole number 1..100" % (burst,))
+
+
+def rate_limit_for(address, open_ports, per_source="6/minute", burst=3):
+    """The gateway firewall's rate limit (contract field ``rate_limits``) in front of a device
+    that cannot lock out: new connections to its management ports, per source."""
+    check_rate(per_source, burst)
+    try:
+        ip = ipaddress.ip_address(str(address))
+    except ValueError:
+        return None
+    ports = sorted({int(p) for p in open_ports or () if str(p).isdigit()} & set(MANAGEMENT_PORTS))
+    return {
+        "to": ["%s/%d" % (ip, ip.max_prefixlen)],
+        "ports": ports or list(MANAGEMENT_PORTS),
+        "per_source": per_source,
+        "burst": burst,
+    }
+
+
+def describe_rate_limit(limit):
+    """``compensated: <control>`` wording for the reports."""
+    return "rate limit of %s new connections per source (burst %d) to ports %s at the gateway firewall" % (
+        limit["per_source"],
+        limit["burst"],
+        ", ".join(str(p) for p in limit["ports"]),
+    )
+
+
 class Change:
     """One planned change: ``field``, ``before``/``after`` (shown), ``apply()``, and the
     ``check(settings)`` the read-back must pass."""
@@ -123,6 +163,7 @@ class DeviceHardening:
         check_mode=False,
         unsupported="skip",
         open_ports=(),
+        rate_limit=None,
     ):
         self.host = host
         self.driver = driver
@@ -137,6 +178,10 @@ class DeviceHardening:
         self.open_ports = {int(p) for p in open_ports or () if str(p).isdigit()}
         self.not_done = []
         self.compensate = []
+        #: ``(per_source, burst)`` for the compensating rate limit, or None
+        self.rate_limit = rate_limit
+        if rate_limit is not None:
+            check_rate(*rate_limit)
 
     # -- planning ----------------------------------------------------------------------------
     def _cannot(self, field, reason, accepted, relevant=True):
@@ -268,7 +313,12 @@ class DeviceHardening:
 
     # -- running -----------------------------------------------------------------------------
     def _result(self, status, changes, settings, reason):
+        control = None
+        if "no_lockout" in self.compensate and self.rate_limit is not None:
+            control = rate_limit_for(self.driver.host, self.open_ports, *self.rate_limit)
         return {
+            "compensating_control": control,
+            "compensated_by": describe_rate_limit(control) if control else None,
             "host": self.host,
             "driver": self.driver.name,
             "capabilities": caps.capabilities_of(type(self.driver)),

@@ -61,6 +61,17 @@ options:
     type: str
     choices: [skip, fail]
     default: fail
+  rate_limit:
+    description:
+      - For a device that cannot lock out, the compensating rate limit of new connections per
+        source to its management ports (RV(compensating_control), the gateway firewall's
+        C(rate_limits) entry), e.g. C(6/minute). Empty for none.
+    type: str
+    default: 6/minute
+  rate_burst:
+    description: Connections allowed above O(rate_limit) in a burst.
+    type: int
+    default: 3
   address:
     description: Address of the device. Defaults to C(ansible_host), then the inventory hostname.
     type: str
@@ -148,6 +159,16 @@ settings:
     - The SNMP community only as C(default) or C(custom).
   returned: when they could be read
   type: dict
+compensating_control:
+  description:
+    - For a device that cannot lock out, the gateway firewall's C(rate_limits) entry
+      (C(to), C(ports), C(per_source), C(burst)) to put in front of it; null otherwise.
+  returned: always
+  type: dict
+compensated_by:
+  description: The compensating control in words (for the reports), or null.
+  returned: always
+  type: str
 capabilities:
   description: What the driver can do.
   returned: always
@@ -165,6 +186,8 @@ ARGUMENT_SPEC = {
     "policy": {"type": "dict", "required": True},
     "username": {"type": "str"},
     "unsupported": {"type": "str", "choices": ["skip", "fail"], "default": "fail"},
+    "rate_limit": {"type": "str", "default": "6/minute"},
+    "rate_burst": {"type": "int", "default": 3},
     "address": {"type": "str"},
     "port": {"type": "int"},
     "driver": {"type": "str"},

@@ -281,3 +281,47 @@ def test_policy_error_never_echoes_a_community():
     with pytest.raises(hardening.PolicyError) as err:
         hardening.normalise_policy({"snmp_community": "s3cret-community"})
     assert "s3cret" not in str(err.value)
+
+
+def test_a_device_that_cannot_lock_out_gets_a_rate_limit_for_the_gateway():
+    class NoLock(BaseDriver):
+        name = "nolock"
+        abstract = True
+
+    out = hardening.DeviceHardening(
+        "dvr",
+        NoLock("10.20.30.17", port=23),
+        "root",
+        "pw",
+        {"lockout": {"threshold": 5, "duration": 60}},
+        open_ports=[23, 80, 554],
+        rate_limit=("6/minute", 3),
+    ).run()
+    assert out["compensate"] == ["no_lockout"]
+    assert out["compensating_control"] == {
+        "to": ["10.20.30.17/32"],
+        "ports": [23, 80],
+        "per_source": "6/minute",
+        "burst": 3,
+    }
+    assert out["compensated_by"].startswith("rate limit of 6/minute new connections per source")
+    v6 = hardening.rate_limit_for("fd00::5", [], "10/hour", 1)
+    assert v6["to"] == ["fd00::5/128"] and v6["ports"] == list(hardening.MANAGEMENT_PORTS)
+    # a device that locks out needs none
+    ok = hardening.DeviceHardening(
+        "cam",
+        FakeDevice(),
+        "a",
+        "pw",
+        {"lockout": {"threshold": 5, "duration": 60}},
+        rate_limit=("6/minute", 3),
+    ).run()
+    assert ok["compensating_control"] is None
+
+
+@pytest.mark.parametrize(
+    ("rate", "burst"), [("6/min", 3), ("0/minute", 3), ("6/minute", 0), ("6/minute", True)]
+)
+def test_bad_rate_limits_are_refused(rate, burst):
+    with pytest.raises(hardening.PolicyError):
+        hardening.check_rate(rate, burst)
