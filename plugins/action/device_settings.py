@@ -77,7 +77,12 @@ class ActionModule(ActionBase):
             driver = access.driver(username, timeout=args["timeout"])
             budget = access.budget("hardening")
         except AccessError as exc:
-            raise AnsibleActionFail("%s: %s" % (host, exc)) from None
+            # nothing to log in with (no driver, nothing rotated): said, not a failure of ours
+            result.update({"host": host, "status": "not_managed", "changed": False, "reason": str(exc)})
+            result.update({"changes": [], "not_done": [], "compensate": [], "compensating_control": None})
+            result.update({"compensated_by": None, "settings": None, "capabilities": [], "driver": None})
+            result["msg"] = "%s: not managed: %s" % (host, exc)
+            return result
         except (UnknownDriver, StoreError, BudgetError, ValueError) as exc:
             raise AnsibleActionFail("%s: %s" % (host, exc)) from None
         try:

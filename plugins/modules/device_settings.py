@@ -128,7 +128,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 status:
-  description: C(changed), C(unchanged), C(would_change) or C(failed).
+  description:
+    - C(changed), C(unchanged), C(would_change), C(failed), or C(not_managed) (no driver, or
+      the store holds no credential for the device yet; RV(reason) says which).
   returned: always
   type: str
   sample: changed
