@@ -340,16 +340,20 @@ class ThermostatApiDriver(LockoutSet, MqttAuthSet, HttpApiDriver):
             if isinstance(v, (dict, bool, int, float, str))
         }
 
-    def _put_settings(self, username, password, body):
+    def _send_json(self, method, path, username, password, body):
+        """One JSON request with a fresh token of ``username``."""
         token = self._token(username, password)
         if token is None:
             raise DriverError("thermostat refused the login just before the change")
-        resp = self.http.request(
-            "PUT",
-            "/api/settings",
+        return self.http.request(
+            method,
+            path,
             body=json.dumps(body),
             headers={"Content-Type": "application/json", "Authorization": "Bearer " + token},
         )
+
+    def _put_settings(self, username, password, body):
+        resp = self._send_json("PUT", "/api/settings", username, password, body)
         if resp.status != 200:
             raise DriverError(
                 "PUT /api/settings answered HTTP %d: %s" % (resp.status, clean(resp.body[:160]))
@@ -370,14 +374,12 @@ class ThermostatApiDriver(LockoutSet, MqttAuthSet, HttpApiDriver):
         self._put_settings(username, password, {"mqtt_auth": bool(required)})
 
     def change_password(self, username, old_password, new_password):
-        token = self._token(username, old_password)
-        if token is None:
-            raise DriverError("thermostat refused the login just before the change")
-        resp = self.http.request(
+        resp = self._send_json(
             "POST",
             "/api/password",
-            body=json.dumps({"username": username, "new_password": new_password}),
-            headers={"Content-Type": "application/json", "Authorization": "Bearer " + token},
+            username,
+            old_password,
+            {"username": username, "new_password": new_password},
         )
         if resp.status == 200:
             return
