@@ -325,3 +325,23 @@ def test_a_device_that_cannot_lock_out_gets_a_rate_limit_for_the_gateway():
 def test_bad_rate_limits_are_refused(rate, burst):
     with pytest.raises(hardening.PolicyError):
         hardening.check_rate(rate, burst)
+
+
+def test_the_rate_limit_is_a_contribution_the_gateway_firewall_takes():
+    """The role hands ``{"rate_limits": [compensating_control, ...]}`` to gateway_firewall as
+    the contribution ``hardening``: the firewall's own model accepts it and renders a limit
+    for the device's address and management ports."""
+    from ansible_collections.iotguard.hardening.plugins.module_utils.firewall import model, render
+
+    controls = [
+        hardening.rate_limit_for("10.20.30.17", [23, 80], "6/minute", 3),
+        hardening.rate_limit_for("10.20.30.18", [], "6/minute", 3),
+    ]
+    policy = model.merge({"hardening": {"rate_limits": controls}})
+    assert [r["to"] for r in policy["rate_limits"]] == [["10.20.30.17/32"], ["10.20.30.18/32"]]
+    text = render.render(policy)
+    assert re.search(
+        r"ip daddr \{ 10\.20\.30\.17/32 \} .*th dport \{ 23, 80 \} ct state new .*"
+        r"limit rate over 6/minute burst 3 packets \} drop",
+        text,
+    ), text
