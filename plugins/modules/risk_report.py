@@ -112,6 +112,12 @@ options:
     description: Whether the assessment ran from inside the VPN (lowers the reach of every device).
     type: bool
     default: false
+  hardening_summary:
+    description:
+      - The device hardening summary (C(device-hardening.json)). An open finding of a device
+        that cannot close it itself, with a compensating control the gateway took for it,
+        is reported as C(compensated) with the control, never as fixed. Missing - none.
+    type: path
   secrets:
     description:
       - Strings that must never appear in a report (for example the credentials tried). When
@@ -175,7 +181,7 @@ import datetime
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.iotguard.hardening.plugins.module_utils.risk import report
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import compensation, report
 
 
 def main():
@@ -199,6 +205,7 @@ def main():
             kev_catalog=dict(type="path"),
             branding=dict(type="dict", default={}),
             assessed_from_vpn=dict(type="bool", default=False),
+            hardening_summary=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -220,6 +227,7 @@ def main():
             kev_catalog=report.load_kev(p["kev_catalog"]),
             branding=report.check_branding(p["branding"]),
             assessed_from_vpn=p["assessed_from_vpn"],
+            compensations=compensation.load(p["hardening_summary"]),
         )
         files = report.render(doc, p["formats"])
         leaked = [name for name, text in files.items() for s in p["secrets"] if s and s in text]

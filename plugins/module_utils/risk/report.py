@@ -23,6 +23,7 @@ import tempfile
 
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import (
     catalogue,
+    compensation,
     kev,
     localfile,
     register,
@@ -172,7 +173,7 @@ def _method(kev_catalog, policy):
 
 
 def build(client, results, generated_at, previous=None, accepted_risks=None, policy=None, kev_catalog=None,
-          branding=None, assessed_from_vpn=False):  # fmt: skip
+          branding=None, assessed_from_vpn=False, compensations=()):  # fmt: skip
     """The report document from the per-device results of ``risk_assess``."""
     check_client(client)
     if not isinstance(results, list):
@@ -257,6 +258,7 @@ def build(client, results, generated_at, previous=None, accepted_risks=None, pol
         assessed_from_vpn,
         not_assessed,
     )
+    compensation.apply(rows, devices, compensations)
     row_of = {m: row for row in rows for m in row["members"]}
     for d in devices:
         for f in d["findings"]:
