@@ -33,6 +33,13 @@ def closed_by(finding, hardening, rechecks):
     field, check = HARDENED_BY.get(finding["rule"], (None, None))
     row = hardening.get(finding["device"]) or {}
     made = [c for c in row.get("changes", []) if field and c["field"].startswith(field.split(".")[0])]
+    if not made and field == "port_mappings":  # removed on the router that mapped the device
+        made = [
+            c
+            for r in hardening.values()
+            for c in r.get("changes", [])
+            if c["field"] == field and "> %s:" % finding["device"] in str(c["before"])
+        ]
     if made:
         how = "device_hardening set " + ", ".join("%s (read back)" % c["field"] for c in made)
     elif finding["rule"] == "IOTG-DEFAULT-CREDS":

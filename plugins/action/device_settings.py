@@ -25,7 +25,6 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.credstore impor
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import UnknownDriver
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import DriverError, clean
 from ansible_collections.iotguard.hardening.plugins.module_utils.hardening import (
-    SNMP_ACCOUNT,
     DeviceHardening,
     PolicyError,
     check_rate,
@@ -64,7 +63,7 @@ class ActionModule(ActionBase):
             access = resolve(
                 host, hostvars, {k: args[k] for k in OVERRIDES if args.get(k) is not None}, store
             )
-            stored = [(u, pw) for u, pw in access.stored_credentials() if u != SNMP_ACCOUNT]
+            stored = access.stored_credentials()
             if args["username"]:
                 stored = [(u, pw) for u, pw in stored if u == args["username"]]
             if not stored:

@@ -30,7 +30,7 @@ import string
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import capabilities as caps
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import DriverError, clean
 
-#: the store account that holds a device's SNMP community (like a password)
+#: the store account that holds a device's SNMP community (like a password; never a login)
 SNMP_ACCOUNT = "snmp_community"
 COMMUNITY_ALPHABET = string.ascii_letters + string.digits
 COMMUNITY_LENGTH = 24

@@ -118,7 +118,7 @@ EXAMPLES = r"""
 - name: Lockout on, telnet and UPnP off, mappings gone, SNMP and MQTT closed
   iotguard.hardening.device_settings:
     policy:
-      lockout: {threshold: 5, duration: 600}
+      lockout: {threshold: 7, duration: 600}
       services_disabled: [telnet, ftp, upnp]
       remove_port_mappings: true
       snmp_community: generate

@@ -345,3 +345,25 @@ def test_the_rate_limit_is_a_contribution_the_gateway_firewall_takes():
         r"limit rate over 6/minute burst 3 packets \} drop",
         text,
     ), text
+
+
+def test_the_snmp_community_is_never_offered_as_a_login(tmp_path):
+    from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver import resolve
+    from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import NOT_LOGINS
+
+    assert hardening.SNMP_ACCOUNT in NOT_LOGINS
+    store = MemStoreWithLoad()
+    access = resolve(
+        "prn", {"ansible_host": "127.0.0.1", "iot_driver": "hp_ews"}, store=store, ledger=str(tmp_path / "l")
+    )
+    assert access.stored_credentials() == [("admin", "pw")]
+
+
+class MemStoreWithLoad:
+    """Just enough of a credential store for the resolver."""
+
+    def load(self, host):
+        return {
+            "accounts": {"admin": {"current": "pw"}, hardening.SNMP_ACCOUNT: {"current": "community-secret"}},
+            "identity": None,
+        }
