@@ -98,7 +98,7 @@ def normalise_policy(policy):
 
 
 def generate_community(length=COMMUNITY_LENGTH):
-    return "".join(secrets.choice(COMMUNITY_ALPHABET) for _ in range(length))
+    return "".join(secrets.choice(COMMUNITY_ALPHABET) for _unused in range(length))
 
 
 def check_rate(per_source, burst):
