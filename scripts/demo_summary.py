@@ -17,6 +17,37 @@ STEP_HOSTS = {"lockout_policy": "gateways", "wireguard": "vpn"}
 PROOF = {
     "credential_rotation": "new password logged in, factory one refused, re-checked by the after-assessment",
 }
+# rule -> the device_hardening change that closes it, and what the after-assessment re-checked
+HARDENED_BY = {
+    "IOTG-NO-LOCKOUT": ("lockout", "lockout setting read from the device"),
+    "IOTG-CLEARTEXT-MGMT": ("services.telnet", "answered on"),
+    "IOTG-UPNP-IGD": ("services.upnp", "answered on"),
+    "IOTG-INTERNET-EXPOSED": ("port_mappings", "answered on"),
+    "IOTG-MQTT-NOAUTH": ("mqtt_auth", "MQTT login without password"),
+    "IOTG-SNMP-PUBLIC": ("snmp_community", "SNMP community 'public'"),
+}
+
+
+def closed_by(finding, hardening, rechecks):
+    """How one closed finding was closed and re-checked, in words (no secrets)."""
+    field, check = HARDENED_BY.get(finding["rule"], (None, None))
+    row = hardening.get(finding["device"]) or {}
+    made = [c for c in row.get("changes", []) if field and c["field"].startswith(field.split(".")[0])]
+    if not made and field == "port_mappings":  # removed on the router that mapped the device
+        made = [
+            c
+            for r in hardening.values()
+            for c in r.get("changes", [])
+            if c["field"] == field and "> %s:" % finding["device"] in str(c["before"])
+        ]
+    if made:
+        how = "device_hardening set " + ", ".join("%s (read back)" % c["field"] for c in made)
+    elif finding["rule"] == "IOTG-DEFAULT-CREDS":
+        how = "credential rotation: " + PROOF["credential_rotation"]
+    else:
+        how = "closed"
+    seen = [c for c in rechecks.get(finding["device"], []) if check and c.startswith(check)]
+    return how + ("; re-checked: " + seen[0][:80] if seen else "")
 
 
 def site_roles():
@@ -62,6 +93,13 @@ def main(client_dir: str) -> int:
         if (base / "credential-rotation.json").exists()
         else {}
     )
+    hardening_doc = base / "device-hardening.json"
+    hardening = (
+        {r["host"]: r for r in json.loads(hardening_doc.read_text())["devices"]}
+        if hardening_doc.exists()
+        else {}
+    )
+    rechecks = {d.get("name"): (d.get("checks") or {}).get("checked", []) for d in after.get("devices", [])}
     roles = site_roles()
     classes = Counter(d["class"] for d in discovery.get("devices", []))
     before = change["fixed"] + change["unchanged"] + change["not_rechecked"]
@@ -87,8 +125,22 @@ def main(client_dir: str) -> int:
         )
     counts = rotation.get("counts", {})
     print(f"FIXED    {len(change['fixed'])} findings, each re-checked by the after-assessment:")
+    closed = []
+    for f in change["fixed"]:
+        closed.append(
+            "%s %s: was: %s | %s"
+            % (f["device"], f["rule"], f.get("evidence") or "", closed_by(f, hardening, rechecks))
+        )
     for rule, n in sorted(Counter(f["rule"] for f in change["fixed"]).items()):
-        print(f"         {n:3d} x {rule}")
+        first = next(f for f in change["fixed"] if f["rule"] == rule)
+        print(f"         {n:3d} x {rule}: {closed_by(first, hardening, rechecks)[:90]}")
+    (base / "closed-findings.txt").write_text("\n".join(closed) + "\n")
+    compensated = [r for r in hardening.values() if r.get("compensated_by")]
+    if compensated:
+        print(
+            f"COMPENSATED {len(compensated)} device(s) that cannot lock out: "
+            + compensated[0]["compensated_by"][:70]
+        )
     if counts:
         print(
             f"         credential rotation: {counts.get('rotated', 0)} account(s) rotated"
@@ -128,6 +180,8 @@ def main(client_dir: str) -> int:
         "latest/report.json",
         "latest/findings.csv",
         "latest/findings.sarif",
+        "closed-findings.txt",
+        "device-hardening.json",
     ):
         if (base / name).exists():
             print(f"         {base / name}")

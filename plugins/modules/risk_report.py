@@ -119,6 +119,12 @@ options:
         report. Default the one beside the client's reports, when a real (not check mode)
         rotation wrote it.
     type: path
+  hardening_summary:
+    description:
+      - The device hardening summary (C(device-hardening.json)). An open finding of a device
+        that cannot close it itself, with a compensating control the gateway took for it,
+        is reported as C(compensated) with the control, never as fixed. Missing - none.
+    type: path
   secrets:
     description:
       - Strings that must never appear in a report (for example the credentials tried). When
@@ -189,7 +195,7 @@ import datetime
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.iotguard.hardening.plugins.module_utils.risk import report
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import compensation, report
 
 
 def main():
@@ -214,6 +220,7 @@ def main():
             branding=dict(type="dict", default={}),
             assessed_from_vpn=dict(type="bool", default=False),
             rotation_summary=dict(type="path"),
+            hardening_summary=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -240,6 +247,7 @@ def main():
                 if p["rotation_summary"]
                 else report.load_rotation(p["report_dir"], p["client"])
             ),
+            compensations=compensation.load(p["hardening_summary"]),
         )
         files = report.render(doc, p["formats"])
         leaked = [name for name, text in files.items() for s in p["secrets"] if s and s in text]

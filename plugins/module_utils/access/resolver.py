@@ -24,6 +24,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.access.identity
     reconcile,
     same_device,
 )
+from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import NOT_LOGINS
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import (
     driver_name_for,
     get_driver,
@@ -230,7 +231,7 @@ class DeviceAccess:
         return [
             (user, acct["current"])
             for user, acct in sorted(record["accounts"].items())
-            if isinstance(acct, dict) and acct.get("current")
+            if isinstance(acct, dict) and acct.get("current") and user not in NOT_LOGINS
         ]
 
     def password_policy(self):

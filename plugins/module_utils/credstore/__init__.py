@@ -34,6 +34,9 @@ import re
 
 RECORD_VERSION = 1
 HISTORY_KEEP = 5
+#: accounts that keep a device secret which is not a login (the SNMP community the hardening
+#: generates): never offered to a driver as a credential to log in with
+NOT_LOGINS = frozenset({"snmp_community"})
 _HOST_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
 
 

@@ -3,42 +3,72 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Device drivers and the registry that picks one (like netmiko's ssh_dispatcher).
 
-``DRIVERS`` maps a driver name (what the fingerprint data or ``iot_driver`` says) to its
-class. ``driver_name_for(facts)`` picks the name from discovery's host facts.
+The registry is derived from the driver classes: every ``BaseDriver`` subclass in
+``MODULES`` that names itself (``name``) and is not ``abstract`` is registered under it, and its ``aliases``
+(the names the fingerprint data uses for the same protocol) point at it. What each driver
+can do besides passwords comes from its capability mixins (``capabilities``).
+``driver_name_for(facts)`` picks the name from discovery's host facts.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 
-# name -> "module:Class", imported on first use so a missing optional library (netmiko,
-# paramiko) only matters for the drivers that need it
-DRIVERS = {
-    "ssh_shell": "ssh_shell:SshShellDriver",
-    "telnet_busybox": "telnet:TelnetBusyboxDriver",
-    "hikvision_isapi": "cameras:HikvisionIsapiDriver",
-    "axis_vapix": "cameras:AxisVapixDriver",
-    "hp_ews": "appliances:HpEwsDriver",
-    "phone_http": "appliances:PhoneHttpDriver",
-    "router_http": "appliances:RouterHttpDriver",
-    "thermostat_api": "appliances:ThermostatApiDriver",
-    "cisco_ios": "switches:CiscoIosDriver",
-    "hp_procurve": "switches:HpProcurveDriver",
-}
-
-# Driver names the fingerprint data uses for the same protocol as one of ours.
-ALIASES = {
-    "netmiko:cisco_ios": "cisco_ios",
-    "netmiko:hp_procurve": "hp_procurve",
-    "linux_ssh": "ssh_shell",
-    # the phones' admin API as the simulated site exposes it (one HTTP form for all makes)
-    "yealink_http": "phone_http",
-    "polycom_rest": "phone_http",
-    # the thermostats' local API as the simulated site exposes it (JSON login, settings)
-    "venstar_local": "thermostat_api",
-}
+#: the modules holding drivers (netmiko and paramiko are optional: those modules import
+#: without them and their drivers say what is missing when used)
+MODULES = ("ssh_shell", "telnet", "cameras", "appliances", "switches")
 
 _PKG = "ansible_collections.iotguard.hardening.plugins.module_utils.drivers"
+
+
+def _collect():
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import BaseDriver
+
+    drivers, aliases = {}, {}
+    for module in MODULES:
+        mod = importlib.import_module("%s.%s" % (_PKG, module))
+        for obj in vars(mod).values():
+            if (
+                isinstance(obj, type)
+                and issubclass(obj, BaseDriver)
+                and obj.__module__ == mod.__name__
+                and "name" in obj.__dict__
+                and not obj.__dict__.get("abstract", False)
+            ):
+                drivers[obj.name] = obj
+                for alias in obj.aliases:
+                    aliases[alias] = obj.name
+    return drivers, aliases
+
+
+class _Lazy(Mapping):
+    """A read-only mapping filled from the driver classes on first use."""
+
+    _data = None
+
+    def __init__(self, part):
+        self._part = part
+
+    def _get(self):
+        if _Lazy._data is None:
+            _Lazy._data = _collect()
+        return _Lazy._data[self._part]
+
+    def __getitem__(self, key):
+        return self._get()[key]
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self):
+        return len(self._get())
+
+
+#: driver name -> class
+DRIVERS = _Lazy(0)
+#: name the fingerprint data uses -> driver name
+ALIASES = _Lazy(1)
 
 
 class UnknownDriver(ValueError):
@@ -47,14 +77,21 @@ class UnknownDriver(ValueError):
 
 def get_driver_class(name):
     try:
-        target = DRIVERS[ALIASES.get(name, name)]
+        return DRIVERS[ALIASES.get(name, name)]
     except (KeyError, TypeError):
         raise UnknownDriver(
             "driver=%r is unknown; use one of: %s (or set iot_driver for the host)"
             % (name, ", ".join(sorted(DRIVERS)))
         ) from None
-    module, cls = target.split(":")
-    return getattr(importlib.import_module("%s.%s" % (_PKG, module)), cls)
+
+
+def driver_capabilities():
+    """``{driver name: [capability, ...]}`` for every registered driver (the docs' list)."""
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import (
+        capabilities_of,
+    )
+
+    return {name: capabilities_of(cls) for name, cls in sorted(DRIVERS.items())}
 
 
 def get_driver(name, host, **options):

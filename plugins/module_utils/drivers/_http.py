@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""HTTP for device APIs: one request, one authentication attempt.
+"""HTTP for device APIs: one request, one authentication attempt; the HTTP driver base.
 
 Digest (RFC 7616, MD5/SHA-256, qop=auth) is computed here rather than with urllib's
 handler, which silently retries a refused credential several times and so burns a
@@ -19,6 +19,7 @@ import socket
 import ssl
 
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
+    BaseDriver,
     DriverError,
     Unreachable,
     clean,
@@ -157,3 +158,47 @@ class HttpClient:
                 "device asks for HTTP auth scheme %r, which is not supported" % clean(scheme, 32)
             )
         return self._once(method, path, body, headers)
+
+
+class HttpApiDriver(BaseDriver):
+    """Base of the HTTP API drivers: one ``HttpClient`` (TLS when ``use_tls``, the auth
+    scheme from ``http_auth``); ``login`` is an authenticated GET of ``login_path``. On its
+    own it is the generic driver for a web interface that asks for Basic/Digest."""
+
+    name = "http_auth"
+    abstract = True  # not a registry entry: the assessment builds it for unknown web UIs
+    default_port = 80
+    login_path = "/"
+
+    def __init__(self, host, port=None, timeout=10.0, **options):
+        use_tls = bool(options.get("use_tls"))
+        if port is None and use_tls:
+            port = 443
+        super().__init__(host, port, timeout, **options)
+        self.http = HttpClient(
+            self.host,
+            self.port,
+            self.timeout,
+            use_tls=use_tls,
+            validate_certs=bool(options.get("validate_certs")),
+            auth=options.get("http_auth", "auto"),
+        )
+
+    def _auth_status(self, resp, what):
+        if resp.status in (401, 403):
+            return False
+        if 200 <= resp.status < 300:
+            return True
+        raise DriverError("%s answered HTTP %d: %s" % (what, resp.status, clean(resp.body[:200])))
+
+    def login(self, username, password):
+        resp = self.http.request("GET", self.login_path, username, password)
+        return self._auth_status(resp, self.login_path)
+
+    def _ok(self, resp, what):
+        """The answer of an authenticated request that must succeed."""
+        if resp.status in (401, 403):
+            raise DriverError("%s: the device refused the login (HTTP %d)" % (what, resp.status))
+        if not 200 <= resp.status < 300:
+            raise DriverError("%s answered HTTP %d: %s" % (what, resp.status, clean(resp.body[:160])))
+        return resp

@@ -14,21 +14,47 @@
   ``username``, ``new_password``, ``confirm``.
 * Router admin (Basic): ``GET /`` to log in; ``POST /password.cgi`` with ``sysOldPasswd``,
   ``sysNewPasswd``, ``sysConfirmPasswd``.
+
+Settings (capabilities):
+
+* HP EWS: ``POST /hp/device/SnmpSettings/Save`` with ``ReadCommunity``; read back over
+  SNMP itself (RFC 3416 GET of sysDescr): "default" while ``public``/``private`` answers.
+* Router: the UPnP IGD (UPnP Forum "WANIPConnection:1" service template): port mappings
+  listed with ``GetGenericPortMappingEntry`` and removed with ``DeletePortMapping`` (SOAP,
+  no credential, as the standard has none); the IGD switched off with the admin form
+  ``POST /upnp.cgi`` ``upnp_enabled=0`` (the lab's form; NETGEAR's real page carries a
+  per-page token, see the lab README) and read back by whether the IGD still answers.
+* Thermostat JSON API (the lab's local API; Venstar's published local API has no such
+  endpoint, see the lab README): ``PUT /api/settings`` with ``lockout`` and ``mqtt_auth``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import urllib.parse
 
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._http import (
+    HttpApiDriver,
+    HttpClient,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
     DriverError,
     PasswordPolicy,
     PasswordRejected,
+    Unreachable,
     clean,
 )
-from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.cameras import HttpApiDriver
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import (
+    LockoutRange,
+    LockoutRead,
+    LockoutSet,
+    MqttAuthSet,
+    PortMappingRemoval,
+    ServiceSwitch,
+    SnmpCommunitySet,
+)
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -54,8 +80,10 @@ class BasicHttpDriver(HttpApiDriver):
         super().__init__(host, port, timeout, **options)
 
 
-class HpEwsDriver(BasicHttpDriver):
+class HpEwsDriver(SnmpCommunitySet, BasicHttpDriver):
     name = "hp_ews"
+    abstract = False
+    snmp_path = "/hp/device/SnmpSettings/Save"
     save_path = "/hp/device/SecuritySettings/Save"
     password_policy = PasswordPolicy(min_length=8, max_length=16, length=16)
 
@@ -87,6 +115,21 @@ class HpEwsDriver(BasicHttpDriver):
             old_password,
             {"NewPassword": new_password, "ConfirmPassword": new_password},
         )
+
+    def _snmp_answers(self, community):
+        from ansible_collections.iotguard.hardening.plugins.module_utils.risk.probes import snmp_get
+
+        port = int(self.options.get("snmp_port") or 161)
+        return bool(snmp_get(self.host, community, port=port, timeout=min(self.timeout, 3.0)).get("answered"))
+
+    def read_snmp_community(self, username, password):
+        """ "default" while a factory community answers SNMP, else "custom" (asked over SNMP)."""
+        return "default" if any(self._snmp_answers(c) for c in self.default_communities) else "custom"
+
+    def set_snmp_community(self, username, password, community):
+        _form_change(self, self.snmp_path, username, password, {"ReadCommunity": community})
+        if not self._snmp_answers(community):
+            raise DriverError("the device took the new SNMP community but does not answer with it")
 
 
 def _json_object(resp, where):
@@ -127,19 +170,19 @@ def _lockout_policy(settings, where):
     }
 
 
-class PhoneHttpDriver(BasicHttpDriver):
+class PhoneHttpDriver(LockoutRead, BasicHttpDriver):
     name = "phone_http"
+    abstract = False
+    # the phones' admin API as the simulated site exposes it (one HTTP form for all makes)
+    aliases = ("yealink_http", "polycom_rest")
     login_path = "/api/status"
     password_policy = PasswordPolicy(min_length=6, max_length=32, length=20)
 
-    def read_settings(self, username, password):
+    def _status(self, username, password):
         return _json_object(self.http.request("GET", self.login_path, username, password), "GET /api/status")
 
-    def read_lockout(self, username, password):
-        return _lockout_flag(self.read_settings(username, password), "GET " + self.login_path)
-
     def lockout_policy(self, username, password):
-        return _lockout_policy(self.read_settings(username, password), "GET " + self.login_path)
+        return _lockout_policy(self._status(username, password), "GET " + self.login_path)
 
     def change_password(self, username, old_password, new_password):
         _form_change(
@@ -151,10 +194,94 @@ class PhoneHttpDriver(BasicHttpDriver):
         )
 
 
-class RouterHttpDriver(BasicHttpDriver):
+class RouterHttpDriver(ServiceSwitch, PortMappingRemoval, BasicHttpDriver):
     name = "router_http"
+    abstract = False
     login_path = "/"
     password_policy = PasswordPolicy(min_length=8, max_length=32, length=20)
+    switchable_services = ("upnp",)
+    #: where the IGD describes itself (driver option ``upnp_description`` overrides it)
+    UPNP_DESCRIPTION = "http://{host}:5000/rootDesc.xml"
+
+    def _description_url(self):
+        url = self.options.get("upnp_description") or self.UPNP_DESCRIPTION
+        return url.format(host=self.host if ":" not in self.host else "[%s]" % self.host)
+
+    def _igd_answers(self):
+        from ansible_collections.iotguard.hardening.plugins.module_utils.risk import probes
+
+        try:
+            probes.find_wan_service(self._description_url(), timeout=self.timeout)
+        except probes.ProbeError:
+            return False
+        return True
+
+    def read_services(self, username, password):
+        return {"upnp": self._igd_answers()}
+
+    def _write_service(self, username, password, service, enabled):
+        _form_change(self, "/upnp.cgi", username, password, {"upnp_enabled": "1" if enabled else "0"})
+
+    def read_port_mappings(self, username, password):
+        """The IGD's table (``GetGenericPortMappingEntry`` walk); [] when no IGD answers."""
+        from ansible_collections.iotguard.hardening.plugins.module_utils.risk import probes
+
+        if not self._igd_answers():
+            return []
+        try:
+            found = probes.upnp_port_mappings(self._description_url(), timeout=self.timeout)
+        except probes.ProbeError as exc:
+            raise DriverError("UPnP port mappings: %s" % clean(exc)) from exc
+        keys = ("external_port", "protocol", "internal_client", "internal_port", "description")
+        return [{k: m[k] for k in keys} for m in found]
+
+    def remove_port_mapping(self, username, password, mapping):
+        """``DeletePortMapping`` for one (external port, protocol)."""
+        from ansible_collections.iotguard.hardening.plugins.module_utils.risk import probes
+
+        try:
+            service, control = probes.find_wan_service(self._description_url(), timeout=self.timeout)
+        except probes.ProbeError as exc:
+            raise Unreachable("UPnP IGD: %s" % clean(exc)) from exc
+        u = urllib.parse.urlsplit(control)
+        if u.hostname != self.host.strip("[]"):
+            raise DriverError("UPnP control URL points away from the router; refusing to follow it")
+        body = (
+            '<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+            's:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/"><s:Body>'
+            '<u:DeletePortMapping xmlns:u="%s"><NewRemoteHost></NewRemoteHost>'
+            "<NewExternalPort>%d</NewExternalPort><NewProtocol>%s</NewProtocol>"
+            "</u:DeletePortMapping></s:Body></s:Envelope>"
+            % (
+                service,
+                int(mapping["external_port"]),
+                "UDP" if str(mapping.get("protocol")).upper() == "UDP" else "TCP",
+            )
+        )
+        client = HttpClient(u.hostname, u.port or 80, self.timeout)
+        resp = client.request(
+            "POST",
+            (u.path or "/") + ("?" + u.query if u.query else ""),
+            body=body,
+            headers={
+                "Content-Type": 'text/xml; charset="utf-8"',
+                "SOAPAction": '"%s#DeletePortMapping"' % service,
+            },
+        )
+        if resp.status == 200:
+            return
+        code = re.search(rb"<errorCode>\s*(\d+)\s*</errorCode>", resp.body)
+        if code and code.group(1) == b"714":
+            return  # NoSuchEntryInArray: already gone
+        raise DriverError(
+            "DeletePortMapping %s/%s answered HTTP %d (UPnP error %s)"
+            % (
+                mapping["external_port"],
+                mapping.get("protocol"),
+                resp.status,
+                clean(code.group(1) if code else "?", 8),
+            )
+        )
 
     def change_password(self, username, old_password, new_password):
         _form_change(
@@ -166,8 +293,12 @@ class RouterHttpDriver(BasicHttpDriver):
         )
 
 
-class ThermostatApiDriver(HttpApiDriver):
+class ThermostatApiDriver(LockoutSet, MqttAuthSet, HttpApiDriver):
     name = "thermostat_api"
+    abstract = False
+    # the thermostats' local API as the simulated site exposes it (JSON login, settings)
+    aliases = ("venstar_local",)
+    lockout_range = LockoutRange((3, 10), (60, 3600))
     password_policy = PasswordPolicy(
         min_length=6,
         max_length=12,
@@ -197,7 +328,7 @@ class ThermostatApiDriver(HttpApiDriver):
     def login(self, username, password):
         return self._token(username, password) is not None
 
-    def read_settings(self, username, password):
+    def _settings(self, username, password):
         token = self._token(username, password)
         if token is None:
             raise DriverError("thermostat refused the login")
@@ -209,21 +340,46 @@ class ThermostatApiDriver(HttpApiDriver):
             if isinstance(v, (dict, bool, int, float, str))
         }
 
-    def read_lockout(self, username, password):
-        return _lockout_flag(self.read_settings(username, password), "GET /api/settings")
-
-    def lockout_policy(self, username, password):
-        return _lockout_policy(self.read_settings(username, password), "GET /api/settings")
-
-    def change_password(self, username, old_password, new_password):
-        token = self._token(username, old_password)
+    def _send_json(self, method, path, username, password, body):
+        """One JSON request with a fresh token of ``username``."""
+        token = self._token(username, password)
         if token is None:
             raise DriverError("thermostat refused the login just before the change")
-        resp = self.http.request(
+        return self.http.request(
+            method,
+            path,
+            body=json.dumps(body),
+            headers={"Content-Type": "application/json", "Authorization": "Bearer " + token},
+        )
+
+    def _put_settings(self, username, password, body):
+        resp = self._send_json("PUT", "/api/settings", username, password, body)
+        if resp.status != 200:
+            raise DriverError(
+                "PUT /api/settings answered HTTP %d: %s" % (resp.status, clean(resp.body[:160]))
+            )
+
+    def lockout_policy(self, username, password):
+        return _lockout_policy(self._settings(username, password), "GET /api/settings")
+
+    def _write_lockout(self, username, password, lockout):
+        body = {k: lockout[k] for k in ("enabled", "threshold", "duration") if lockout.get(k) is not None}
+        self._put_settings(username, password, {"lockout": body})
+
+    def read_mqtt_auth(self, username, password):
+        value = (self._settings(username, password).get("settings") or {}).get("mqtt_auth")
+        return value if isinstance(value, bool) else None
+
+    def set_mqtt_auth(self, username, password, required):
+        self._put_settings(username, password, {"mqtt_auth": bool(required)})
+
+    def change_password(self, username, old_password, new_password):
+        resp = self._send_json(
             "POST",
             "/api/password",
-            body=json.dumps({"username": username, "new_password": new_password}),
-            headers={"Content-Type": "application/json", "Authorization": "Bearer " + token},
+            username,
+            old_password,
+            {"username": username, "new_password": new_password},
         )
         if resp.status == 200:
             return

@@ -9,10 +9,12 @@ A driver knows how to reach one kind of device over its own protocol and offers 
   False when it refuses it; ``Unreachable`` when the device cannot be asked at all.
 * ``change_password(username, old, new)``: sets ``new``; ``PasswordRejected`` when the
   device's policy refuses it, ``DriverError`` for anything else.
-* ``read_settings(username, password) -> dict``: what the device reports (users, lockout).
-* ``read_lockout(username, password) -> (enabled, evidence)``: whether failed logins lock
+* ``read_settings(username, password) -> dict``: the device's settings in the one shape
+  of ``capabilities`` (lockout, services, port mappings, SNMP community, MQTT auth).
+* ``lockout_policy(username, password)`` / ``read_lockout``: whether failed logins lock
   the account, as the device itself tells once the credential is accepted; ``None`` when
-  the driver has no way to ask.
+  the driver has no way to ask. What else a driver can read or change is declared by
+  the capability mixins of ``capabilities``.
 * ``identify(username, password) -> dict``: what the device says it is once logged in
   (``os``, ``busybox``, ``kernel``...); ``{}`` when the driver has no way to ask.
 * ``password_policy``: the device's own rules, used to generate a password it accepts.
@@ -130,6 +132,10 @@ class BaseDriver:
     """Base class: holds the target, the timeouts and the hooks subclasses override."""
 
     name = "base"
+    #: True on bases that are no registry entry of their own (``drivers.DRIVERS``)
+    abstract = True
+    #: other names the fingerprint data uses for this driver
+    aliases = ()
     default_port = None
     password_policy = PasswordPolicy()
     #: whether change_password can put the old password back after a later failure
@@ -165,20 +171,24 @@ class BaseDriver:
         raise NotImplementedError
 
     def read_settings(self, username, password):
-        raise NotSupported("%s cannot read settings" % self.name)
+        """The device's settings in the one shape every driver reports
+        (``capabilities.read_settings``): lockout, services, port mappings, SNMP, MQTT."""
+        from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import capabilities
 
-    def read_lockout(self, username, password):
-        """``(enabled, evidence)`` after a login that works, or ``None`` (no way to ask)."""
-        return None
+        return capabilities.read_settings(self, username, password)
 
     def lockout_policy(self, username, password):
         """``{"enabled", "threshold", "duration", "evidence"}`` as the device reports it (the
-        login budget is sized on it), or None. Drivers that can read the threshold override
-        this; the base answers from ``read_lockout`` (threshold unknown)."""
-        read = self.read_lockout(username, password)
+        login budget is sized on it), or None. Drivers with ``capabilities.LockoutRead``
+        answer; the base has no way to ask."""
+        return None
+
+    def read_lockout(self, username, password):
+        """``(enabled, evidence)`` after a login that works, or ``None`` (no way to ask)."""
+        read = self.lockout_policy(username, password)
         if read is None:
             return None
-        return {"enabled": bool(read[0]), "threshold": None, "duration": None, "evidence": clean(read[1])}
+        return bool(read["enabled"]), clean(read.get("evidence"))
 
     def identify(self, username, password):
         """What the device says it is once logged in; ``{}`` when the driver cannot ask."""

@@ -10,6 +10,18 @@
 * Axis VAPIX: digest auth; ``/axis-cgi/pwdgrp.cgi?action=get`` to log in,
   ``action=update&user=<u>&pwd=<new>`` to change (``Modified account <u>.`` or
   ``Error: ...``).
+
+Settings (capabilities):
+
+* Hikvision ISAPI (Hikvision "ISAPI Core Protocol" / "Intelligent Security API" developer
+  guide): ``GET/PUT /ISAPI/Security/illegalLoginLock`` (``IllegalLoginLock``: ``enabled``,
+  ``maxIllegalLoginTimes``, the lock time as ``maxIllegalLoginLockTime`` on newer firmware,
+  ``lockDuration`` on older; written back under the name the device reported), and
+  ``GET/PUT /ISAPI/System/Network/telnetd`` and ``/ISAPI/System/Network/ssh``
+  (``<enabled>true|false</enabled>``).
+* Axis VAPIX (VAPIX "Parameter management" API): ``param.cgi?action=list`` /
+  ``action=update&Network.FTP.Enabled=no``; brute-force protection is a firmware property
+  (AXIS OS 10 on), read from ``Properties.Firmware.Version``, not a setting.
 """
 
 from __future__ import annotations
@@ -19,48 +31,23 @@ import urllib.parse
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._http import HttpClient
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._http import HttpApiDriver
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
-    BaseDriver,
     DriverError,
     PasswordPolicy,
     PasswordRejected,
     clean,
 )
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import (
+    LockoutRange,
+    LockoutRead,
+    LockoutSet,
+    ServiceSwitch,
+)
+
+__all__ = ["AxisVapixDriver", "HikvisionIsapiDriver", "HttpApiDriver"]
 
 HIK_NS = "http://www.hikvision.com/ver20/XMLSchema"
-
-
-class HttpApiDriver(BaseDriver):
-    """Common part of the HTTP API drivers."""
-
-    default_port = 80
-    login_path = "/"
-
-    def __init__(self, host, port=None, timeout=10.0, **options):
-        use_tls = bool(options.get("use_tls"))
-        if port is None and use_tls:
-            port = 443
-        super().__init__(host, port, timeout, **options)
-        self.http = HttpClient(
-            self.host,
-            self.port,
-            self.timeout,
-            use_tls=use_tls,
-            validate_certs=bool(options.get("validate_certs")),
-            auth=options.get("http_auth", "auto"),
-        )
-
-    def _auth_status(self, resp, what):
-        if resp.status in (401, 403):
-            return False
-        if 200 <= resp.status < 300:
-            return True
-        raise DriverError("%s answered HTTP %d: %s" % (what, resp.status, clean(resp.body[:200])))
-
-    def login(self, username, password):
-        resp = self.http.request("GET", self.login_path, username, password)
-        return self._auth_status(resp, self.login_path)
 
 
 def _xml_find(root, name):
@@ -92,11 +79,32 @@ def _leaves(root, limit=64):
     return out
 
 
-class HikvisionIsapiDriver(HttpApiDriver):
+def _isapi_doc(root, inner):
+    """An ISAPI request document; ``inner`` is built from numbers and fixed tags only."""
+    return '<?xml version="1.0" encoding="UTF-8"?><%s version="2.0" xmlns="%s">%s</%s>' % (
+        root,
+        HIK_NS,
+        inner,
+        root,
+    )
+
+
+class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, HttpApiDriver):
     name = "hikvision_isapi"
+    abstract = False
     login_path = "/ISAPI/Security/userCheck"
     # ISAPI: 8..16 characters, at least two kinds out of lower, upper, digit, special
     password_policy = PasswordPolicy(min_length=8, max_length=16, length=16)
+    # the web UI offers 3..20 attempts; the lock lasts 1..60 minutes
+    lockout_range = LockoutRange((3, 20), (60, 3600))
+    switchable_services = ("telnet", "ssh")
+    LOCK_PATH = "/ISAPI/Security/illegalLoginLock"
+    #: service -> (ISAPI path, root element)
+    SERVICE_PATHS = (
+        ("telnet", "/ISAPI/System/Network/telnetd", "Telnetd"),
+        ("ssh", "/ISAPI/System/Network/ssh", "SSH"),
+    )
+    DURATION_FIELDS = ("maxIllegalLoginLockTime", "lockDuration")
 
     def login(self, username, password):
         resp = self.http.request("GET", self.login_path, username, password)
@@ -106,23 +114,29 @@ class HikvisionIsapiDriver(HttpApiDriver):
         m = re.search(rb"<statusValue>\s*(\d+)\s*</statusValue>", resp.body)
         return not (m and m.group(1) != b"200")
 
-    def read_settings(self, username, password):
-        """The illegal-login lock (lockout) settings."""
-        path = "/ISAPI/Security/illegalLoginLock"
+    def _get_xml(self, path, username, password):
         resp = self.http.request("GET", path, username, password)
         if resp.status != 200:
             raise DriverError("GET %s answered HTTP %d" % (path, resp.status))
-        return {"lockout": _leaves(_parse_xml(resp.body, path))}
+        return _leaves(_parse_xml(resp.body, path))
 
-    def read_lockout(self, username, password):
-        enabled = str(self.read_settings(username, password)["lockout"].get("enabled", "")).strip().lower()
-        if enabled not in ("true", "false"):
-            return None
-        return enabled == "true", "illegal-login lock <enabled>%s</enabled> (ISAPI)" % enabled
+    def _put_xml(self, path, username, password, doc):
+        resp = self.http.request(
+            "PUT", path, username, password, body=doc, headers={"Content-Type": "application/xml"}
+        )
+        code = None
+        if resp.body.strip().startswith(b"<"):
+            try:
+                code = next((e.text for e in _xml_find(_parse_xml(resp.body, path), "statusCode")), None)
+            except DriverError:
+                pass
+        if resp.status == 200 and code in (None, "1"):
+            return
+        raise DriverError("PUT %s answered HTTP %d statusCode=%s" % (path, resp.status, clean(code, 8)))
 
     def lockout_policy(self, username, password):
-        """ISAPI IllegalLoginLock: enabled, maxIllegalLoginTimes, lockDuration (seconds)."""
-        leaves = self.read_settings(username, password)["lockout"]
+        """ISAPI IllegalLoginLock: enabled, maxIllegalLoginTimes, the lock time (seconds)."""
+        leaves = self._get_xml(self.LOCK_PATH, username, password)
         enabled = str(leaves.get("enabled", "")).strip().lower()
         if enabled not in ("true", "false"):
             return None
@@ -132,13 +146,37 @@ class HikvisionIsapiDriver(HttpApiDriver):
             return int(value) if value.isdigit() and 0 < int(value) < 100000 else None
 
         threshold = number("maxIllegalLoginTimes")
+        duration = next((number(k) for k in self.DURATION_FIELDS if number(k)), None)
         return {
             "enabled": enabled == "true",
             "threshold": threshold if enabled == "true" else None,
-            "duration": number("lockDuration"),
+            "duration": duration,
             "evidence": "illegal-login lock <enabled>%s</enabled> <maxIllegalLoginTimes>%s (ISAPI)"
             % (enabled, threshold if threshold else "?"),
         }
+
+    def _write_lockout(self, username, password, lockout):
+        leaves = self._get_xml(self.LOCK_PATH, username, password)
+        field = next((k for k in self.DURATION_FIELDS if k in leaves), self.DURATION_FIELDS[-1])
+        parts = ["<enabled>%s</enabled>" % str(bool(lockout.get("enabled", True))).lower()]
+        if lockout.get("threshold") is not None:
+            parts.append("<maxIllegalLoginTimes>%d</maxIllegalLoginTimes>" % lockout["threshold"])
+        if lockout.get("duration") is not None:
+            parts.append("<%s>%d</%s>" % (field, lockout["duration"], field))
+        self._put_xml(self.LOCK_PATH, username, password, _isapi_doc("IllegalLoginLock", "".join(parts)))
+
+    def read_services(self, username, password):
+        out = {}
+        for service, path, _tag in self.SERVICE_PATHS:
+            value = str(self._get_xml(path, username, password).get("enabled", "")).strip().lower()
+            if value in ("true", "false"):
+                out[service] = value == "true"
+        return out
+
+    def _write_service(self, username, password, service, enabled):
+        path, tag = next((p, t) for s, p, t in self.SERVICE_PATHS if s == service)
+        inner = "<enabled>%s</enabled>" % str(enabled).lower()
+        self._put_xml(path, username, password, _isapi_doc(tag, inner))
 
     def _user_id(self, username, password):
         resp = self.http.request("GET", "/ISAPI/Security/users", username, password)
@@ -190,38 +228,62 @@ class HikvisionIsapiDriver(HttpApiDriver):
         raise DriverError(detail)
 
 
-class AxisVapixDriver(HttpApiDriver):
+class AxisVapixDriver(LockoutRead, ServiceSwitch, HttpApiDriver):
     name = "axis_vapix"
+    abstract = False
     login_path = "/axis-cgi/pwdgrp.cgi?action=get"
     password_policy = PasswordPolicy(min_length=8, max_length=64, length=24)
+    switchable_services = ("ftp",)
+    SERVICE_PARAMS = (("ftp", "Network.FTP.Enabled"),)
 
-    def read_settings(self, username, password):
-        """The Brand parameter group (make, model, firmware)."""
-        path = "/axis-cgi/param.cgi?action=list&group=Brand"
-        resp = self.http.request("GET", path, username, password)
-        if resp.status != 200:
-            raise DriverError("GET %s answered HTTP %d" % (path, resp.status))
+    def _params(self, group, username, password):
+        path = "/axis-cgi/param.cgi?action=list&group=" + urllib.parse.quote(group)
+        resp = self._ok(self.http.request("GET", path, username, password), "GET " + path)
         out = {}
         for line in resp.text.splitlines()[:64]:
             key, sep, value = line.partition("=")
-            if sep:
+            if sep and not key.startswith("#"):
                 out[clean(key, 64)] = clean(value, 128)
-        return {"params": out}
+        return out
+
+    def identify(self, username, password):
+        """The Brand parameter group (make, model, firmware)."""
+        return self._params("Brand", username, password)
 
     # AXIS OS 10 brought brute-force delay protection; older firmware has none
     LOCKOUT_FROM_MAJOR = 10
 
-    def read_lockout(self, username, password):
+    def lockout_policy(self, username, password):
         path = "/axis-cgi/param.cgi?action=list&group=Properties.Firmware.Version"
         resp = self.http.request("GET", path, username, password)
         m = re.search(r"Properties\.Firmware\.Version=(\d+)\.", resp.text) if resp.status == 200 else None
         if not m:
             return None
         major = int(m.group(1))
-        return major >= self.LOCKOUT_FROM_MAJOR, "AXIS OS %d (brute-force delay from %d on)" % (
-            major,
-            self.LOCKOUT_FROM_MAJOR,
+        return {
+            "enabled": major >= self.LOCKOUT_FROM_MAJOR,
+            "threshold": None,
+            "duration": None,
+            "evidence": "AXIS OS %d (brute-force delay from %d on)" % (major, self.LOCKOUT_FROM_MAJOR),
+        }
+
+    def read_services(self, username, password):
+        out = {}
+        for service, param in self.SERVICE_PARAMS:
+            value = self._params(param, username, password).get("root." + param, "").lower()
+            if value in ("yes", "no"):
+                out[service] = value == "yes"
+        return out
+
+    def _write_service(self, username, password, service, enabled):
+        query = urllib.parse.urlencode(
+            {"action": "update", dict(self.SERVICE_PARAMS)[service]: "yes" if enabled else "no"}
         )
+        resp = self._ok(
+            self.http.request("GET", "/axis-cgi/param.cgi?" + query, username, password), "param.cgi update"
+        )
+        if not resp.text.strip().startswith("OK"):
+            raise DriverError("VAPIX param.cgi update: %s" % clean(resp.text[:160]))
 
     def change_password(self, username, old_password, new_password):
         # VAPIX takes the account and password in the query string (GET or POST); what we

@@ -42,6 +42,8 @@ except ImportError:  # pragma: no cover - depends on the controller
 
 class SshShellDriver(ShellPasswdMixin, BaseDriver):
     name = "ssh_shell"
+    abstract = False
+    aliases = ("linux_ssh",)
     default_port = 22
     password_policy = PasswordPolicy(min_length=8, max_length=64, length=20)
     banner = b""

@@ -32,6 +32,7 @@ MAX_CONFIG = 512 * 1024
 
 class NetmikoSwitchDriver(BaseDriver):
     name = "netmiko"
+    abstract = True
     enable_account = None
     default_port = 22
     device_type = None
@@ -156,6 +157,8 @@ class NetmikoSwitchDriver(BaseDriver):
 
 class CiscoIosDriver(NetmikoSwitchDriver):
     name = "cisco_ios"
+    abstract = False
+    aliases = ("netmiko:cisco_ios",)
     device_type = "cisco_ios"
     user_line = "username {username} secret {secret}"
     user_line_privilege = "username {username} privilege {level} secret {secret}"
@@ -174,6 +177,8 @@ class CiscoIosDriver(NetmikoSwitchDriver):
 
 class HpProcurveDriver(NetmikoSwitchDriver):
     name = "hp_procurve"
+    abstract = False
+    aliases = ("netmiko:hp_procurve",)
     device_type = "hp_procurve"
     user_line = "password manager user-name {username} plaintext {secret}"
     enable_line = None

@@ -39,6 +39,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base im
     ShellPasswdMixin,
     Unreachable,
 )
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import LockoutRead
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
 OPT_ECHO, OPT_SGA, OPT_NAWS = 1, 3, 31
@@ -97,8 +98,9 @@ class TelnetNegotiator:
         # DONT / WONT need no answer from a client that never asked
 
 
-class TelnetBusyboxDriver(ShellPasswdMixin, BaseDriver):
+class TelnetBusyboxDriver(LockoutRead, ShellPasswdMixin, BaseDriver):
     name = "telnet_busybox"
+    abstract = False
     default_port = 23
     password_policy = PasswordPolicy(min_length=8, max_length=32, length=16)
     banner = b""
@@ -156,10 +158,15 @@ class TelnetBusyboxDriver(ShellPasswdMixin, BaseDriver):
     def login_accounts(self, username, password):
         return parse_passwd(self._run_logged_in(username, password, PASSWD_COMMAND))
 
-    def read_lockout(self, username, password):
+    def lockout_policy(self, username, password):
         seen = self._run_logged_in(username, password, self.LOCKOUT_PROBE)
         if self.BUSYBOX.search(seen) and self.NO_PAM.search(seen):
-            return False, "BusyBox login without PAM (no /etc/pam.d/login): no account lockout"
+            return {
+                "enabled": False,
+                "threshold": None,
+                "duration": None,
+                "evidence": "BusyBox login without PAM (no /etc/pam.d/login): no account lockout",
+            }
         return None
 
     def change_password(self, username, old_password, new_password):

@@ -23,6 +23,7 @@ import tempfile
 
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import (
     catalogue,
+    compensation,
     kev,
     localfile,
     register,
@@ -201,9 +202,10 @@ def cannot_rotate(rotation, devices):
 
 
 def build(client, results, generated_at, previous=None, accepted_risks=None, policy=None, kev_catalog=None,
-          branding=None, assessed_from_vpn=False, rotation=None):  # fmt: skip
+          branding=None, assessed_from_vpn=False, rotation=None, compensations=()):  # fmt: skip
     """The report document from the per-device results of ``risk_assess``; ``rotation``: the
-    credential rotation's summary of this client (its can't-rotate list goes in the report)."""
+    credential rotation's summary of this client (its can't-rotate list goes in the report);
+    ``compensations``: the device hardening's compensating controls (never "fixed")."""
     check_client(client)
     if not isinstance(results, list):
         raise ReportError("results must be a list of risk_assess results, got %s" % type(results).__name__)
@@ -287,6 +289,7 @@ def build(client, results, generated_at, previous=None, accepted_risks=None, pol
         assessed_from_vpn,
         not_assessed,
     )
+    compensation.apply(rows, devices, compensations)
     row_of = {m: row for row in rows for m in row["members"]}
     for d in devices:
         for f in d["findings"]:

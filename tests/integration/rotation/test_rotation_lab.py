@@ -185,7 +185,7 @@ def test_fault_leaves_device_reachable(site, device, operation, fault, extra):
 
 @pytest.mark.parametrize(
     ("driver", "key"),
-    [("hikvision_isapi", "lockout"), ("axis_vapix", "params"), ("thermostat_api", "lockout")],
+    [("hikvision_isapi", "lockout"), ("axis_vapix", "services"), ("thermostat_api", "lockout")],
 )
 def test_read_settings_with_the_stored_credential(site, driver, key):
     lab, inv = site
@@ -197,8 +197,9 @@ def test_read_settings_with_the_stored_credential(site, driver, key):
     truth = lab.device(name)
     assert got[key], got
     if key == "lockout":
-        enabled = got["lockout"].get("enabled")
-        assert str(enabled).lower() == str(truth["lockout"]["enabled"]).lower(), (got, truth["lockout"])
+        assert got["lockout"]["enabled"] is bool(truth["lockout"]["enabled"]), (got, truth["lockout"])
+    else:
+        assert got["services"]["ftp"] is bool(truth["settings"]["ftp_enabled"]), (got, truth["settings"])
 
 
 def test_ssh_shell_route_keeps_the_store_right(site):

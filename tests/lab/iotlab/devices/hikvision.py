@@ -229,10 +229,11 @@ class HikvisionCamera(Device):
 
     async def put_lock(self, req: Request) -> Response:
         text = req.text()
+        # newer firmware names the lock time maxIllegalLoginLockTime, older lockDuration
         enabled, times, duration = (
             field(text, "enabled"),
             field(text, "maxIllegalLoginTimes"),
-            field(text, "lockDuration"),
+            field(text, "maxIllegalLoginLockTime") or field(text, "lockDuration"),
         )
         try:
             values = {
@@ -248,6 +249,8 @@ class HikvisionCamera(Device):
             return self.status(
                 req.path, 6, "Invalid Content", "badParameters", 400, "maxIllegalLoginTimes 3-20"
             )
+        if values["duration"] is not None and not 60 <= values["duration"] <= 3600:
+            return self.status(req.path, 6, "Invalid Content", "badParameters", 400, "lock time 60-3600 s")
         fault = await self.gate("set_config")
         if fault == "reject":
             return self.status(req.path, 4, "Invalid Operation", "notSupport", 400)

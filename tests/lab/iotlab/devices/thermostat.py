@@ -16,6 +16,17 @@ from .base import Device, Listener
 TOKEN_SECONDS = 900
 
 
+def _lockout_problem(value: dict) -> str | None:
+    """What the thermostat takes: 3..10 failed logins, a lock of 60..3600 seconds."""
+    for key, lo, hi in (("threshold", 3, 10), ("duration", 60, 3600)):
+        v = value.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi):
+            return f"lockout.{key}={v!r} must be {lo}..{hi}"
+    if "enabled" in value and not isinstance(value["enabled"], bool):
+        return "lockout.enabled must be true or false"
+    return None
+
+
 class Thermostat(Device):
     KIND = "thermostat"
     DEVICE_CLASS = "building_automation"
@@ -150,6 +161,9 @@ class Thermostat(Device):
             return Response.json({"error": "settings refused"}, 400)
         for key, value in body.items():
             if key == "lockout":
+                problem = _lockout_problem(value)
+                if problem:
+                    return Response.json({"error": problem}, 400)
                 try:
                     self.set_lockout(**{k: value.get(k) for k in ("enabled", "threshold", "duration")})
                 except PolicyError as exc:

@@ -31,9 +31,9 @@ class ShellDriver(BaseDriver):
     def login(self, username, password):
         return self.dev.login(username, password)
 
-    def read_lockout(self, username, password):
+    def lockout_policy(self, username, password):
         assert self.dev.passwords.get(username) == password
-        return False, "BusyBox login without PAM"
+        return {"enabled": False, "threshold": None, "duration": None, "evidence": "BusyBox login without PAM"}
 
     def login_accounts(self, username, password):
         assert self.dev.passwords.get(username) == password
