@@ -282,3 +282,33 @@ def test_medical_peer_wider_than_a_site_network_is_an_error():
         fwc.contribution(p, bad)
     assert err.value.field == "policy.firewall.server_networks"
     assert "its own addresses" in str(err.value)
+
+
+def test_report_record_says_what_was_read_back():
+    from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation import site
+
+    p = sp.plan(DEVICES, switches(), POLICY)
+    names = sorted({port["switch"] for port in p["ports"]})
+    result = {
+        "plan": p,
+        "switches": {
+            names[0]: {"status": "changed", "commands": ["vlan 30", "name IOT-CAMERAS"]},
+            **{
+                n: {"status": "failed", "commands": ["x"], "error": "refused", "restored": True}
+                for n in names[1:]
+            },
+        },
+        "commands_sent": 2,
+        "sessions": len(names),
+        "secret_never_copied": "Enable123",
+    }
+    rec = site.report_record(result)
+    assert "Enable123" not in repr(rec)
+    assert rec["switches"][names[0]]["read_back_equals_plan"]
+    assert rec["switches"][names[0]]["commands"] == 2
+    for n in names[1:]:
+        assert not rec["switches"][n]["read_back_equals_plan"] and rec["switches"][n]["restored"]
+    assert {port["verified"] for port in rec["ports"] if port["switch"] == names[0]} == {True}
+    assert rec["summary"]["verified_ports"] == sum(1 for port in p["ports"] if port["switch"] == names[0])
+    assert rec["summary"]["moves"] == p["summary"]["moves"] and rec["summary"]["commands_sent"] == 2
+    assert {d["device"] for d in rec["unplaced"]} == {d["device"] for d in p["unplaced"]}
