@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ansible_collections.iotguard.hardening.plugins.module_utils.risk import catalogue, identity
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import catalogue, identity, site_picture
 
 COLORS = {
     "very high": "#8b0000",
@@ -611,7 +611,7 @@ def render(doc):
         '<meta http-equiv="Content-Security-Policy" content="%s">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Security risk assessment: %s</title><style>%s</style></head><body>"
-        '<header class="top"><h1>Security risk assessment: %s</h1><div>%s &middot; schema %s</div></header><main>%s%s%s%s%s%s%s%s%s%s%s</main>'
+        '<header class="top"><h1>Security risk assessment: %s</h1><div>%s &middot; schema %s</div></header><main>%s%s%s%s%s%s%s%s%s%s%s%s</main>'
         "</body></html>\n"
         % (
             CSP,
@@ -625,6 +625,7 @@ def render(doc):
             _scope(doc),
             _summary(doc),
             _inventory(doc),
+            site_picture.section(doc),
             _register(doc),
             _accepted(doc),
             _details(doc),
