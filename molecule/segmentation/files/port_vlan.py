@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Put one port of the gateway's switch stand-in on one VLAN, as a switch's access port
 is: every VLAN is a bridge of its own (brVID), so a port is in exactly one broadcast
