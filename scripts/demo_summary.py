@@ -146,6 +146,19 @@ def main(client_dir: str) -> int:
             f"         credential rotation: {counts.get('rotated', 0)} account(s) rotated"
             f" ({PROOF['credential_rotation']}), {counts.get('failed', 0)} failed"
         )
+    segmentation = (
+        json.loads((base / "segmentation.json").read_text()) if (base / "segmentation.json").exists() else {}
+    )
+    if segmentation:
+        seg = segmentation["summary"]
+        zones = Counter(p["zone"] for p in segmentation["ports"])
+        print(
+            f"SEGMENTED {seg['ports']} device port(s) on their zone's VLAN"
+            f" ({', '.join(f'{z} {n}' for z, n in sorted(zones.items()))}); {seg['moves']} moved this run,"
+            f" {seg['verified_ports']} read back from the switch equal to the plan"
+            f" ({seg['commands_sent']} config command(s) over {seg['sessions']} switch session(s));"
+            f" {seg['unplaced']} device(s) not moved, {seg['left_alone_ports']} port(s) left alone"
+        )
     if change["not_rechecked"]:
         print(
             f"UNPROVEN {len(change['not_rechecked'])} findings not re-checked"

@@ -151,7 +151,9 @@ options:
       - "Each item: C(host), C(device_type) (cisco_ios, cisco_nxos, hp_procurve), C(username),
         C(password), C(port), C(name), C(uplink_ports) (ports never taken
         as a device's port)."
-      - The password is never logged; use a vaulted variable or an environment lookup.
+      - The password is never logged; use a vaulted variable, an environment lookup or the
+        credential store (C(lookup('iotguard.hardening.credential', HOST, user=USER,
+        store_path=inventory_dir)); C(inventory_dir) is this inventory's directory here).
     type: list
     elements: dict
     default: []
@@ -385,8 +387,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             )
         options = self._discovery_options()
         if options["switches"]:
-            # switch credentials may be vaulted variables or lookups
-            options["switches"] = self.templar.template(options["switches"])
+            # switch credentials may be vaulted variables or lookups; inventory_dir is this
+            # inventory's directory (the credential store's, as in plays)
+            templar = self.templar.copy_with_new_env(
+                available_variables={"inventory_dir": os.path.dirname(os.path.abspath(path))}
+            )
+            options["switches"] = templar.template(options["switches"])
 
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option("cache") and cache

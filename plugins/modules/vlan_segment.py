@@ -129,6 +129,14 @@ timings:
   description: Seconds spent gathering, planning and applying (including the check after the change).
   returned: success
   type: dict
+report:
+  description:
+    - The run for the client's reports, without secrets or config text, C(summary) (moves,
+      commands sent, sessions, ports read back equal to the plan), C(zones), C(switches)
+      (status, C(read_back_equals_plan)), C(ports) (device, zone, switch, port, VLAN before
+      and after, action, verified), C(left_alone) and C(unplaced).
+  returned: success
+  type: dict
 firewall_contribution:
   description: Zones and flows for the gateway firewall role (null unless O(firewall)).
   returned: success
@@ -171,6 +179,7 @@ def main():
         )
     except SegmentationError as exc:
         module.fail_json(msg=str(exc), field=exc.field)
+    result["report"] = site.report_record(result)
     diff = result.pop("diff")
     if module._diff and diff:
         result["diff"] = diff

@@ -20,6 +20,7 @@ list, never a shell.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import signal
@@ -164,7 +165,12 @@ def _live_guard(run):
             else:
                 dst = r.get("dst", "")
                 plen = r.get("dstlen")
-                found.add((fam, "%s/%s" % (dst, plen) if plen is not None else dst))
+                # iproute2 prints a host (/32, /128) without dstlen: the same key as wanted
+                try:
+                    dst = str(ipaddress.ip_network("%s/%s" % (dst, plen) if plen is not None else dst))
+                except ValueError:
+                    pass
+                found.add((fam, dst))
     return found
 
 

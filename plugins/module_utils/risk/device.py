@@ -198,6 +198,7 @@ class Device:
         self.fingerprint_id = hostile.text(iot.get("iot_fingerprint_id") or "", 64)
         self.switch = hostile.text(iot.get("iot_switch") or "", 64)
         self.switch_port = hostile.text(iot.get("iot_switch_port") or "", 32)
+        self.zone = hostile.text(iot.get("iot_zone") or "", 24)  # set by segmentation (read back)
         vlan = iot.get("iot_vlan")
         self.vlan = int(vlan) if isinstance(vlan, int) or (isinstance(vlan, str) and vlan.isdigit()) else None
         try:
@@ -293,6 +294,7 @@ class Device:
             "vlan": self.vlan,
             "switch": self.switch,
             "switch_port": self.switch_port,
+            "zone": self.zone,
             "confidence": self.confidence,
             "fingerprint_id": self.fingerprint_id,
             "driver": self.driver,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ansible_collections.iotguard.hardening.plugins.module_utils.risk import catalogue, identity
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import catalogue, identity, site_picture
 
 COLORS = {
     "very high": "#8b0000",
@@ -650,6 +650,7 @@ def render(doc):
             _scope(doc),
             _summary(doc),
             _inventory(doc),
+            site_picture.section(doc),
             _register(doc),
             _accepted(doc),
             _details(doc),

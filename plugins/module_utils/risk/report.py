@@ -28,6 +28,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.risk import (
     localfile,
     register,
     scoring,
+    site_picture,
 )
 
 SCHEMA = "iotguard.hardening/security-risk-assessment"
@@ -351,6 +352,10 @@ def build(client, results, generated_at, previous=None, accepted_risks=None, pol
         },
         "client_score": client_score,
         "sites": site_scores,
+        "site_picture": {
+            "after": site_picture.picture(devices),
+            "before": site_picture.picture(previous.get("devices")) if previous else None,
+        },
         "register": rows,
         "actions": register.action_plan(rows),
         "accepted_risks": acceptances,

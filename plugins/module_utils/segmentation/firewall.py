@@ -21,7 +21,9 @@ The gateway drops every new connection no flow allows, so the policy is what is 
 from __future__ import annotations
 
 import copy
+import ipaddress
 
+from ansible_collections.iotguard.hardening.plugins.module_utils.firewall.model import COMMENT_RE
 from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation import SegmentationError
 from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation.plan import (
     QUARANTINE,
@@ -107,6 +109,28 @@ def check_firewall(policy):
     return fw
 
 
+def _without(networks, holes, field):
+    """``networks`` minus the medical peers inside them (a PACS in the server network is
+    its own zone; the gateway firewall wants every address in one zone only)."""
+    out = [ipaddress.ip_network(n) for n in networks]
+    for hole in (ipaddress.ip_network(h) for h in holes):
+        kept = []
+        for net in out:
+            if net.version != hole.version or not net.overlaps(hole):
+                kept.append(net)
+            elif hole.subnet_of(net):
+                kept.extend(net.address_exclude(hole))
+            else:
+                raise _err(
+                    field,
+                    str(net),
+                    "lies inside the medical peer network %s" % hole,
+                    "give the medical peer its own addresses (e.g. the PACS as a /32)",
+                )
+        out = kept
+    return [str(n) for n in sorted(out, key=lambda n: (n.version, n))]
+
+
 def _flow(src, dst, proto, ports, comment):
     return {"from": src, "to": dst, "proto": proto, "ports": list(ports), "comment": comment}
 
@@ -133,15 +157,17 @@ def contribution(the_plan, policy):
         zones.append(entry)
         names.add(z["name"])
     iot = [z["name"] for z in zones]
+    peer_nets = [n for peer in fw["medical_peers"] for n in peer["networks"]]
     for name, key, management in SITE_ZONES:
         if fw[key]:
-            zones.append({"name": name, "networks": list(fw[key]), "management": management})
+            networks = _without(fw[key], peer_nets, "policy.firewall.%s" % key)
+            zones.append({"name": name, "networks": networks, "management": management})
             names.add(name)
     flows = []
     if "cameras" in names and "nvrs" in names:
         flows.append(_flow("cameras", "nvrs", "tcp", fw["stream_ports"], "cameras stream to their NVR"))
         flows.append(
-            _flow("nvrs", "cameras", "tcp", fw["nvr_pull_ports"], "the NVR pulls its cameras' streams")
+            _flow("nvrs", "cameras", "tcp", fw["nvr_pull_ports"], "the NVR pulls the camera streams")
         )
     if "staff" in names and "printers" in names:
         flows.append(_flow("staff", "printers", "tcp", fw["print_ports"], "staff print"))
@@ -211,13 +237,21 @@ def contribution(the_plan, policy):
             )
         if flow.get("proto", "tcp") not in PROTOS:
             raise _err(field + ".proto", flow.get("proto"), "is not a protocol", "use tcp, udp, icmp or any")
+        comment = flow.get("comment") or "policy extra flow %d" % i
+        if not isinstance(comment, str) or not COMMENT_RE.match(comment):
+            raise _err(
+                field + ".comment",
+                comment,
+                "has characters a firewall comment cannot carry",
+                "use letters, digits, spaces and .,:;()/+-> (100 at most)",
+            )
         flows.append(
             _flow(
                 flow["from"],
                 flow["to"],
                 flow.get("proto", "tcp"),
                 _ports(flow.get("ports"), field + ".ports"),
-                str(flow.get("comment") or "policy.firewall.extra_flows[%d]" % i)[:120],
+                comment,
             )
         )
     return {"zones": zones, "flows": flows, "sets": [], "rate_limits": []}

@@ -176,3 +176,46 @@ def run(specs, devices, policy, check_mode=False, backup_dir=None, timeout=30, f
         "timings": timings,
     }
     return out
+
+
+#: a switch whose state was read back equal to the plan (after the change, or already)
+VERIFIED = ("changed", "unchanged")
+
+
+def report_record(result):
+    """What a run did, for the client's reports (no secret, no config text): each switch's
+    outcome and whether it was read back equal to the plan, each device's port with its
+    zone and VLAN before and after, and what was left where it is and why."""
+    the_plan = result["plan"]
+    switches = {
+        name: {
+            "status": r["status"],
+            "commands": len(r.get("commands") or []),
+            "read_back_equals_plan": r["status"] in VERIFIED,
+            "error": r.get("error"),
+            "restored": r.get("restored"),
+        }
+        for name, r in sorted(result["switches"].items())
+    }
+    keys = ("device", "zone", "switch", "port", "vlan_before", "vlan", "vlan_name", "action")
+    ports = [{k: p.get(k) for k in keys} for p in the_plan["ports"]]
+    for p in ports:
+        p["verified"] = switches.get(p["switch"], {}).get("read_back_equals_plan", False)
+    return {
+        "schema": 1,
+        "summary": dict(
+            the_plan["summary"],
+            commands_sent=result["commands_sent"],
+            sessions=result["sessions"],
+            switches=len(switches),
+            verified_ports=sum(1 for p in ports if p["verified"]),
+        ),
+        "zones": [
+            {"name": z["name"], "vlan": z["vlan"], "vlan_name": z["vlan_name"], "devices": z["devices"]}
+            for z in the_plan["zones"]
+        ],
+        "switches": switches,
+        "ports": ports,
+        "left_alone": [{k: p[k] for k in ("switch", "port", "reason")} for p in the_plan["left_alone"]],
+        "unplaced": [{"device": d["device"], "reason": d["reason"]} for d in the_plan["unplaced"]],
+    }

@@ -86,6 +86,10 @@ def test_demo_then_second_run_changes_nothing(ns, tmp_path):
     for name in ("report.png", "report-before.png"):
         assert (reports / name).read_bytes()[:8] == PNG and (reports / name).stat().st_size > 10000, name
     assert not (TOP / "reports").exists(), "the demo wrote outside its client folder"
+    # segmentation: every placed device's port moved and read back equal to the plan
+    seg = json.loads((reports / "segmentation.json").read_text())["summary"]
+    assert seg["moves"] > 0 and seg["verified_ports"] == seg["ports"] > 20, seg
+    assert re.search(r"SEGMENTED +%d device port\(s\)" % seg["ports"], summary)
 
     # the same site (state kept) and the same client folder: nothing left to change
     site = NamespacedSite(ns, "clinic", tmp_path / "lab" / "clinic").up(fresh=False)
@@ -97,8 +101,15 @@ def test_demo_then_second_run_changes_nothing(ns, tmp_path):
         }
         # every factory account closed by the first run, the ones only the assessment found too
         assert rotated and not still_default, still_default
+        placed = json.loads((reports / "segmentation.json").read_text())["ports"]
+        state = {sw["name"]: sw["state"] for sw in truth["switches"]}
+        for p in placed:
+            for config in ("running", "startup"):
+                assert state[p["switch"]][config]["ports"][p["port"]]["vlan"] == p["vlan"], (config, p)
         again = run_playbook(ns, demo / "clinic", demo / "vault-pass", "site.yml")
         assert again.returncode == 0, again.stdout[-5000:]
+        seg = json.loads((reports / "segmentation.json").read_text())["summary"]
+        assert seg["moves"] == 0 and seg["commands_sent"] == 0 and seg["verified_ports"] == seg["ports"], seg
         counts = recap(again.stdout)
         assert len(counts) == 27 and all(c["failed"] == 0 for c in counts.values()), counts
         changed = sorted(h for h, c in counts.items() if c["changed"])

@@ -231,6 +231,8 @@ class FakeNet:
             if "to" in tail:
                 net = tail[tail.index("to") + 1]
                 r["dst"], r["dstlen"] = net.split("/")[0], int(net.split("/")[1])
+                if r["dstlen"] == (128 if ":" in net else 32):
+                    del r["dstlen"]  # as iproute2 prints a host
             self.rules[argv[1]].append(r)
             return 0, "", ""
         if argv[0] == "ip" and argv[3] == "del":
@@ -254,7 +256,7 @@ def test_apply_confirm_and_second_run_unchanged(tmp_path, monkeypatch):
     )
     assert not (tmp_path / "gateway.nft").exists(), "nothing is confirmed before confirm"
     # forwarding to every zone network needs the table's mark
-    dsts = sorted("%s/%s" % (r["dst"], r["dstlen"]) for r in net.rules["-4"] if "dst" in r)
+    dsts = sorted("%s/%s" % (r["dst"], r.get("dstlen", 32)) for r in net.rules["-4"] if "dst" in r)
     assert dsts == ["10.201.1.0/24", "10.66.0.0/24", "10.89.141.0/24"]
     assert fw.confirm(paths)["confirmed"]
     assert (tmp_path / "firewall.d/wireguard.json").stat().st_mode & 0o777 == 0o600
@@ -281,3 +283,19 @@ def test_failed_check_loads_nothing(tmp_path, monkeypatch):
     with pytest.raises(FirewallError, match="refused by nft -c"):
         fw.apply(refusing, fw.Paths(str(tmp_path), pid_file=str(tmp_path / "pid")), {"wireguard": WG}, 30)
     assert net.table is None
+
+
+def test_host_zone_second_apply_unchanged(tmp_path, monkeypatch):
+    """A zone of one address (a PACS as a /32): iproute2 shows its guard rule without a
+    prefix length, which is the same rule, not a change."""
+    started, stopped = [], []
+    monkeypatch.setattr(fw, "start_timer", lambda paths, s: started.append(s))
+    monkeypatch.setattr(fw, "timer_pid", lambda paths: 4242 if started and not stopped else None)
+    monkeypatch.setattr(fw, "stop_timer", lambda paths: stopped.append(True))
+    net = FakeNet()
+    paths = fw.Paths(str(tmp_path), pid_file=str(tmp_path / "pid"))
+    pacs = {"zones": [{"name": "pacs", "networks": ["10.50.0.10/32"]}], "flows": []}
+    assert fw.apply(net, paths, {"segmentation": pacs}, 30)["changed"]
+    assert {"priority": 9000, "dst": "10.50.0.10"} in net.rules["-4"]
+    assert fw.confirm(paths)["confirmed"]
+    assert not fw.apply(net, paths, {"segmentation": pacs}, 30)["changed"]

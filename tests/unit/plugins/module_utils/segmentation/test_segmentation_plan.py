@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import copy
+import ipaddress
 
 import pytest
+from ansible_collections.iotguard.hardening.plugins.module_utils.firewall import model as firewall_model
 from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation import SegmentationError
 from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation import firewall as fwc
 from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation import plan as sp
@@ -196,7 +198,7 @@ FW_POLICY = {
         "staff_networks": ["10.10.0.0/24"],
         "server_networks": ["10.11.0.0/24"],
         "management_networks": ["10.1.0.0/24"],
-        "vpn_networks": ["10.99.0.0/24"],
+        "vpn_networks": ["10.98.0.0/24"],
         "medical_peers": [{"name": "pacs", "networks": ["10.11.0.50/32"], "tcp_ports": [104, 11112]}],
     },
 }
@@ -236,6 +238,13 @@ def test_firewall_contribution_is_the_policy():
         assert f["comment"]
         assert f["from"] in zones and f["to"] in zones
     assert set(c) == {"zones", "flows", "sets", "rate_limits"}
+    # the PACS in the server network is its own zone: the servers zone is the rest
+    servers = [ipaddress.ip_network(n) for n in zones["servers"]["networks"]]
+    pacs = ipaddress.ip_address("10.11.0.50")
+    assert not [n for n in servers if pacs in n]
+    assert sum(n.num_addresses for n in servers) == 255
+    # the gateway firewall accepts it as it is (comments and overlaps included)
+    firewall_model.merge({"segmentation": c})
 
 
 QUARANTINE = sp.QUARANTINE
@@ -256,3 +265,50 @@ def test_contribution_errors_name_the_field():
     with pytest.raises(SegmentationError) as err:
         fwc.contribution(p, bad)
     assert err.value.field == "policy.firewall.extra_flows[0].ports[0]"
+    bad["firewall"]["extra_flows"] = [
+        {"from": "staff", "to": "nvrs", "proto": "tcp", "comment": "the NVR's UI"}
+    ]
+    with pytest.raises(SegmentationError) as err:
+        fwc.contribution(p, bad)
+    assert err.value.field == "policy.firewall.extra_flows[0].comment"
+    assert "100 at most" in str(err.value)
+
+
+def test_medical_peer_wider_than_a_site_network_is_an_error():
+    bad = copy.deepcopy(FW_POLICY)
+    bad["firewall"]["medical_peers"] = [{"name": "pacs", "networks": ["10.11.0.0/16"]}]
+    p = sp.plan(DEVICES, switches(), bad)
+    with pytest.raises(SegmentationError) as err:
+        fwc.contribution(p, bad)
+    assert err.value.field == "policy.firewall.server_networks"
+    assert "its own addresses" in str(err.value)
+
+
+def test_report_record_says_what_was_read_back():
+    from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation import site
+
+    p = sp.plan(DEVICES, switches(), POLICY)
+    names = sorted({port["switch"] for port in p["ports"]})
+    result = {
+        "plan": p,
+        "switches": {
+            names[0]: {"status": "changed", "commands": ["vlan 30", "name IOT-CAMERAS"]},
+            **{
+                n: {"status": "failed", "commands": ["x"], "error": "refused", "restored": True}
+                for n in names[1:]
+            },
+        },
+        "commands_sent": 2,
+        "sessions": len(names),
+        "secret_never_copied": "Enable123",
+    }
+    rec = site.report_record(result)
+    assert "Enable123" not in repr(rec)
+    assert rec["switches"][names[0]]["read_back_equals_plan"]
+    assert rec["switches"][names[0]]["commands"] == 2
+    for n in names[1:]:
+        assert not rec["switches"][n]["read_back_equals_plan"] and rec["switches"][n]["restored"]
+    assert {port["verified"] for port in rec["ports"] if port["switch"] == names[0]} == {True}
+    assert rec["summary"]["verified_ports"] == sum(1 for port in p["ports"] if port["switch"] == names[0])
+    assert rec["summary"]["moves"] == p["summary"]["moves"] and rec["summary"]["commands_sent"] == 2
+    assert {d["device"] for d in rec["unplaced"]} == {d["device"] for d in p["unplaced"]}
