@@ -52,7 +52,7 @@ class ActionModule(ActionBase):
                 check_rate(*rate)
         except PolicyError as exc:
             raise AnsibleActionFail("%s: policy: %s" % (host, exc)) from None
-        hostvars = access_hostvars(self._templar, task_vars)
+        hostvars = access_hostvars(self._templar.template, task_vars)
         try:
             store = store_from_options(
                 args,
