@@ -19,8 +19,12 @@ from ansible_collections.iotguard.hardening.plugins.module_utils import totp
 DATA_CIPHERS = "AES-256-GCM:CHACHA20-POLY1305"
 TLS_CIPHERS = "TLS-ECDHE-ECDSA-WITH-AES-256-GCM-SHA384:TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256"
 TLS_SUITES = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
-HOST_RE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
-PEM_RE = re.compile(rb"^-----BEGIN [A-Za-z0-9 -]+-----\r?\n[A-Za-z0-9+/=\r\n]+-----END [A-Za-z0-9 -]+-----\r?\n?$")
+HOST_RE = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+PEM_RE = re.compile(
+    rb"^-----BEGIN [A-Za-z0-9 -]+-----\r?\n[A-Za-z0-9+/=\r\n]+-----END [A-Za-z0-9 -]+-----\r?\n?$"
+)
 
 
 class OpenVPNError(ValueError):
@@ -55,7 +59,9 @@ def _net(value, field):
     try:
         return ipaddress.ip_network(value, strict=True)
     except (ValueError, TypeError) as exc:
-        raise OpenVPNError("%s=%r is not a network in CIDR form without host bits (%s)" % (field, value, exc)) from None
+        raise OpenVPNError(
+            "%s=%r is not a network in CIDR form without host bits (%s)" % (field, value, exc)
+        ) from None
 
 
 def check_networks(pool, mgmt_zones, reserved):
@@ -64,23 +70,33 @@ def check_networks(pool, mgmt_zones, reserved):
     net = _net(pool, "openvpn_pool")
     if net.version != 4 or net.prefixlen > 29:
         raise OpenVPNError(
-            "openvpn_pool=%r: use an IPv4 network of /29 or larger (topology subnet), e.g. 10.67.0.0/24" % pool
+            "openvpn_pool=%r: use an IPv4 network of /29 or larger (topology subnet), e.g. 10.67.0.0/24"
+            % pool
         )
     if not mgmt_zones:
-        raise OpenVPNError("openvpn_mgmt_zones is empty: list the management networks the engineers may reach")
+        raise OpenVPNError(
+            "openvpn_mgmt_zones is empty: list the management networks the engineers may reach"
+        )
     zones = []
     others = []
     for i, z in enumerate(mgmt_zones):
         zn = _net(z, "openvpn_mgmt_zones[%d]" % i)
         if zn.version != 4:
-            raise OpenVPNError("openvpn_mgmt_zones[%d]=%r: the tunnel routes IPv4 only; list IPv4 networks" % (i, z))
+            raise OpenVPNError(
+                "openvpn_mgmt_zones[%d]=%r: the tunnel routes IPv4 only; list IPv4 networks" % (i, z)
+            )
         zones.append(zn)
         others.append(("openvpn_mgmt_zones[%d]" % i, zn))
     for field, values in sorted((reserved or {}).items()):
         for j, v in enumerate(values or []):
             if v in (None, ""):
                 continue
-            others.append(("%s[%d]" % (field, j) if isinstance(values, list) and len(values) > 1 else field, _net(v, field)))
+            others.append(
+                (
+                    "%s[%d]" % (field, j) if isinstance(values, list) and len(values) > 1 else field,
+                    _net(v, field),
+                )
+            )
     for field, other in others:
         if other.version == net.version and net.overlaps(other):
             raise OpenVPNError(
@@ -89,7 +105,9 @@ def check_networks(pool, mgmt_zones, reserved):
             )
     return {
         "pool": {"network": str(net.network_address), "netmask": str(net.netmask), "cidr": str(net)},
-        "routes": [{"network": str(z.network_address), "netmask": str(z.netmask), "cidr": str(z)} for z in zones],
+        "routes": [
+            {"network": str(z.network_address), "netmask": str(z.netmask), "cidr": str(z)} for z in zones
+        ],
     }
 
 
@@ -100,7 +118,9 @@ def check_ca(pem, path, now=None, renew_days=30):
     try:
         cert = x509.load_pem_x509_certificate(pem)
     except ValueError as exc:
-        raise OpenVPNError("openvpn CA certificate %s is not a PEM certificate (%s): restore it from backup" % (path, exc)) from None
+        raise OpenVPNError(
+            "openvpn CA certificate %s is not a PEM certificate (%s): restore it from backup" % (path, exc)
+        ) from None
     now = now or datetime.datetime.now(datetime.timezone.utc)
     not_after = cert.not_valid_after_utc
     not_before = cert.not_valid_before_utc
@@ -112,7 +132,8 @@ def check_ca(pem, path, now=None, renew_days=30):
         raise OpenVPNError("openvpn CA certificate %s expired on %s: %s" % (path, not_after.isoformat(), fix))
     if not_before > now:
         raise OpenVPNError(
-            "openvpn CA certificate %s is valid only from %s: check the controller's clock" % (path, not_before.isoformat())
+            "openvpn CA certificate %s is valid only from %s: check the controller's clock"
+            % (path, not_before.isoformat())
         )
     days = (not_after - now).days
     return {"not_after": not_after.isoformat(), "days_left": days, "renew_soon": days < renew_days}

@@ -166,7 +166,9 @@ class Ledger:
         if not self.state_path:
             return
         tmp = self.state_path + ".tmp"
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as fh:
+        with os.fdopen(
+            os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8"
+        ) as fh:
             json.dump(self.state, fh, sort_keys=True)
             fh.flush()
             os.fsync(fh.fileno())

@@ -27,7 +27,7 @@ requirements:
   - cryptography (for O(ca_path))
 options:
   clients:
-    description: Engineers, each a mapping with C(name) and optional C(revoked) (bool).
+    description: Engineers, each a mapping with C(name) and optional C(revoked) (a bool).
     type: list
     elements: dict
     required: true
@@ -42,8 +42,8 @@ options:
     required: true
   reserved:
     description:
-      - Other networks the pool must not overlap, by the name of the variable they come from
-        (so the error names it), e.g. C({wireguard_pool: [10.66.0.0/24]}).
+      - "Other networks the pool must not overlap, by the name of the variable they come from
+        (so the error names it), for example C({wireguard_pool: [10.66.0.0/24]})."
     type: dict
     default: {}
   ca_path:
@@ -110,7 +110,9 @@ ciphers:
   returned: success
   type: dict
 ca:
-  description: C(not_after), C(days_left) and C(renew_soon) of the existing CA certificate; empty when there is none.
+  description:
+    - C(not_after), C(days_left) and C(renew_soon) of the existing CA certificate.
+    - Empty when there is none.
   returned: success
   type: dict
 """

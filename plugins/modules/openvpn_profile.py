@@ -11,11 +11,11 @@ module: openvpn_profile
 short_description: Write an engineer's OpenVPN client profile (.ovpn, inline certificates, 0600)
 description:
   - Assembles the C(.ovpn) profile of one engineer on the controller (delegate it to
-    C(localhost)): the CA, the engineer's certificate and key and its tls-crypt-v2 client
-    key inline, with the server's hardening mirrored (TLS 1.2+, AEAD data ciphers only).
+    C(localhost)). The CA, the engineer's certificate and key and its tls-crypt-v2 client
+    key are inline, with the server's hardening mirrored (TLS 1.2+, AEAD data ciphers only).
   - Writes it atomically with mode 0600 and only when its content differs (idempotent).
-    C(state=absent) removes it (revocation).
-  - The profile holds a private key: its content never appears in the result or a diff.
+  - With O(state=absent) the profile is removed (revocation).
+  - The profile holds a private key, so its content never appears in the result or a diff.
 version_added: 0.1.0
 author:
   - iotguard.hardening maintainers (@iotguard)
@@ -122,7 +122,11 @@ def main():
             "reneg_seconds": {"type": "int", "default": 3600},
         },
         required_if=[
-            ("state", "present", ["name", "remote", "server_name", "ca_path", "cert_path", "key_path", "tls_crypt_v2_key"])
+            (
+                "state",
+                "present",
+                ["name", "remote", "server_name", "ca_path", "cert_path", "key_path", "tls_crypt_v2_key"],
+            )
         ],
         supports_check_mode=True,
     )

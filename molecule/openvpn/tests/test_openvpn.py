@@ -25,7 +25,10 @@ MGMT_HOST = "10.210.2.20"
 SERVER_WAN = "10.210.1.10"
 RENEG = 40  # converge.yml: openvpn_reneg_seconds
 SCENARIO = pathlib.Path(__file__).parents[1]
-CONTROLLER = pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")) / "inventory/.iotguard/openvpn"
+CONTROLLER = (
+    pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
+    / "inventory/.iotguard/openvpn"
+)
 EXPORT = CONTROLLER / "export"
 STORE = CONTROLLER / "openvpn-server-totp.vault"
 LOG = "/var/log/iotguard-openvpn.log"
@@ -226,10 +229,13 @@ def converge(extra):
 def state(host):
     """Everything the role writes, on the server and the controller."""
     server = host.check_output(
-        "find /etc/openvpn/server /etc/iotguard -type f | sort | xargs sha256sum; sha256sum /etc/iotguard-ovpn-verify.json"
+        "find /etc/openvpn/server /etc/iotguard -type f | sort | xargs sha256sum;"
+        " sha256sum /etc/iotguard-ovpn-verify.json"
     )
     controller = sorted(
-        (str(p), p.stat().st_mtime_ns) for p in CONTROLLER.rglob("*") if p.is_file() and not p.name.endswith(".lock")
+        (str(p), p.stat().st_mtime_ns)
+        for p in CONTROLLER.rglob("*")
+        if p.is_file() and not p.name.endswith(".lock")
     )
     return server, controller
 
@@ -241,9 +247,15 @@ def state(host):
             {"openvpn_test_clients": [{"name": "alice"}, {"name": "../../etc/evil"}]},
             "openvpn_clients[1].name has '../../etc/evil'",
         ),
-        ({"openvpn_pool": "10.66.0.128/25"}, "openvpn_pool (10.66.0.128/25) overlaps wireguard_pool (10.66.0.0/24)"),
         (
-            {"openvpn_totp_create": False, "openvpn_test_clients": [{"name": "alice"}, {"name": "bob"}, {"name": "carol"}]},
+            {"openvpn_pool": "10.66.0.128/25"},
+            "openvpn_pool (10.66.0.128/25) overlaps wireguard_pool (10.66.0.0/24)",
+        ),
+        (
+            {
+                "openvpn_totp_create": False,
+                "openvpn_test_clients": [{"name": "alice"}, {"name": "bob"}, {"name": "carol"}],
+            },
             "names carol have no TOTP secret in",
         ),
     ],
@@ -265,13 +277,19 @@ def test_revoking_bob_leaves_alice_connected(host, alice, bob):
     assert not (EXPORT / "bob.ovpn").exists() and not (EXPORT / "bob-totp.uri.vault").exists()
     assert "bob" not in secrets() and "alice" in secrets()
     crl = host.check_output("openssl crl -in /etc/openvpn/server/iotguard-crl.pem -noout -text")
-    bob_serial = subprocess.run(
-        ["openssl", "x509", "-in", str(CONTROLLER / "pki/issued/bob.crt"), "-noout", "-serial"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("=")[1].strip()
-    assert re.sub(r"[^0-9A-F]", "", crl.upper()).find(bob_serial.upper()) >= 0, "bob's serial is not on the CRL"
+    bob_serial = (
+        subprocess.run(
+            ["openssl", "x509", "-in", str(CONTROLLER / "pki/issued/bob.crt"), "-noout", "-serial"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.split("=")[1]
+        .strip()
+    )
+    assert re.sub(r"[^0-9A-F]", "", crl.upper()).find(bob_serial.upper()) >= 0, (
+        "bob's serial is not on the CRL"
+    )
     assert ssh_banner(alice).startswith("SSH-2.0-"), "alice's tunnel dropped at bob's revocation"
     # bob's old profile (still on his machine) no longer passes the TLS handshake
     assert connect(bob, "bob", "000000", wait=12) != "up"

@@ -63,7 +63,11 @@ def decide(conf, ledger, username, password, common_name):
     if kind == "locked":
         return False, "refused %s: locked out for %ds more" % (username, outcome[1])
     if kind == "lockout":
-        return False, "refused %s: wrong code, locked out for %ds (lockout %d)" % (username, outcome[1], outcome[2])
+        return False, "refused %s: wrong code, locked out for %ds (lockout %d)" % (
+            username,
+            outcome[1],
+            outcome[2],
+        )
     if kind == "broken":
         return False, "refused %s: its secret is unusable; re-enrol" % username
     return False, "refused %s: wrong or reused code (%d)" % (username, outcome[1])

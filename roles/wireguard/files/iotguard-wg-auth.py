@@ -15,8 +15,9 @@ Robustness: a bounded pool of workers, a cap of concurrent connections per sourc
 overall deadline per request (a reaper closes connections past it), so one peer's slow
 connections cannot starve the others. Wrong codes, lockouts (with backoff) and the last
 accepted time step (replay protection) are the collection's TOTP ledger (``totp.Ledger``,
-shared with the OpenVPN verifier), kept in a state file that survives restarts. Codes and secrets are never logged. The configuration file (JSON) is re-read
-when it changes, so enrolling an engineer needs no restart.
+shared with the OpenVPN verifier), kept in a state file that survives restarts. Codes and
+secrets are never logged. The configuration file (JSON) is re-read when it changes, so
+enrolling an engineer needs no restart.
 
 Usage: iotguard-wg-auth CONFIG.json
 """
@@ -135,7 +136,10 @@ class Guard:
                 log("peer %s: its secret is unusable; re-enrol" % name)
                 return 500, "this peer's enrolment is broken; ask for a new one\n"
             if kind == "lockout":
-                log("peer %s from %s: wrong code, locked out for %ds (lockout %d)" % (name, addr, outcome[1], outcome[2]))
+                log(
+                    "peer %s from %s: wrong code, locked out for %ds (lockout %d)"
+                    % (name, addr, outcome[1], outcome[2])
+                )
                 return 429, "wrong code; locked out for %d s\n" % outcome[1]
             if kind == "wrong":
                 log("peer %s from %s: wrong code (%d)" % (name, addr, outcome[1]))

@@ -74,11 +74,20 @@ def test_networks_in_server_form():
 @pytest.mark.parametrize(
     ("pool", "zones", "reserved", "message"),
     [
-        ("10.66.0.128/25", ["10.20.1.0/24"], {"wireguard_pool": ["10.66.0.0/24"]},
-         r"openvpn_pool \(10\.66\.0\.128/25\) overlaps wireguard_pool \(10\.66\.0\.0/24\).*set openvpn_pool"),
+        (
+            "10.66.0.128/25",
+            ["10.20.1.0/24"],
+            {"wireguard_pool": ["10.66.0.0/24"]},
+            r"openvpn_pool \(10\.66\.0\.128/25\) overlaps wireguard_pool"
+            r" \(10\.66\.0\.0/24\).*set openvpn_pool",
+        ),
         ("10.20.0.0/16", ["10.20.1.0/24"], {}, r"overlaps openvpn_mgmt_zones\[0\]"),
-        ("10.67.0.0/24", ["10.20.1.0/24"], {"openvpn_reserved_networks": ["10.0.0.0/8", "192.168.0.0/16"]},
-         r"overlaps openvpn_reserved_networks\[0\]"),
+        (
+            "10.67.0.0/24",
+            ["10.20.1.0/24"],
+            {"openvpn_reserved_networks": ["10.0.0.0/8", "192.168.0.0/16"]},
+            r"overlaps openvpn_reserved_networks\[0\]",
+        ),
         ("10.67.0.1/24", ["10.20.1.0/24"], {}, r"openvpn_pool='10\.67\.0\.1/24' is not a network"),
         ("fd00::/64", ["10.20.1.0/24"], {}, r"IPv4 network of /29 or larger"),
         ("10.67.0.0/30", ["10.20.1.0/24"], {}, r"/29 or larger"),
@@ -91,7 +100,9 @@ def test_bad_networks_name_the_field_and_the_fix(pool, zones, reserved, message)
 
 
 def test_empty_wireguard_pool_is_no_reservation():
-    check_networks("10.66.0.0/24", ["10.20.1.0/24"], {"wireguard_pool": [""], "openvpn_reserved_networks": []})
+    check_networks(
+        "10.66.0.0/24", ["10.20.1.0/24"], {"wireguard_pool": [""], "openvpn_reserved_networks": []}
+    )
 
 
 def test_expired_ca_is_refused_with_the_fix():
@@ -116,19 +127,31 @@ def test_ca_close_to_expiry_says_so():
 
 @pytest.mark.parametrize(("remote", "port"), [("vpn example", 1194), ("", 1194), ("10.0.0.1", 0)])
 def test_bad_remote(remote, port):
-    with pytest.raises(OpenVPNError, match="openvpn_remote|openvpn_port"):
+    with pytest.raises(OpenVPNError, match=r"openvpn_remote|openvpn_port"):
         check_remote(remote, port)
 
 
 def test_profile_is_inline_hardened_and_openvpn_parses_it(tmp_path):
     pem, key = ca_pem(NOW - datetime.timedelta(days=1), NOW + datetime.timedelta(days=100))
     key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
     )
-    tc2 = b"-----BEGIN OpenVPN tls-crypt-v2 client key-----\nAAAA\n-----END OpenVPN tls-crypt-v2 client key-----\n"
+    tc2 = (
+        b"-----BEGIN OpenVPN tls-crypt-v2 client key-----\nAAAA\n"
+        b"-----END OpenVPN tls-crypt-v2 client key-----\n"
+    )
     text = render_profile("alice", "vpn.example.com", 1194, "udp", "gw1", pem, pem, key_pem, tc2).decode()
-    for line in ("tls-version-min 1.2", "data-ciphers AES-256-GCM:CHACHA20-POLY1305", "auth-user-pass",
-                 "auth-nocache", "remote vpn.example.com 1194", "verify-x509-name gw1 name", "<tls-crypt-v2>"):
+    for line in (
+        "tls-version-min 1.2",
+        "data-ciphers AES-256-GCM:CHACHA20-POLY1305",
+        "auth-user-pass",
+        "auth-nocache",
+        "remote vpn.example.com 1194",
+        "verify-x509-name gw1 name",
+        "<tls-crypt-v2>",
+    ):
         assert line in text
     assert text.count("-----BEGIN") == 4
     with pytest.raises(OpenVPNError, match="key is not one PEM block"):
@@ -143,5 +166,7 @@ def test_profile_remote_is_checked():
 def test_openssl_accepts_the_ca_we_build():
     # sanity of the helper: the expired CA above is a real certificate
     pem, _key = ca_pem(NOW - datetime.timedelta(days=2), NOW - datetime.timedelta(days=1))
-    out = subprocess.run(["openssl", "x509", "-noout", "-enddate"], input=pem, capture_output=True, check=True)
+    out = subprocess.run(
+        ["openssl", "x509", "-noout", "-enddate"], input=pem, capture_output=True, check=True
+    )
     assert b"2026" in out.stdout

@@ -45,7 +45,9 @@ def setup(tmp_path):
 def run(mod, conf, tmp_path, user, password, cn, clock, capsys):
     creds = tmp_path / "creds"
     creds.write_text("%s\n%s\n" % (user, password))
-    rc = mod.main(["verify", conf, str(creds)], environ={"common_name": cn, "untrusted_ip": "192.0.2.7"}, clock=clock)
+    rc = mod.main(
+        ["verify", conf, str(creds)], environ={"common_name": cn, "untrusted_ip": "192.0.2.7"}, clock=clock
+    )
     return rc, capsys.readouterr().err
 
 
