@@ -120,6 +120,16 @@ def require_secrets(names, secrets_by_name, store):
             raise TotpError("%s in %s: %s" % (n, store, exc)) from None
 
 
+def policy(conf):
+    """The ledger's settings from a gate's configuration (JSON) with the collection's defaults."""
+    return {
+        "max_failures": int(conf.get("max_failures", 3)),
+        "failure_window": int(conf.get("failure_window", 86400)),
+        "lockout_seconds": int(conf.get("lockout_seconds", 900)),
+        "window": int(conf.get("window", 1)),
+    }
+
+
 class Ledger:
     """What a second-factor gate remembers per account: recent wrong codes, lockouts (each
     one within the failure window lasts twice as long as the last) and the last accepted

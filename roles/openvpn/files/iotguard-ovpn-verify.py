@@ -48,15 +48,7 @@ def decide(conf, ledger, username, password, common_name):
     users = conf.get("users") or {}
     if username not in users:
         return False, "refused %s: not enrolled (revoked, or no TOTP secret)" % username
-    outcome = ledger.check(
-        username,
-        users[username],
-        (password or "").strip(),
-        max_failures=int(conf.get("max_failures", 3)),
-        failure_window=int(conf.get("failure_window", 86400)),
-        lockout_seconds=int(conf.get("lockout_seconds", 900)),
-        window=int(conf.get("window", 1)),
-    )
+    outcome = ledger.check(username, users[username], (password or "").strip(), **totp.policy(conf))
     kind = outcome[0]
     if kind == "ok":
         return True, "accepted %s" % username

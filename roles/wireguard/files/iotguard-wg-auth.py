@@ -119,15 +119,7 @@ class Guard:
             if name is None:
                 log("refused %s: not an enrolled peer address" % addr)
                 return 403, "this address belongs to no enrolled peer\n"
-            outcome = self.ledger.check(
-                name,
-                c["peers"][name]["secret"],
-                code,
-                max_failures=int(c.get("max_failures", 3)),
-                failure_window=int(c.get("failure_window", 86400)),
-                lockout_seconds=int(c.get("lockout_seconds", 900)),
-                window=int(c.get("window", 1)),
-            )
+            outcome = self.ledger.check(name, c["peers"][name]["secret"], code, **totp.policy(c))
             kind = outcome[0]
             if kind == "locked":
                 log("refused peer %s from %s: locked out for %ds more" % (name, addr, outcome[1]))
