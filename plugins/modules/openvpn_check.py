@@ -50,7 +50,7 @@ options:
     description: The CA certificate on the controller, if one exists already; an expired one is refused.
     type: path
   renew_days:
-    description: The result's RV(ca.renew_soon) is true when the CA has fewer days left.
+    description: The result's C(renew_soon) (in RV(ca)) is true when the CA has fewer days left.
     type: int
     default: 30
   remote:

@@ -1,16 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
-"""Engineer configurations handed out from the controller: a wg-quick file and a QR code PNG."""
+"""Engineer configurations handed out from the controller: a wg-quick file (written, with
+its QR code, by the shared hand-over helpers in ``module_utils/handover.py``)."""
 
 from __future__ import annotations
-
-# the hand-over helpers are shared with TOTP enrolment and OpenVPN profiles
-from ansible_collections.iotguard.hardening.plugins.module_utils.handover import (  # noqa: F401
-    HAS_QRCODE,
-    differs,
-    qr_png,
-    write_private,
-)
 
 
 def render_peer_config(

@@ -65,7 +65,8 @@ def decide(conf, ledger, username, password, common_name):
     return False, "refused %s: wrong or reused code (%d)" % (username, outcome[1])
 
 
-def main(argv, environ=os.environ, clock=time.time):
+def main(argv, environ=None, clock=time.time):
+    environ = os.environ if environ is None else environ
     if len(argv) != 3:
         log("usage: iotguard-ovpn-verify CONFIG.json CREDENTIALS_FILE")
         return 2
