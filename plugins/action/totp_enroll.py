@@ -5,6 +5,7 @@ play's vault secrets to keep the TOTP secrets encrypted)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -17,14 +18,15 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.credstore impor
     file_lock,
 )
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore.vault_file import VaultCodec
-from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.export import qr_png, write_private
-from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.plan import NAME_RE
+from ansible_collections.iotguard.hardening.plugins.module_utils.handover import qr_png, write_private
 
 SPEC = {
     "names": {"type": "list", "elements": "str", "required": True},
     "store": {"type": "path", "required": True},
     "issuer": {"type": "str", "default": "iotguard"},
     "export_dir": {"type": "path"},
+    "create": {"type": "bool", "default": True},
+    "revoke": {"type": "list", "elements": "str", "default": []},
 }
 
 
@@ -56,10 +58,10 @@ def export_sealed(path, codec, data):
     return write_private(path, data, encode=codec.encrypt, decode=codec.decrypt)
 
 
-def remove_clear(base):
+def remove_clear(base, exts=(".uri", ".png")):
     """Plain-text URI/QR files an earlier release left beside the vault; True if any went."""
     gone = False
-    for ext in (".uri", ".png"):
+    for ext in exts:
         if os.path.exists(base + ext):
             os.unlink(base + ext)
             gone = True
@@ -73,6 +75,11 @@ def save_secrets(path, codec, secrets):
     atomic_write(path, codec.encrypt(data), 0o600)
 
 
+def _no_lock():
+    """Check mode writes nothing, so it takes no lock file either."""
+    return contextlib.nullcontext()
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -80,26 +87,49 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         _spec, args = self.validate_argument_spec(argument_spec=SPEC)
-        for n in args["names"]:
-            if not isinstance(n, str) or not NAME_RE.match(n):
-                raise AnsibleActionFail(
-                    "names has %r: use 1-63 lower-case letters, digits, '.', '_' or '-' (the peer's name)"
-                    % (n,)
-                )
+        try:
+            for i, n in enumerate(args["names"]):
+                totp.check_name(n, "names[%d]" % i)
+            for i, n in enumerate(args["revoke"]):
+                totp.check_name(n, "revoke[%d]" % i)
+        except totp.TotpError as exc:
+            raise AnsibleActionFail(str(exc)) from None
+        both = sorted(set(args["names"]) & set(args["revoke"]))
+        if both:
+            raise AnsibleActionFail(
+                "names and revoke both list %s: an engineer is either enrolled or revoked" % ", ".join(both)
+            )
         store = args["store"]
+        revoked = []
         try:
             codec = VaultCodec(self._loader._vault.secrets)  # pylint: disable=protected-access
             lock = os.path.join(os.path.dirname(store) or ".", "." + os.path.basename(store) + ".lock")
-            os.makedirs(os.path.dirname(store) or ".", mode=0o700, exist_ok=True)
-            with file_lock(lock):
+            if not self._task.check_mode:
+                os.makedirs(os.path.dirname(store) or ".", mode=0o700, exist_ok=True)
+            with file_lock(lock) if not self._task.check_mode else _no_lock():
                 secrets = load_secrets(store, codec)
+                if not args["create"]:
+                    totp.require_secrets(args["names"], secrets, store)
                 created = [n for n in args["names"] if n not in secrets]
                 for n in created:
                     secrets[n] = totp.new_secret()
-                if created and not self._task.check_mode:
+                revoked = [n for n in args["revoke"] if n in secrets]
+                for n in revoked:
+                    del secrets[n]
+                if (created or revoked) and not self._task.check_mode:
                     save_secrets(store, codec, secrets)
+        except totp.TotpError as exc:
+            raise AnsibleActionFail("store=%s: %s" % (store, exc)) from None
         except (StoreError, OSError) as exc:
             raise AnsibleActionFail("store=%s: %s" % (store, exc)) from None
+        if args["export_dir"]:
+            for n in args["revoke"]:
+                base = os.path.join(args["export_dir"], "%s-totp" % n)
+                if any(os.path.exists(base + e) for e in (".uri.vault", ".png.vault", ".uri", ".png")):
+                    if n not in revoked:
+                        revoked.append(n)
+                    if not self._task.check_mode:
+                        remove_clear(base, (".uri.vault", ".png.vault", ".uri", ".png"))
         exported = []
         if args["export_dir"] and not self._task.check_mode:
             try:
@@ -113,8 +143,9 @@ class ActionModule(ActionBase):
             except (StoreError, OSError) as exc:
                 raise AnsibleActionFail("export_dir=%s: %s" % (args["export_dir"], exc)) from None
         result.update(
-            changed=bool(created or exported),
+            changed=bool(created or exported or revoked),
             enrolled=created,
+            revoked=revoked,
             exported=exported,
             secrets={n: secrets[n] for n in args["names"]},
             _ansible_no_log=True,

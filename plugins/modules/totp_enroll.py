@@ -46,6 +46,20 @@ options:
   export_dir:
     description: Where to write C(<name>-totp.uri.vault) and C(<name>-totp.png.vault); omit for none.
     type: path
+  create:
+    description:
+      - Create a secret for a name that has none. With C(false) a name without a usable
+        secret in O(store) fails the task, naming it, and nothing is written (for a role
+        that must reuse the secrets engineers already carry).
+    type: bool
+    default: true
+  revoke:
+    description:
+      - Names whose secret is deleted from O(store) and whose hand-over files are removed
+        from O(export_dir); the other names are not touched. Must not appear in O(names).
+    type: list
+    elements: str
+    default: []
 attributes:
   action:
     support: full
@@ -70,11 +84,23 @@ EXAMPLES = r"""
     store: "{{ inventory_dir }}/wireguard/gw1-totp.vault"
     export_dir: "{{ inventory_dir }}/wireguard/export"
   register: enrol
+
+- name: Revoke carol's second factor, keep the others
+  iotguard.hardening.totp_enroll:
+    names: [alice, bob]
+    revoke: [carol]
+    store: "{{ inventory_dir }}/wireguard/gw1-totp.vault"
+    export_dir: "{{ inventory_dir }}/wireguard/export"
 """
 
 RETURN = r"""
 enrolled:
   description: Names that got a new secret in this run.
+  returned: always
+  type: list
+  elements: str
+revoked:
+  description: Names of O(revoke) whose secret or hand-over files were removed in this run.
   returned: always
   type: list
   elements: str

@@ -95,14 +95,14 @@ written:
 import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard import WireGuardError
-from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.export import (
+from ansible_collections.iotguard.hardening.plugins.module_utils.handover import (
     HAS_QRCODE,
     differs,
     qr_png,
-    render_peer_config,
     write_private,
 )
+from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard import WireGuardError
+from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.export import render_peer_config
 from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.keys import check_key, read_key
 
 

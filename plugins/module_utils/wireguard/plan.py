@@ -14,10 +14,10 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.iotguard.hardening.plugins.module_utils.totp import NAME_RE
 from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard import WireGuardError
 from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.keys import check_key
 
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )

@@ -13,11 +13,11 @@ installed beside this program (the hub has no pip).
 
 Robustness: a bounded pool of workers, a cap of concurrent connections per source, and an
 overall deadline per request (a reaper closes connections past it), so one peer's slow
-connections cannot starve the others. Wrong codes are counted per peer over a long window;
-each lockout lasts twice as long as the one before (backoff). Failures, lockouts and the
-last accepted time step (replay protection) are kept in a state file and survive
-restarts. Codes and secrets are never logged. The configuration file (JSON) is re-read
-when it changes, so enrolling an engineer needs no restart.
+connections cannot starve the others. Wrong codes, lockouts (with backoff) and the last
+accepted time step (replay protection) are the collection's TOTP ledger (``totp.Ledger``,
+shared with the OpenVPN verifier), kept in a state file that survives restarts. Codes and
+secrets are never logged. The configuration file (JSON) is re-read when it changes, so
+enrolling an engineer needs no restart.
 
 Usage: iotguard-wg-auth CONFIG.json
 """
@@ -43,7 +43,6 @@ except ImportError:  # on the hub: totp.py is installed beside this program
 
 MAX_BODY = 256
 NFT = "/usr/sbin/nft"
-MAX_LOCKOUT = 86400
 
 
 def log(msg):
@@ -52,7 +51,8 @@ def log(msg):
 
 
 class Guard:
-    """Config, per-peer failure counters, lockouts and replay protection (persisted)."""
+    """Config and the peer addresses; failures, lockouts and replay protection are the
+    collection's TOTP ledger (``totp.Ledger``, persisted in the state file)."""
 
     def __init__(self, path, clock=time.time, nft=None, state_path=None):
         self.path = path
@@ -63,8 +63,10 @@ class Guard:
         self.nft = nft or self._nft
         self.reload()
         self.state_path = state_path or self.conf.get("state_file")
-        self.state = {"failures": {}, "locked_until": {}, "lockouts": {}, "last_step": {}}
-        self._load_state()
+        self.ledger = totp.Ledger(self.state_path, clock)
+        self.ledger.load(self.conf.get("peers", {}), int(self.conf.get("lockout_seconds", 900)))
+        if self.ledger.unreadable:
+            log("state file unreadable; starting with every peer locked out for safety")
 
     def reload(self):
         st = os.stat(self.path)
@@ -80,35 +82,6 @@ class Guard:
         conf["_nets"] = nets
         self.conf = conf
         self.mtime = st.st_mtime_ns
-
-    def _load_state(self):
-        if not self.state_path:
-            return
-        try:
-            with open(self.state_path, encoding="utf-8") as fh:
-                data = json.load(fh)
-        except FileNotFoundError:
-            return
-        except ValueError:
-            log("state file unreadable; starting with every peer locked out for safety")
-            now = self.clock()
-            for name in self.conf.get("peers", {}):
-                self.state["locked_until"][name] = now + int(self.conf.get("lockout_seconds", 900))
-            return
-        for key in self.state:
-            self.state[key] = {k: v for k, v in (data.get(key) or {}).items() if isinstance(k, str)}
-
-    def _save_state(self):
-        if not self.state_path:
-            return
-        tmp = self.state_path + ".tmp"
-        with os.fdopen(
-            os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8"
-        ) as fh:
-            json.dump(self.state, fh, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.state_path)
 
     def peer_for(self, addr):
         ip = ipaddress.ip_address(addr)
@@ -146,43 +119,23 @@ class Guard:
             if name is None:
                 log("refused %s: not an enrolled peer address" % addr)
                 return 403, "this address belongs to no enrolled peer\n"
-            now = self.clock()
-            st = self.state
-            until = st["locked_until"].get(name, 0)
-            if until > now:
-                log("refused peer %s from %s: locked out for %ds more" % (name, addr, until - now))
-                return 429, "locked out after repeated wrong codes; try again in %d s\n" % (until - now)
-            try:
-                step = totp.verify(
-                    c["peers"][name]["secret"], code, now, int(c.get("window", 1)), st["last_step"].get(name)
-                )
-            except totp.TotpError:
+            outcome = self.ledger.check(name, c["peers"][name]["secret"], code, **totp.policy(c))
+            kind = outcome[0]
+            if kind == "locked":
+                log("refused peer %s from %s: locked out for %ds more" % (name, addr, outcome[1]))
+                return 429, "locked out after repeated wrong codes; try again in %d s\n" % outcome[1]
+            if kind == "broken":
                 log("peer %s: its secret is unusable; re-enrol" % name)
                 return 500, "this peer's enrolment is broken; ask for a new one\n"
-            if step is None:
-                window = int(c.get("failure_window", 86400))
-                fails = [t for t in st["failures"].get(name, []) if t > now - window] + [now]
-                st["failures"][name] = fails
-                if len(fails) >= int(c.get("max_failures", 3)):
-                    # backoff: each lockout within the window lasts twice as long as the last
-                    count = st["lockouts"].get(name, [0, 0])
-                    n = count[0] + 1 if count[1] > now - window else 1
-                    seconds = min(int(c.get("lockout_seconds", 900)) * 2 ** (n - 1), MAX_LOCKOUT)
-                    st["lockouts"][name] = [n, now]
-                    st["locked_until"][name] = now + seconds
-                    st["failures"][name] = []
-                    self._save_state()
-                    log(
-                        "peer %s from %s: wrong code, locked out for %ds (lockout %d)"
-                        % (name, addr, seconds, n)
-                    )
-                    return 429, "wrong code; locked out for %d s\n" % seconds
-                self._save_state()
-                log("peer %s from %s: wrong code (%d)" % (name, addr, len(fails)))
+            if kind == "lockout":
+                log(
+                    "peer %s from %s: wrong code, locked out for %ds (lockout %d)"
+                    % (name, addr, outcome[1], outcome[2])
+                )
+                return 429, "wrong code; locked out for %d s\n" % outcome[1]
+            if kind == "wrong":
+                log("peer %s from %s: wrong code (%d)" % (name, addr, outcome[1]))
                 return 401, "wrong code\n"
-            st["last_step"][name] = step
-            st["failures"][name] = []
-            self._save_state()
             seconds = int(c.get("session_seconds", 3600))
             self.nft(addr, seconds)
             log("peer %s from %s: session opened for %ds" % (name, addr, seconds))

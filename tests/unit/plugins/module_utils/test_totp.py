@@ -207,3 +207,25 @@ def test_server_caps_connections_per_source_and_enforces_a_deadline(tmp_path):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "a..b", "", "Alice", ".hidden", "x" * 64, None])
+def test_account_names_that_would_be_paths_are_refused(name):
+    with pytest.raises(totp.TotpError, match="names\\[0\\] has"):
+        totp.check_name(name, "names[0]")
+
+
+def test_missing_secret_names_the_account_and_the_fix():
+    good = totp.new_secret()
+    totp.require_secrets(["alice"], {"alice": good}, "gw1-totp.vault")
+    with pytest.raises(totp.TotpError, match=r"names bob have no TOTP secret in gw1-totp\.vault: enrol them"):
+        totp.require_secrets(["alice", "bob"], {"alice": good}, "gw1-totp.vault")
+    with pytest.raises(totp.TotpError, match="alice in s: totp secret is not base32"):
+        totp.require_secrets(["alice"], {"alice": "!!!"}, "s")
+
+
+def test_ledger_is_shared_by_both_gates():
+    """One ledger: the WireGuard authenticator keeps no failure/lockout logic of its own."""
+    mod = load_auth()
+    assert not hasattr(mod.Guard, "_save_state") and not hasattr(mod, "MAX_LOCKOUT")
+    assert "Ledger" in mod.Guard.__init__.__code__.co_names

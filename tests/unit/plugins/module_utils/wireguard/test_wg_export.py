@@ -4,11 +4,8 @@ from __future__ import annotations
 import base64
 import os
 
-from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.export import (
-    qr_png,
-    render_peer_config,
-    write_private,
-)
+from ansible_collections.iotguard.hardening.plugins.module_utils.handover import qr_png, write_private
+from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard.export import render_peer_config
 
 PRIV = base64.b64encode(b"\x01" * 32).decode()
 HUB = base64.b64encode(b"\x02" * 32).decode()
