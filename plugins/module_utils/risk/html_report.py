@@ -636,7 +636,7 @@ def render(doc):
         '<meta http-equiv="Content-Security-Policy" content="%s">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Security risk assessment: %s</title><style>%s</style></head><body>"
-        '<header class="top"><h1>Security risk assessment: %s</h1><div>%s &middot; schema %s</div></header><main>%s%s%s%s%s%s%s%s%s%s%s%s</main>'
+        '<header class="top"><h1>Security risk assessment: %s</h1><div>%s &middot; schema %s</div></header><main>%s%s%s%s%s%s%s%s%s%s%s%s%s</main>'
         "</body></html>\n"
         % (
             CSP,
