@@ -191,7 +191,8 @@ def test_drifted_pso_is_set_back_and_a_stray_member_unapplied():
     fake.psos["iotguard-break-glass"]["fields"]["threshold"] = 3
     fake.psos["iotguard-admins"]["applies"].append("CN=alice,CN=Users,%s" % BASE)
     commands = tool.plan(want)[0]
-    assert sorted(c[3:5] for c in commands) == [["set", "iotguard-break-glass"], ["unapply", "iotguard-admins"]]
+    verbs = sorted(c[3:5] for c in commands)
+    assert verbs == [["set", "iotguard-break-glass"], ["unapply", "iotguard-admins"]]
     assert ["domain", "passwordsettings", "pso", "unapply", "iotguard-admins", "alice"] in commands
     tool.apply(commands)
     assert tool.pending(want) == []
