@@ -21,7 +21,7 @@ import testinfra
 import yaml
 
 SCENARIO = pathlib.Path(__file__).resolve().parents[1]
-POLICY = yaml.safe_load((SCENARIO / "vars" / "policy.yml").read_text())
+POLICY = yaml.safe_load((SCENARIO / "group_vars" / "domain_controllers.yml").read_text())
 DENY = POLICY["lockout_policy_faillock_deny"]
 LOCK_SECONDS = POLICY["lockout_policy_faillock_unlock_time"]
 ADDRESS = "10.212.1.10"
@@ -100,7 +100,8 @@ def test_admins_and_break_glass_have_their_own_pso(host):
 def test_parallel_cracker_is_stopped_by_the_lockout(host):
     wordlist = EPHEMERAL / "hydra-wordlist"
     position = len(wordlist.read_text().split())
-    assert position > DENY + 1 and wordlist.read_text().split()[-1] == _password("alice")
+    # beyond hydra's 16 tasks: the first 16 guesses go out at once, in any order
+    assert position > 16 and wordlist.read_text().split()[-1] == _password("alice")
     assert account(host, "alice").get("lockoutTime", 0) == 0
     found = hydra("alice", wordlist, "hydra-after.json")
     STATE["locked_at"] = time.monotonic()
