@@ -164,9 +164,7 @@ def main():
     p = module.params
     try:
         want = samba.want_from_params(p)
-        tool = samba.SambaDomain(
-            lambda argv: module.run_command(argv), module.get_bin_path(p["samba_tool"], True)
-        )
+        tool = samba.SambaDomain(module.run_command, module.get_bin_path(p["samba_tool"], True))
         commands, before, after = tool.plan(want)
         if commands and not module.check_mode:
             tool.apply(commands)
