@@ -145,6 +145,8 @@ def hydra(user: str, wordlist: pathlib.Path, tmp_path: pathlib.Path, tasks: int 
             str(tasks),
             "-I",
             "-f",
+            "-w",
+            "5",
             "-o",
             str(out),
             "-b",
