@@ -3,7 +3,8 @@
 # molecule/<scenario>/molecule.yml. A scenario that cannot start fails the run.
 # MOLECULE_JOBS=N runs up to N scenarios at once (default 1): each scenario has its own
 # containers, networks and subnets, so they do not meet; each one's output is printed
-# whole when it ends, never interleaved.
+# whole when it ends, never interleaved. MOLECULE_FIRST="a b" starts those scenarios first
+# (the longest ones, so that the others fill the second slot meanwhile).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -13,7 +14,14 @@ jobs=${MOLECULE_JOBS:-1}
 if [ $# -gt 0 ] && [ -n "$1" ]; then
   scenarios=("$@")
 else
-  mapfile -t scenarios < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -rn1 basename | sort)
+  mapfile -t found < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -rn1 basename | sort)
+  scenarios=()
+  for s in ${MOLECULE_FIRST:-}; do
+    [[ " ${found[*]} " == *" $s "* ]] && scenarios+=("$s")
+  done
+  for s in "${found[@]}"; do
+    [[ " ${scenarios[*]:-} " == *" $s "* ]] || scenarios+=("$s")
+  done
 fi
 if [ ${#scenarios[@]} -eq 0 ]; then
   echo "molecule: no scenario found under molecule/" >&2

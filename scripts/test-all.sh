@@ -12,7 +12,10 @@ scripts/stage.sh sanity scripts/sanity.sh || failed=1
 scripts/stage.sh unit scripts/pytest.sh tests/unit || failed=1
 scripts/stage.sh image scripts/build-image.sh || failed=1
 scripts/stage.sh integration scripts/pytest.sh tests/integration || failed=1
-scripts/stage.sh molecule scripts/molecule.sh || failed=1
+# two scenarios at a time (they wait on containers and timers more than they compute), the
+# longest first
+MOLECULE_JOBS=${MOLECULE_JOBS:-2} MOLECULE_FIRST=${MOLECULE_FIRST:-"wireguard openvpn"} \
+  scripts/stage.sh molecule scripts/molecule.sh || failed=1
 scripts/stage.sh build scripts/build-collection.sh || failed=1
 echo
 echo "make test summary ($(( $(date +%s) - start ))s in all):"
