@@ -23,13 +23,13 @@ import time
 import pytest
 import testinfra
 
-testinfra_hosts = ["wg-hub"]
+testinfra_hosts = ["gateway-hub"]
 
 HUB_TUNNEL = "10.66.0.1"
 AUTH_URL = "http://10.66.0.1:8181/"
-MGMT_HOST = "10.89.141.20"
-MGMT_HOST6 = "fd00:89:141::20"
-HUB_ADDRESSES = ["10.66.0.1", "10.89.140.10", "10.89.141.10", "10.201.1.10"]
+MGMT_HOST = "10.215.141.20"
+MGMT_HOST6 = "fd00:215:141::20"
+HUB_ADDRESSES = ["10.66.0.1", "10.215.140.10", "10.215.141.10", "10.215.1.10"]
 SESSION = 20  # converge.yml: wireguard_session_seconds
 USED = {}  # the last time step accepted per engineer: a code is never reused by accident
 EXPORT = (
@@ -44,12 +44,12 @@ def peer(name):
 
 @pytest.fixture(scope="module")
 def alice():
-    return peer("wg-peer1")
+    return peer("gateway-peer1")
 
 
 @pytest.fixture(scope="module")
 def bob():
-    return peer("wg-peer2")
+    return peer("gateway-peer2")
 
 
 def vault_view(path):
@@ -73,7 +73,7 @@ def vault_view(path):
 
 @functools.lru_cache(maxsize=None)
 def secret(name):
-    data = json.loads(vault_view(EXPORT.parent / "wg-hub-totp.vault"))
+    data = json.loads(vault_view(EXPORT.parent / "gateway-hub-totp.vault"))
     value = data["totp_secrets"].get(name)
     assert value, "no TOTP secret for %s in the vault" % name
     return value
@@ -150,7 +150,7 @@ def received(host, log):
     return f.content_string if f.exists else ""
 
 
-def hub_route(host, dst, via="10.89.140.10", dev="eth0"):
+def hub_route(host, dst, via="10.215.140.10", dev="eth0"):
     host.check_output("ip route replace %s via %s dev %s", dst, via, dev)
 
 
@@ -162,7 +162,7 @@ def adhoc(module, args):
             "ansible",
             "-i",
             os.environ["MOLECULE_INVENTORY_FILE"],
-            "wg-hub",
+            "gateway-hub",
             "-m",
             module,
             "-a",
@@ -232,7 +232,7 @@ def test_authenticator_only_through_the_tunnel(host, alice):
     """The zone host routes 10.66.0.1 through the hub: the authenticator listens there (alice
     reaches it through the tunnel) but nothing from outside the tunnel gets to it."""
     assert tcp_open(alice, HUB_TUNNEL, 8181)
-    assert not tcp_open(peer("wg-mgmt"), HUB_TUNNEL, 8181)
+    assert not tcp_open(peer("gateway-mgmt"), HUB_TUNNEL, 8181)
 
 
 def test_no_hub_service_without_a_session_on_any_hub_address(host, alice):
@@ -243,7 +243,7 @@ def test_no_hub_service_without_a_session_on_any_hub_address(host, alice):
     udp_listen(host, 5353, "/root/udp-hub.log")
     # positive controls: the listeners and sshd answer where they are allowed to
     assert tcp_open(host, "127.0.0.1", 2323)
-    assert tcp_open(alice, "10.89.140.10", 22), "sshd of the hub, from the WAN"
+    assert tcp_open(alice, "10.215.140.10", 22), "sshd of the hub, from the WAN"
     udp_send(host, "127.0.0.1", 5353, "local-ok")
     # an attacker's side of the tunnel routes every hub address into it
     hub_key = alice.check_output("wg show wg0 peers").split()[0]
@@ -251,7 +251,7 @@ def test_no_hub_service_without_a_session_on_any_hub_address(host, alice):
     alice.check_output(
         "wg set wg0 fwmark 51820 peer %s allowed-ips %s",
         hub_key,
-        ",".join([*allowed, "10.89.140.10/32", "10.201.1.10/32"]),
+        ",".join([*allowed, "10.215.140.10/32", "10.215.1.10/32"]),
     )
     alice.check_output("ip rule add not fwmark 51820 table 51820 priority 100")
     try:
@@ -294,7 +294,7 @@ def test_zone_cannot_open_connections_to_an_engineer(host, alice):
     """Issue point 2: during alice's session, the zone host tries TCP and UDP to her laptop."""
     assert login(alice, "alice") == 200
     assert reaches_mgmt(alice)
-    zone = peer("wg-mgmt")
+    zone = peer("gateway-mgmt")
     tcp_listen(alice, 4444, "10.66.0.2")
     udp_listen(alice, 4445, "/root/udp-alice.log")
     assert tcp_open(alice, "10.66.0.2", 4444)
@@ -389,12 +389,12 @@ def test_slow_connection_flood_does_not_stop_another_login(host, alice, bob):
 def test_unlisted_ports_and_ipv6_refused_from_the_wan(host, alice, bob):
     """Issue point 4: from the WAN nothing reaches the zone, IPv4 or IPv6, listed port or not;
     from the management VLAN the management ports do, unlisted ones do not."""
-    zone = peer("wg-mgmt")
+    zone = peer("gateway-mgmt")
     for port in (2323, 502):
         tcp_listen(zone, port)
     hub_route(alice, MGMT_HOST + "/32")
-    alice.check_output("ip -6 route replace %s/128 via fd00:89:140::10 dev eth0", MGMT_HOST6)
-    hub_route(bob, MGMT_HOST + "/32", via="10.201.1.10", dev="vlan0")
+    alice.check_output("ip -6 route replace %s/128 via fd00:215:140::10 dev eth0", MGMT_HOST6)
+    hub_route(bob, MGMT_HOST + "/32", via="10.215.1.10", dev="vlan0")
     try:
         assert tcp_open(host, MGMT_HOST6, 22), "sshd of the zone host answers on IPv6"
         assert tcp_open(bob, MGMT_HOST, 22), "management VLAN -> zone sshd"
@@ -413,11 +413,11 @@ def test_unlisted_ports_and_ipv6_refused_from_the_wan(host, alice, bob):
 def test_spoofed_management_vlan_source_is_dropped(host, alice, bob):
     """Issue point 6: a one-way UDP (an SNMP set) with a management-VLAN source address, from
     the WAN and from the tunnel, does not reach the zone; the real VLAN's does."""
-    zone = peer("wg-mgmt")
+    zone = peer("gateway-mgmt")
     udp_listen(zone, 161, "/root/snmp.log")
-    spoof = "10.201.1.99"
+    spoof = "10.215.1.99"
     alice.check_output("ip address replace %s/32 dev lo", spoof)
-    hub_route(bob, MGMT_HOST + "/32", via="10.201.1.10", dev="vlan0")
+    hub_route(bob, MGMT_HOST + "/32", via="10.215.1.10", dev="vlan0")
     try:
         udp_send(bob, MGMT_HOST, 161, "vlan-ok")
         hub_route(alice, MGMT_HOST + "/32")
@@ -446,7 +446,7 @@ def test_firewall_reload_keeps_an_open_session(host, alice):
     # a network of its own per run, so that this is a change even on a second verify
     probe = {
         "probe": {
-            "zones": [{"name": "probe", "networks": ["10.201.%d.0/24" % (100 + int(time.time()) % 100)]}]
+            "zones": [{"name": "probe", "networks": ["10.215.%d.0/24" % (200 + int(time.time()) % 50)]}]
         }
     }
     rc, out = adhoc("iotguard.hardening.gateway_firewall", {"contributions": probe, "rollback_seconds": 60})
@@ -467,7 +467,7 @@ def test_policy_that_cuts_the_engineer_off_rolls_back_by_itself(host, bob):
     gateway goes back to the confirmed table by itself."""
     stored = json.loads(host.check_output("cat /etc/iotguard/firewall.d/wireguard.json"))
     cut = dict(stored, flows=[f for f in stored["flows"] if f["to"] == "gateway"])
-    hub_route(bob, MGMT_HOST + "/32", via="10.201.1.10", dev="vlan0")
+    hub_route(bob, MGMT_HOST + "/32", via="10.215.1.10", dev="vlan0")
     try:
         assert tcp_open(bob, MGMT_HOST, 22)
         rc, out = adhoc(
@@ -486,7 +486,7 @@ def test_policy_that_cuts_the_engineer_off_rolls_back_by_itself(host, bob):
 
 
 def test_flushed_ruleset_leaves_the_zones_closed(host, bob):
-    hub_route(bob, MGMT_HOST + "/32", via="10.201.1.10", dev="vlan0")
+    hub_route(bob, MGMT_HOST + "/32", via="10.215.1.10", dev="vlan0")
     try:
         assert tcp_open(bob, MGMT_HOST, 22)
         host.check_output("nft flush ruleset")
@@ -502,14 +502,14 @@ def test_exported_engineer_config_and_qr():
     png = EXPORT / "carol.png"
     assert conf.stat().st_mode & 0o777 == 0o600 and png.stat().st_mode & 0o777 == 0o600
     text = conf.read_text()
-    assert "Endpoint = 10.89.140.10:51820" in text and "AllowedIPs = 10.66.0.1/32, 10.89.141.0/24" in text
+    assert "Endpoint = 10.215.140.10:51820" in text and "AllowedIPs = 10.66.0.1/32, 10.215.141.0/24" in text
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_secrets_are_encrypted_at_rest():
     """Issue point 7: the secrets and the hand-over (URI, QR) exist on the controller only
     inside the vault; no file there holds a secret in clear."""
-    store = EXPORT.parent / "wg-hub-totp.vault"
+    store = EXPORT.parent / "gateway-hub-totp.vault"
     assert store.stat().st_mode & 0o777 == 0o600
     assert store.read_text().startswith("$ANSIBLE_VAULT;")
     secrets = [secret("alice"), secret("bob")]
@@ -539,14 +539,14 @@ def hub_state(host):
     ("extra", "message"),
     [
         (
-            {"wireguard_pool": "10.89.141.0/25"},
-            "address pools overlap: pool (10.89.141.0/25) overlaps mgmt_zones[0]",
+            {"wireguard_pool": "10.215.141.0/25"},
+            "address pools overlap: pool (10.215.141.0/25) overlaps mgmt_zones[0]",
         ),
         (
             {
                 "wireguard_peers": [
-                    {"name": "alice", "host": "wg-peer1"},
-                    {"name": "alice", "host": "wg-peer2"},
+                    {"name": "alice", "host": "gateway-peer1"},
+                    {"name": "alice", "host": "gateway-peer2"},
                 ]
             },
             "every entry of wireguard_peers needs a unique name",
@@ -554,8 +554,8 @@ def hub_state(host):
         (
             {
                 "wireguard_peers": [
-                    {"name": "alice", "host": "wg-peer1"},
-                    {"name": "bob", "host": "wg-peer2"},
+                    {"name": "alice", "host": "gateway-peer1"},
+                    {"name": "bob", "host": "gateway-peer2"},
                     {"name": "dave"},
                 ]
             },
@@ -598,7 +598,7 @@ def test_after_a_reboot_the_rules_are_in_place_before_the_tunnel(host, alice, bo
     and from the first moment, the table filters and the zones are closed to the WAN."""
     host.run("rm -f /run/boot.log")  # /run outlives a container restart: no stale evidence
     run = subprocess.run(
-        ["podman", "restart", "-t", "0", "wg-hub"], capture_output=True, text=True, check=False
+        ["podman", "restart", "-t", "0", "gateway-hub"], capture_output=True, text=True, check=False
     )
     assert run.returncode == 0, run.stderr
     for _unused in range(40):
@@ -611,7 +611,7 @@ def test_after_a_reboot_the_rules_are_in_place_before_the_tunnel(host, alice, bo
     assert "policy drop;" in forward and "@wg_authed" in forward
     assert "fwmark 0/0x1000 prohibit" in host.check_output("ip rule show")
     hub_route(alice, MGMT_HOST + "/32")
-    hub_route(bob, MGMT_HOST + "/32", via="10.201.1.10", dev="vlan0")
+    hub_route(bob, MGMT_HOST + "/32", via="10.215.1.10", dev="vlan0")
     try:
         # the hub came back with new MAC addresses: give the neighbours' ARP caches a moment
         reached = False
