@@ -19,6 +19,9 @@ description:
     cuts the controller off is never confirmed).
   - Routing rules refuse forwarding to the zones' networks unless the table marked the
     packet, so a flushed ruleset leaves the zones closed.
+  - At each confirmation it also keeps a failsafe table, C(gateway.failsafe.nft), that
+    forwards nothing and answers only the administration flows of the contribution
+    C(gateway). The role's boot loader loads it when the confirmed table does not load.
 version_added: 0.2.0
 author:
   - IoTGuard maintainers (@iotguard)

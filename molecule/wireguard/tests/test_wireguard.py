@@ -23,15 +23,20 @@ import time
 import pytest
 import testinfra
 
-testinfra_hosts = ["wg-hub"]
+# the hub through podman, as the other containers: the ansible backend molecule would use
+# runs Ansible for every command
+testinfra_hosts = ["podman://gateway-hub"]
 
 HUB_TUNNEL = "10.66.0.1"
 AUTH_URL = "http://10.66.0.1:8181/"
-MGMT_HOST = "10.89.141.20"
-MGMT_HOST6 = "fd00:89:141::20"
-HUB_ADDRESSES = ["10.66.0.1", "10.89.140.10", "10.89.141.10", "10.201.1.10"]
-SESSION = 20  # converge.yml: wireguard_session_seconds
+MGMT_HOST = "10.215.141.20"
+MGMT_HOST6 = "fd00:215:141::20"
+HUB_ADDRESSES = ["10.66.0.1", "10.215.140.10", "10.215.141.10", "10.215.1.10"]
+WAN_HUB = "10.215.140.10"
+SESSION = 90  # wireguard.yml: wireguard_session_seconds (longer than a firewall change under load)
+SCENARIO = pathlib.Path(__file__).parents[1]
 USED = {}  # the last time step accepted per engineer: a code is never reused by accident
+LOGGED_IN = {}  # when an engineer's last session began (monotonic)
 EXPORT = (
     pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
     / "inventory/.iotguard/wireguard/export"
@@ -44,12 +49,12 @@ def peer(name):
 
 @pytest.fixture(scope="module")
 def alice():
-    return peer("wg-peer1")
+    return peer("gateway-peer1")
 
 
 @pytest.fixture(scope="module")
 def bob():
-    return peer("wg-peer2")
+    return peer("gateway-peer2")
 
 
 def vault_view(path):
@@ -73,7 +78,7 @@ def vault_view(path):
 
 @functools.lru_cache(maxsize=None)
 def secret(name):
-    data = json.loads(vault_view(EXPORT.parent / "wg-hub-totp.vault"))
+    data = json.loads(vault_view(EXPORT.parent / "gateway-hub-totp.vault"))
     value = data["totp_secrets"].get(name)
     assert value, "no TOTP secret for %s in the vault" % name
     return value
@@ -113,19 +118,47 @@ def auth(host, value):
 
 
 def login(host, name):
-    """A fresh code (a time step after the last one accepted), proven; returns the status."""
-    step = max(USED.get(name, 0) + 1, int(time.time() // 30))
-    if step > int(time.time() // 30) + 1:
+    """A fresh code (a time step after the last one accepted), proven; returns the status.
+
+    The authenticator accepts the steps beside the current one (window 1), each once: the
+    earliest one still unused is taken (the one before only with 10 s left of it), so three
+    logins fit in a step before a test has to wait for the next."""
+    now = time.time()
+    current = int(now // 30)
+    step = max(USED.get(name, 0) + 1, current - 1 if now % 30 < 20 else current)
+    if step > current + 1:
         time.sleep(step * 30 - 29 - time.time())
     status = auth(host, code(name, at=step * 30 + 1))
     if status == 200:
         USED[name] = step
+        LOGGED_IN[name] = time.monotonic()
     return status
 
 
 def tcp_open(host, addr, port, timeout=3):
     target = "/dev/tcp/%s/%d" % (addr, port)
     return host.run("timeout %s bash -c %s", str(timeout), "exec 3<>%s" % target).rc == 0
+
+
+PROBE = (
+    "import concurrent.futures, json, socket, sys\n"
+    "targets = json.loads(sys.argv[1])\n"
+    "def one(t):\n"
+    "    try:\n"
+    "        socket.create_connection((t[0], t[1]), timeout=float(sys.argv[2])).close()\n"
+    "        return True\n"
+    "    except OSError:\n"
+    "        return False\n"
+    "with concurrent.futures.ThreadPoolExecutor(len(targets)) as pool:\n"
+    "    print(json.dumps(list(pool.map(one, targets))))\n"
+)
+
+
+def tcp_reached(host, targets, timeout=3):
+    """TCP connections to every (address, port) at once, from host: the ones that opened."""
+    targets = list(targets)
+    out = host.check_output("python3 -c %s %s %s", PROBE, json.dumps(targets), str(timeout))
+    return [t for t, ok in zip(targets, json.loads(out), strict=True) if ok]
 
 
 def udp_send(host, addr, port, payload, source=None):
@@ -150,8 +183,53 @@ def received(host, log):
     return f.content_string if f.exists else ""
 
 
-def hub_route(host, dst, via="10.89.140.10", dev="eth0"):
+def hub_route(host, dst, via="10.215.140.10", dev="eth0"):
     host.check_output("ip route replace %s via %s dev %s", dst, via, dev)
+
+
+def playbook(path, extra=None, timeout=240):
+    """Run a playbook of the scenario against its inventory; (rc, output on one line)."""
+    env = dict(
+        os.environ,
+        ANSIBLE_VAULT_PASSWORD_FILE=str(SCENARIO / "vault-pass.sh"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+    )
+    argv = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], str(path)]
+    if extra is not None:
+        argv += ["-e", json.dumps(extra)]
+    run = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout, check=False)
+    return run.returncode, " ".join(re.sub(r"\x1b\[[0-9;]*m", "", run.stdout + run.stderr).split())
+
+
+def nft_json(host, *what):
+    return json.loads(host.check_output("nft -j list %s", " ".join(what)))["nftables"]
+
+
+def counter(host, chain, comment_prefix):
+    """Packets counted by the rules of a chain whose comment starts with comment_prefix."""
+    total, found = 0, False
+    for item in nft_json(host, "chain", "inet", "iotguard", chain):
+        rule = item.get("rule")
+        if rule and rule.get("comment", "").startswith(comment_prefix):
+            for expr in rule["expr"]:
+                if "counter" in expr:
+                    total += expr["counter"]["packets"]
+                    found = True
+    assert found, "no counting rule %r in chain %s" % (comment_prefix, chain)
+    return total
+
+
+def session_expiry(host, addr, set_name="wg_authed"):
+    """Seconds left of addr's element in a session set, or None when it is not there."""
+    for item in nft_json(host, "set", "inet", "iotguard", set_name):
+        for elem in item.get("set", {}).get("elem", []):
+            value = elem.get("elem", elem) if isinstance(elem, dict) else elem
+            if isinstance(value, dict) and value.get("val") == addr:
+                return value.get("expires", value.get("timeout"))
+            if value == addr:
+                return 0
+    return None
 
 
 def adhoc(module, args):
@@ -162,7 +240,7 @@ def adhoc(module, args):
             "ansible",
             "-i",
             os.environ["MOLECULE_INVENTORY_FILE"],
-            "wg-hub",
+            "gateway-hub",
             "-m",
             module,
             "-a",
@@ -175,6 +253,10 @@ def adhoc(module, args):
         check=False,
     )
     return run.returncode, run.stdout + run.stderr
+
+
+def tunnel_ip(host):
+    return host.check_output("ip -4 -o address show dev wg0").split()[3].split("/")[0]
 
 
 def reaches_mgmt(host):
@@ -232,7 +314,7 @@ def test_authenticator_only_through_the_tunnel(host, alice):
     """The zone host routes 10.66.0.1 through the hub: the authenticator listens there (alice
     reaches it through the tunnel) but nothing from outside the tunnel gets to it."""
     assert tcp_open(alice, HUB_TUNNEL, 8181)
-    assert not tcp_open(peer("wg-mgmt"), HUB_TUNNEL, 8181)
+    assert not tcp_open(peer("gateway-mgmt"), HUB_TUNNEL, 8181)
 
 
 def test_no_hub_service_without_a_session_on_any_hub_address(host, alice):
@@ -243,7 +325,7 @@ def test_no_hub_service_without_a_session_on_any_hub_address(host, alice):
     udp_listen(host, 5353, "/root/udp-hub.log")
     # positive controls: the listeners and sshd answer where they are allowed to
     assert tcp_open(host, "127.0.0.1", 2323)
-    assert tcp_open(alice, "10.89.140.10", 22), "sshd of the hub, from the WAN"
+    assert tcp_open(alice, "10.215.140.10", 22), "sshd of the hub, from the WAN"
     udp_send(host, "127.0.0.1", 5353, "local-ok")
     # an attacker's side of the tunnel routes every hub address into it
     hub_key = alice.check_output("wg show wg0 peers").split()[0]
@@ -251,7 +333,7 @@ def test_no_hub_service_without_a_session_on_any_hub_address(host, alice):
     alice.check_output(
         "wg set wg0 fwmark 51820 peer %s allowed-ips %s",
         hub_key,
-        ",".join([*allowed, "10.89.140.10/32", "10.201.1.10/32"]),
+        ",".join([*allowed, "10.215.140.10/32", "10.215.1.10/32"]),
     )
     alice.check_output("ip rule add not fwmark 51820 table 51820 priority 100")
     try:
@@ -260,11 +342,9 @@ def test_no_hub_service_without_a_session_on_any_hub_address(host, alice):
         assert tcp_open(alice, HUB_TUNNEL, 8181), "the authenticator is reachable through the tunnel"
         for addr in HUB_ADDRESSES:
             assert "dev wg0" in alice.check_output("ip route get %s", addr)
-            for port in (22, 2323):
-                assert not tcp_open(alice, addr, port), "%s:%d reached through the tunnel without a code" % (
-                    addr,
-                    port,
-                )
+        reached = tcp_reached(alice, [(addr, port) for addr in HUB_ADDRESSES for port in (22, 2323)])
+        assert reached == [], "reached through the tunnel without a code: %s" % reached
+        for addr in HUB_ADDRESSES:
             udp_send(alice, addr, 5353, "tunnel-%s" % addr)
         time.sleep(0.5)
         log = received(host, "/root/udp-hub.log")
@@ -276,13 +356,14 @@ def test_no_hub_service_without_a_session_on_any_hub_address(host, alice):
         alice.run("wg set wg0 fwmark 0 peer %s allowed-ips %s", hub_key, ",".join(allowed))
 
 
-def test_correct_code_opens_a_session_then_it_expires(host, alice, bob):
+def test_correct_code_opens_a_session(host, alice, bob):
     assert login(alice, "alice") == 200
     assert reaches_mgmt(alice)
     assert not reaches_mgmt(bob), "bob was let in by alice's code"
     assert "10.66.0.2" in host.check_output("nft list set inet iotguard wg_authed")
-    time.sleep(SESSION + 2)
-    assert not reaches_mgmt(alice), "the session outlived wireguard_session_seconds"
+    # bob's session is left to expire: test_a_session_expires judges it a few tests later
+    assert login(bob, "bob") == 200
+    assert reaches_mgmt(bob)
 
 
 def test_replayed_code_is_refused(host, alice):
@@ -294,7 +375,7 @@ def test_zone_cannot_open_connections_to_an_engineer(host, alice):
     """Issue point 2: during alice's session, the zone host tries TCP and UDP to her laptop."""
     assert login(alice, "alice") == 200
     assert reaches_mgmt(alice)
-    zone = peer("wg-mgmt")
+    zone = peer("gateway-mgmt")
     tcp_listen(alice, 4444, "10.66.0.2")
     udp_listen(alice, 4445, "/root/udp-alice.log")
     assert tcp_open(alice, "10.66.0.2", 4444)
@@ -304,6 +385,189 @@ def test_zone_cannot_open_connections_to_an_engineer(host, alice):
     time.sleep(0.5)
     log = received(alice, "/root/udp-alice.log")
     assert "local-ok" in log and "from-zone" not in log, log
+
+
+def test_unlisted_ports_and_ipv6_refused_from_the_wan(host, alice, bob):
+    """Issue point 4: from the WAN nothing reaches the zone, IPv4 or IPv6, listed port or not;
+    from the management VLAN the management ports do, unlisted ones do not."""
+    zone = peer("gateway-mgmt")
+    for port in (2323, 502):
+        tcp_listen(zone, port)
+    hub_route(alice, MGMT_HOST + "/32")
+    alice.check_output("ip -6 route replace %s/128 via fd00:215:140::10 dev eth0", MGMT_HOST6)
+    hub_route(bob, MGMT_HOST + "/32", via="10.215.1.10", dev="vlan0")
+    try:
+        assert tcp_open(host, MGMT_HOST6, 22), "sshd of the zone host answers on IPv6"
+        assert tcp_open(bob, MGMT_HOST, 22), "management VLAN -> zone sshd"
+        assert tcp_reached(zone, [("127.0.0.1", p) for p in (22, 2323, 502)]) == [
+            ("127.0.0.1", p) for p in (22, 2323, 502)
+        ], "the zone host's listeners are up"
+        reached = tcp_reached(alice, [(MGMT_HOST, p) for p in (22, 2323, 502)] + [(MGMT_HOST6, 22)])
+        assert reached == [], "the WAN reached the zone: %s" % reached
+        reached = tcp_reached(bob, [(MGMT_HOST, p) for p in (2323, 502)])
+        assert reached == [], "unlisted ports reached from the VLAN: %s" % reached
+    finally:
+        alice.run("ip route del %s/32", MGMT_HOST)
+        alice.run("ip -6 route del %s/128", MGMT_HOST6)
+        bob.run("ip route del %s/32", MGMT_HOST)
+
+
+def test_spoofed_management_vlan_source_is_dropped(host, alice, bob):
+    """Issue point 6: a one-way UDP (an SNMP set) with a management-VLAN source address, from
+    the WAN and from the tunnel, does not reach the zone; the real VLAN's does."""
+    zone = peer("gateway-mgmt")
+    udp_listen(zone, 161, "/root/snmp.log")
+    spoof = "10.215.1.99"
+    alice.check_output("ip address replace %s/32 dev lo", spoof)
+    hub_route(bob, MGMT_HOST + "/32", via="10.215.1.10", dev="vlan0")
+    try:
+        udp_send(bob, MGMT_HOST, 161, "vlan-ok")
+        hub_route(alice, MGMT_HOST + "/32")
+        udp_send(alice, MGMT_HOST, 161, "spoof-wan", source=spoof)
+        alice.run("ip route del %s/32", MGMT_HOST)
+        assert "dev wg0" in alice.check_output("ip route get %s from %s", MGMT_HOST, spoof)
+        udp_send(alice, MGMT_HOST, 161, "spoof-tunnel", source=spoof)
+        time.sleep(0.5)
+        log = received(zone, "/root/snmp.log")
+        assert "vlan-ok" in log and "spoof" not in log, log
+    finally:
+        alice.run("ip address del %s/32 dev lo", spoof)
+        alice.run("ip route del %s/32", MGMT_HOST)
+        bob.run("ip route del %s/32", MGMT_HOST)
+
+
+ECHO_PORT = 8080  # wireguard_mgmt_ports: the zone host echoes lines there
+RATE_PORT = 8000  # wireguard_mgmt_ports: limited per source by the probe contribution
+HOLD = (
+    "import json, os, socket, sys, time\n"
+    "s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)\n"
+    "def echo(word):\n"
+    "    s.sendall(word + b'\\n')\n"
+    "    got = b''\n"
+    "    while not got.endswith(b'\\n'):\n"
+    "        chunk = s.recv(64)\n"
+    "        if not chunk:\n"
+    "            break\n"
+    "        got += chunk\n"
+    "    return got.decode().strip()\n"
+    "def save(out):\n"
+    "    open('/root/hold.tmp', 'w').write(json.dumps(out))\n"
+    "    os.rename('/root/hold.tmp', '/root/hold.json')\n"
+    "out = {'before': echo(b'before')}\n"
+    "save(out)\n"
+    "for _ in range(900):\n"
+    "    if os.path.exists('/root/hold.go'):\n"
+    "        break\n"
+    "    time.sleep(0.1)\n"
+    "try:\n"
+    "    out['after'] = echo(b'after')\n"
+    "except OSError as exc:\n"
+    "    out['after'] = 'error: %s' % exc\n"
+    "out['done'] = True\n"
+    "save(out)\n"
+)
+BURST = (
+    "import concurrent.futures, json, socket, sys\n"
+    "def one(_):\n"
+    "    try:\n"
+    "        socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2).close()\n"
+    "        return 1\n"
+    "    except OSError:\n"
+    "        return 0\n"
+    "with concurrent.futures.ThreadPoolExecutor(12) as pool:\n"
+    "    ok = sum(pool.map(one, range(12)))\n"
+    "print(json.dumps({'ok': ok, 'failed': 12 - ok}))\n"
+)
+
+
+def wait_json(host, path, key, tries=100):
+    for _unused in range(tries):
+        f = host.file(path)
+        if f.exists:
+            try:
+                data = json.loads(f.content_string)
+            except ValueError:
+                data = {}
+            if key in data:
+                return data
+        time.sleep(0.2)
+    raise AssertionError("%s never got %r" % (path, key))
+
+
+def test_firewall_reload_keeps_established_connections_and_sessions(host, alice):
+    """Issue point 8: another role's contribution goes through the gateway_firewall role (load,
+    fresh connection, confirm) while alice, logged in, holds a TCP connection into the zone.
+    After the reload the connection still carries data, her session is in the set with its
+    own expiry (kept, not renewed) and opens new connections; the contribution's zone,
+    dynamic set and rate limit are loaded beside the others."""
+    zone = peer("gateway-mgmt")
+    zone.run("setsid -f socat %s EXEC:cat", "TCP-LISTEN:%d,reuseaddr,fork" % ECHO_PORT)
+    time.sleep(0.3)
+    assert login(alice, "alice") == 200
+    address = tunnel_ip(alice)
+    alice.run("rm -f /root/hold.json /root/hold.go")
+    alice.run("setsid -f python3 -c %s %s %s", HOLD, MGMT_HOST, str(ECHO_PORT))
+    assert wait_json(alice, "/root/hold.json", "before")["before"] == "before"
+    kept = session_expiry(host, address)
+    assert kept, "alice's session is not in the set"
+    # a network of its own per run, so that this is a change even on a second verify
+    probe = {
+        "zones": [{"name": "probe", "networks": ["10.215.%d.0/24" % (200 + int(time.time()) % 50)]}],
+        "sets": [{"name": "probe_seen", "family": "ipv4", "timeout": True}],
+        "rate_limits": [
+            {"to": [MGMT_HOST + "/32"], "ports": [RATE_PORT], "per_source": "6/minute", "burst": 3}
+        ],
+    }
+    rc, out = playbook(
+        SCENARIO / "firewall_change.yml", {"firewall_change_name": "probe", "firewall_change": probe}
+    )
+    assert rc == 0 and re.search(r"gateway-hub\s*: ok=\d+\s+changed=[1-9]", out), out[-3000:]
+    try:
+        left = session_expiry(host, address)
+        assert left is not None, "the reload ended alice's session"
+        assert left <= kept, "the reload renewed the session (%s s left, %s before)" % (left, kept)
+        assert reaches_mgmt(alice), "the kept session opens no new connection"
+        table = host.check_output("nft list table inet iotguard")
+        for part in ("z_probe_4", "set probe_seen", "rate limit probe.rate_limits[0]", "@wg_authed"):
+            assert part in table, "%s is not in the reloaded table" % part
+    finally:
+        alice.run("touch /root/hold.go")
+    held = wait_json(alice, "/root/hold.json", "done")
+    assert held["after"] == "after", "the established connection did not survive the reload: %s" % held
+
+
+def test_rate_limit_drops_what_is_over_it(host, bob):
+    """The probe contribution limits new connections to the zone host's RATE_PORT to 6 a
+    minute per source (burst 3). bob, on the management VLAN where that port is allowed,
+    opens 12 at once: a few get through (the port is open to him), the others are dropped,
+    and the limit's counter on the hub counted every dropped packet."""
+    zone = peer("gateway-mgmt")
+    tcp_listen(zone, RATE_PORT)
+    assert tcp_open(zone, "127.0.0.1", RATE_PORT)
+    hub_route(bob, MGMT_HOST + "/32", via="10.215.1.10", dev="vlan0")
+    try:
+        dropped = counter(host, "forward", "rate limit probe.")
+        result = json.loads(bob.check_output("python3 -c %s %s %s", BURST, MGMT_HOST, str(RATE_PORT)))
+        dropped = counter(host, "forward", "rate limit probe.") - dropped
+    finally:
+        bob.run("ip route del %s/32", MGMT_HOST)
+    assert 1 <= result["ok"] <= 4, "the limit let %d of 12 connections through" % result["ok"]
+    assert dropped >= result["failed"] >= 8, "%d connections failed, the limit dropped %d packets" % (
+        result["failed"],
+        dropped,
+    )
+
+
+def test_a_session_expires(host, bob):
+    """bob logged in at test_correct_code_opens_a_session and never again (the tests since
+    then reach the zone from his VLAN side, not through his tunnel): after
+    wireguard_session_seconds his address is out of the set and the zone closed to him."""
+    assert "bob" in LOGGED_IN, "bob's login did not happen"
+    left = LOGGED_IN["bob"] + SESSION + 2 - time.monotonic()
+    if left > 0:
+        time.sleep(left)
+    assert session_expiry(host, tunnel_ip(bob)) is None, "bob's session is still in the set"
+    assert not reaches_mgmt(bob), "the session outlived wireguard_session_seconds"
 
 
 def test_wrong_codes_lock_out_and_others_unaffected(host, alice, bob):
@@ -346,7 +610,10 @@ def test_restarted_authenticator_keeps_lockouts_and_refuses_replays(host, alice,
 
 
 def test_slow_connection_flood_does_not_stop_another_login(host, alice, bob):
-    """Issue point 3: alice holds 300 slow connections to the authenticator; bob logs in."""
+    """Issue point 3: alice holds 300 slow connections to the authenticator; bob logs in.
+    nftables refuses every connection over the cap: alice sees them refused, and the cap
+    rule's counter on the hub counted at least as many rejected packets."""
+    rejected = counter(host, "input", "connection cap wireguard.")
     flood = (
         "import socket, sys, time, json\n"
         "held, refused = [], 0\n"
@@ -357,7 +624,7 @@ def test_slow_connection_flood_does_not_stop_another_login(host, alice, bob):
         "    except OSError:\n"
         "        refused += 1\n"
         "open('/root/flood.json', 'w').write(json.dumps({'connected': len(held), 'refused': refused}))\n"
-        "time.sleep(9)\n"
+        "time.sleep(7)\n"  # the request deadline is 5 s
         "alive = 0\n"
         "for s in held:\n"
         "    s.setblocking(False)\n"
@@ -379,105 +646,50 @@ def test_slow_connection_flood_does_not_stop_another_login(host, alice, bob):
     started = time.monotonic()
     assert login(bob, "bob") in (200, 429), "bob's login got no answer during alice's flood"
     assert time.monotonic() - started < 5
-    time.sleep(11)
-    result = json.loads(alice.file("/root/flood.json").content_string)
+    result = {}
+    for _unused in range(60):
+        try:
+            result = json.loads(alice.file("/root/flood.json").content_string)
+        except ValueError:
+            result = {}  # caught between the truncation and the write
+        if "alive" in result:
+            break
+        time.sleep(0.25)
     assert "alive" in result, "the flood did not finish: %s" % result
     assert result["connected"] <= 8, "nftables let one source hold %d connections" % result["connected"]
+    assert result["refused"] >= 300 - 8, "connections over the cap were not refused: %s" % result
+    rejected = counter(host, "input", "connection cap wireguard.") - rejected
+    assert rejected >= result["refused"], "the cap rule rejected %d packets for %d refused connections" % (
+        rejected,
+        result["refused"],
+    )
     assert result["alive"] == 0, "slow connections outlived the request deadline: %s" % result
-
-
-def test_unlisted_ports_and_ipv6_refused_from_the_wan(host, alice, bob):
-    """Issue point 4: from the WAN nothing reaches the zone, IPv4 or IPv6, listed port or not;
-    from the management VLAN the management ports do, unlisted ones do not."""
-    zone = peer("wg-mgmt")
-    for port in (2323, 502):
-        tcp_listen(zone, port)
-    hub_route(alice, MGMT_HOST + "/32")
-    alice.check_output("ip -6 route replace %s/128 via fd00:89:140::10 dev eth0", MGMT_HOST6)
-    hub_route(bob, MGMT_HOST + "/32", via="10.201.1.10", dev="vlan0")
-    try:
-        assert tcp_open(host, MGMT_HOST6, 22), "sshd of the zone host answers on IPv6"
-        assert tcp_open(bob, MGMT_HOST, 22), "management VLAN -> zone sshd"
-        for port in (22, 2323, 502):
-            assert tcp_open(zone, "127.0.0.1", port)
-            assert not tcp_open(alice, MGMT_HOST, port), "WAN reached the zone on %d" % port
-        assert not tcp_open(alice, MGMT_HOST6, 22), "WAN reached the zone over IPv6"
-        for port in (2323, 502):
-            assert not tcp_open(bob, MGMT_HOST, port), "unlisted port %d reached from the VLAN" % port
-    finally:
-        alice.run("ip route del %s/32", MGMT_HOST)
-        alice.run("ip -6 route del %s/128", MGMT_HOST6)
-        bob.run("ip route del %s/32", MGMT_HOST)
-
-
-def test_spoofed_management_vlan_source_is_dropped(host, alice, bob):
-    """Issue point 6: a one-way UDP (an SNMP set) with a management-VLAN source address, from
-    the WAN and from the tunnel, does not reach the zone; the real VLAN's does."""
-    zone = peer("wg-mgmt")
-    udp_listen(zone, 161, "/root/snmp.log")
-    spoof = "10.201.1.99"
-    alice.check_output("ip address replace %s/32 dev lo", spoof)
-    hub_route(bob, MGMT_HOST + "/32", via="10.201.1.10", dev="vlan0")
-    try:
-        udp_send(bob, MGMT_HOST, 161, "vlan-ok")
-        hub_route(alice, MGMT_HOST + "/32")
-        udp_send(alice, MGMT_HOST, 161, "spoof-wan", source=spoof)
-        alice.run("ip route del %s/32", MGMT_HOST)
-        assert "dev wg0" in alice.check_output("ip route get %s from %s", MGMT_HOST, spoof)
-        udp_send(alice, MGMT_HOST, 161, "spoof-tunnel", source=spoof)
-        time.sleep(0.5)
-        log = received(zone, "/root/snmp.log")
-        assert "vlan-ok" in log and "spoof" not in log, log
-    finally:
-        alice.run("ip address del %s/32 dev lo", spoof)
-        alice.run("ip route del %s/32", MGMT_HOST)
-        bob.run("ip route del %s/32", MGMT_HOST)
-
-
-def test_firewall_reload_keeps_an_open_session(host, alice):
-    """Issue point 8: a firewall change (another contribution) keeps the TOTP sessions."""
-    assert login(alice, "alice") == 200
-    before = host.check_output("nft list set inet iotguard wg_authed")
-    assert "10.66.0.2" in before
-    # the scenario's sessions last 20 s (for the expiry test); two Ansible runs can take
-    # longer, so the session is stretched the way the authenticator refreshes one
-    host.run("nft delete element inet iotguard wg_authed '{ 10.66.0.2 }'")
-    host.check_output("nft add element inet iotguard wg_authed '{ 10.66.0.2 timeout 300s }'")
-    # a network of its own per run, so that this is a change even on a second verify
-    probe = {
-        "probe": {
-            "zones": [{"name": "probe", "networks": ["10.201.%d.0/24" % (100 + int(time.time()) % 100)]}]
-        }
-    }
-    rc, out = adhoc("iotguard.hardening.gateway_firewall", {"contributions": probe, "rollback_seconds": 60})
-    assert rc == 0 and '"pending": true' in out, out[-2000:]
-    rc, out = adhoc("iotguard.hardening.gateway_firewall", {"state": "confirmed"})
-    assert rc == 0 and '"confirmed": true' in out, out[-2000:]
-    assert "z_probe_4" in host.check_output("nft list table inet iotguard")
-    try:
-        session = host.check_output("nft list set inet iotguard wg_authed")
-        assert "10.66.0.2" in session, "the reload ended the session"
-        assert reaches_mgmt(alice)
-    finally:
-        host.run("nft delete element inet iotguard wg_authed '{ 10.66.0.2 }'")
 
 
 def test_policy_that_cuts_the_engineer_off_rolls_back_by_itself(host, bob):
     """A new wireguard contribution without the management flows is never confirmed: the
-    gateway goes back to the confirmed table by itself."""
+    gateway goes back to the confirmed table by itself. Both reloads (the cut policy and the
+    rollback) keep an element of the set the probe contribution added."""
     stored = json.loads(host.check_output("cat /etc/iotguard/firewall.d/wireguard.json"))
     cut = dict(stored, flows=[f for f in stored["flows"] if f["to"] == "gateway"])
-    hub_route(bob, MGMT_HOST + "/32", via="10.201.1.10", dev="vlan0")
+    host.check_output("nft add element inet iotguard probe_seen '{ 10.215.1.99 timeout 600s }'")
+    hub_route(bob, MGMT_HOST + "/32", via="10.215.1.10", dev="vlan0")
     try:
         assert tcp_open(bob, MGMT_HOST, 22)
         rc, out = adhoc(
             "iotguard.hardening.gateway_firewall",
-            {"contributions": {"wireguard": cut}, "rollback_seconds": 15},
+            {"contributions": {"wireguard": cut}, "rollback_seconds": 10},
         )
+        loaded = time.monotonic()
         assert rc == 0 and '"pending": true' in out, out[-2000:]
-        assert not tcp_open(bob, MGMT_HOST, 22), "the new policy was not loaded"
-        time.sleep(17)
-        assert tcp_open(bob, MGMT_HOST, 22), "the unconfirmed policy did not roll back"
+        assert not tcp_open(bob, MGMT_HOST, 22, timeout=2), "the new policy was not loaded"
+        assert session_expiry(host, "10.215.1.99", "probe_seen"), "the reload emptied a dynamic set"
+        back = False
+        while not back and time.monotonic() - loaded < 20:
+            back = tcp_open(bob, MGMT_HOST, 22, timeout=1)
+        assert back, "the unconfirmed policy did not roll back"
+        assert time.monotonic() - loaded > 8, "the policy rolled back before its timer"
+        assert session_expiry(host, "10.215.1.99", "probe_seen"), "the rollback emptied a dynamic set"
         rc, out = adhoc("iotguard.hardening.gateway_firewall", {"state": "confirmed"})
         assert rc == 0 and '"confirmed": false' in out, "nothing was left to confirm"
         assert json.loads(host.check_output("cat /etc/iotguard/firewall.d/wireguard.json")) == stored
@@ -486,7 +698,7 @@ def test_policy_that_cuts_the_engineer_off_rolls_back_by_itself(host, bob):
 
 
 def test_flushed_ruleset_leaves_the_zones_closed(host, bob):
-    hub_route(bob, MGMT_HOST + "/32", via="10.201.1.10", dev="vlan0")
+    hub_route(bob, MGMT_HOST + "/32", via="10.215.1.10", dev="vlan0")
     try:
         assert tcp_open(bob, MGMT_HOST, 22)
         host.check_output("nft flush ruleset")
@@ -497,19 +709,139 @@ def test_flushed_ruleset_leaves_the_zones_closed(host, bob):
         bob.run("ip route del %s/32", MGMT_HOST)
 
 
+def test_broken_rules_file_fails_closed(host, alice, bob):
+    """What the boot unit runs (the boot loader), with the confirmed table file corrupted and
+    no table loaded: the failsafe table comes up instead. Nothing is forwarded (the VLAN no
+    longer reaches the zone), the tunnel reaches nothing of the hub (not even the
+    authenticator), and the hub's sshd still answers from the WAN (nobody is locked out).
+    With the failsafe corrupted too, the built-in table does the same."""
+    boot = "/usr/local/sbin/iotguard-firewall-boot"
+    files = ("/etc/iotguard/gateway.nft", "/etc/iotguard/gateway.failsafe.nft")
+    for f in files:
+        host.check_output("cp -p %s %s.good", f, f)
+    hub_route(bob, MGMT_HOST + "/32", via="10.215.1.10", dev="vlan0")
+    try:
+        assert tcp_open(bob, MGMT_HOST, 22), "the VLAN reaches the zone (positive control)"
+        assert tcp_open(alice, HUB_TUNNEL, 8181), "the authenticator answers (positive control)"
+        for broken, says in ((files[:1], "FAILSAFE table loaded"), (files, "built-in FAILSAFE table loaded")):
+            for f in broken:
+                host.check_output("printf 'table inet iotguard {\\n\\tchain broken\\n' > %s", f)
+            host.check_output("nft flush ruleset")
+            run = host.run(boot)
+            assert run.rc == 1 and says in run.stderr, run.stderr
+            table = host.check_output("nft list table inet iotguard")
+            assert "hook forward priority filter; policy drop;" in table and "prerouting" not in table
+            assert not tcp_open(bob, MGMT_HOST, 22, timeout=2), "%s forwarded to the zone" % says
+            assert not tcp_open(alice, HUB_TUNNEL, 8181, timeout=2), "%s let the tunnel reach the hub" % says
+            assert tcp_open(alice, WAN_HUB, 22), "%s locked the engineers out of the hub's sshd" % says
+    finally:
+        for f in files:
+            host.run("mv %s.good %s", f, f)
+        host.check_output("nft flush ruleset")
+        run = host.run(boot)
+    assert run.rc == 0 and "table inet iotguard loaded" in run.stdout, run.stderr
+    try:
+        assert tcp_open(bob, MGMT_HOST, 22), "the restored table does not forward the VLAN to the zone"
+    finally:
+        bob.run("ip route del %s/32", MGMT_HOST)
+
+
+def systemd_prop(box, unit, prop):
+    return box.check_output("systemctl show -P %s %s", prop, unit).strip()
+
+
+def boot_and_wait(name, box, unit):
+    """Restart a container whose init is systemd; wait until the unit has run."""
+    run = subprocess.run(["podman", "restart", "-t", "0", name], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    state = ""
+    for _unused in range(60):
+        state = box.run("systemctl show -P ActiveState %s", unit).stdout.strip()
+        if state in ("active", "failed"):
+            break
+        time.sleep(0.25)
+    return state
+
+
+def test_systemd_loads_the_table_before_the_network_and_fails_closed():
+    """gateway-boot runs systemd as its init, as a real gateway does; converge applied the
+    firewall role to it. At each boot the role's unit loads the table and network-pre.target
+    is reached only after it (systemd's own timestamps). With the rules file corrupted the
+    unit fails (visible to systemctl --failed) and the failsafe table is what is loaded:
+    policy drop, nothing forwarded, only the gateway's administration."""
+    box, unit = peer("gateway-boot"), "iotguard-firewall.service"
+    assert box.check_output("systemctl is-enabled %s", unit).strip() == "enabled"
+    assert "network-pre.target" in systemd_prop(box, unit, "Before")
+    rules = "/etc/iotguard/gateway.nft"
+    box.check_output("cp -p %s /root/gateway.nft.good", rules)
+    try:
+        for broken in (False, True):
+            if broken:
+                box.check_output("printf 'table inet iotguard {\\n\\tchain broken\\n' > %s", rules)
+            state = boot_and_wait("gateway-boot", box, unit)
+            assert state == ("failed" if broken else "active"), "broken=%s: the unit is %s" % (broken, state)
+            ran = int(systemd_prop(box, unit, "ExecMainExitTimestampMonotonic"))
+            net = int(systemd_prop(box, "network-pre.target", "ActiveEnterTimestampMonotonic"))
+            assert 0 < ran <= net, "network-pre.target (%d) came before the firewall (%d)" % (net, ran)
+            table = box.check_output("nft list table inet iotguard")
+            assert "hook input priority filter; policy drop;" in table
+            assert "hook forward priority filter; policy drop;" in table
+            assert "to 10.215.60.0/24 fwmark 0/0x1000 prohibit" in box.check_output("ip -4 rule show")
+            log = box.check_output("journalctl -b -o cat -u %s", unit)
+            if broken:
+                assert "FAILSAFE table loaded" in log, log
+                assert "prerouting" not in table and "dport 53" not in table, table
+                assert 'tcp dport 22 accept comment "sshd of the gateway' in table, table
+            else:
+                assert "table inet iotguard loaded" in log, log
+                assert 'iifname "eth1" ip saddr @z_lan_4 udp dport 53 accept' in table, table
+    finally:
+        box.run("mv /root/gateway.nft.good %s", rules)
+
+
+def test_ssh_audit_finds_nothing_weak_on_the_hub(alice):
+    """The hub's sshd (converge gave it the lockout policy's sshd settings), judged by
+    ssh-audit (the controller's pinned copy, run from an engineer's machine on the WAN): no
+    algorithm it fails, no CVE. (Its connection-rate probe is skipped: it floods the sshd the
+    later tests reach, and it judges throttling, not algorithms.)"""
+    import ssh_audit  # the judge, pinned in requirements/dev.txt
+
+    package = pathlib.Path(ssh_audit.__file__).parent
+    alice.run("rm -rf /opt/ssh-audit && mkdir -p /opt/ssh-audit")
+    run = subprocess.run(
+        ["podman", "cp", str(package), "gateway-peer1:/opt/ssh-audit/"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    out = alice.run("cd /opt/ssh-audit && python3 -m ssh_audit -j --skip-rate-test -p 22 %s", WAN_HUB)
+    report = json.loads(out.stdout)
+    assert report["kex"], "ssh-audit saw no key exchange: %s" % out.stdout[:500]
+    critical = report.get("recommendations", {}).get("critical", {})
+    fails = [
+        (a, s, r["name"]) for a, sections in critical.items() for s, recs in sections.items() for r in recs
+    ]
+    assert fails == [], "ssh-audit critical findings: %s" % fails
+    for section in ("kex", "enc", "mac", "key"):
+        weak = [alg["algorithm"] for alg in report.get(section, []) if alg.get("notes", {}).get("fail")]
+        assert not weak, "ssh-audit fails these %s algorithms: %s" % (section, weak)
+    assert not report.get("cves"), "ssh-audit lists CVEs: %s" % report["cves"]
+
+
 def test_exported_engineer_config_and_qr():
     conf = EXPORT / "carol.conf"
     png = EXPORT / "carol.png"
     assert conf.stat().st_mode & 0o777 == 0o600 and png.stat().st_mode & 0o777 == 0o600
     text = conf.read_text()
-    assert "Endpoint = 10.89.140.10:51820" in text and "AllowedIPs = 10.66.0.1/32, 10.89.141.0/24" in text
+    assert "Endpoint = 10.215.140.10:51820" in text and "AllowedIPs = 10.66.0.1/32, 10.215.141.0/24" in text
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_secrets_are_encrypted_at_rest():
     """Issue point 7: the secrets and the hand-over (URI, QR) exist on the controller only
     inside the vault; no file there holds a secret in clear."""
-    store = EXPORT.parent / "wg-hub-totp.vault"
+    store = EXPORT.parent / "gateway-hub-totp.vault"
     assert store.stat().st_mode & 0o777 == 0o600
     assert store.read_text().startswith("$ANSIBLE_VAULT;")
     secrets = [secret("alice"), secret("bob")]
@@ -539,14 +871,14 @@ def hub_state(host):
     ("extra", "message"),
     [
         (
-            {"wireguard_pool": "10.89.141.0/25"},
-            "address pools overlap: pool (10.89.141.0/25) overlaps mgmt_zones[0]",
+            {"wireguard_pool": "10.215.141.0/25"},
+            "address pools overlap: pool (10.215.141.0/25) overlaps mgmt_zones[0]",
         ),
         (
             {
                 "wireguard_peers": [
-                    {"name": "alice", "host": "wg-peer1"},
-                    {"name": "alice", "host": "wg-peer2"},
+                    {"name": "alice", "host": "gateway-peer1"},
+                    {"name": "alice", "host": "gateway-peer2"},
                 ]
             },
             "every entry of wireguard_peers needs a unique name",
@@ -554,8 +886,8 @@ def hub_state(host):
         (
             {
                 "wireguard_peers": [
-                    {"name": "alice", "host": "wg-peer1"},
-                    {"name": "bob", "host": "wg-peer2"},
+                    {"name": "alice", "host": "gateway-peer1"},
+                    {"name": "bob", "host": "gateway-peer2"},
                     {"name": "dave"},
                 ]
             },
@@ -565,29 +897,10 @@ def hub_state(host):
     ],
     ids=["overlapping-pools", "name-twice", "missing-public-key", "endpoint-not-address"],
 )
-def test_bad_input_is_refused_and_nothing_half_configured(host, extra, message, tmp_path):
+def test_bad_input_is_refused_and_nothing_half_configured(host, extra, message):
     before = hub_state(host)
-    case = tmp_path / "case.json"
-    case.write_text(__import__("json").dumps(extra))
-    scenario = pathlib.Path(__file__).parents[1]
-    env = dict(os.environ, ANSIBLE_VAULT_PASSWORD_FILE=str(scenario / "vault-pass.sh"), ANSIBLE_NOCOLOR="1")
-    run = subprocess.run(
-        [
-            "ansible-playbook",
-            "-i",
-            os.environ["MOLECULE_INVENTORY_FILE"],
-            str(scenario / "converge.yml"),
-            "-e",
-            "@%s" % case,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=240,
-        check=False,
-    )
-    out = " ".join((run.stdout + run.stderr).split())
-    assert run.returncode != 0, out[-2000:]
+    rc, out = playbook(SCENARIO / "wireguard.yml", extra)
+    assert rc != 0, out[-2000:]
     assert message in out, out[-3000:]
     assert hub_state(host) == before
 
@@ -598,7 +911,7 @@ def test_after_a_reboot_the_rules_are_in_place_before_the_tunnel(host, alice, bo
     and from the first moment, the table filters and the zones are closed to the WAN."""
     host.run("rm -f /run/boot.log")  # /run outlives a container restart: no stale evidence
     run = subprocess.run(
-        ["podman", "restart", "-t", "0", "wg-hub"], capture_output=True, text=True, check=False
+        ["podman", "restart", "-t", "0", "gateway-hub"], capture_output=True, text=True, check=False
     )
     assert run.returncode == 0, run.stderr
     for _unused in range(40):
@@ -611,7 +924,7 @@ def test_after_a_reboot_the_rules_are_in_place_before_the_tunnel(host, alice, bo
     assert "policy drop;" in forward and "@wg_authed" in forward
     assert "fwmark 0/0x1000 prohibit" in host.check_output("ip rule show")
     hub_route(alice, MGMT_HOST + "/32")
-    hub_route(bob, MGMT_HOST + "/32", via="10.201.1.10", dev="vlan0")
+    hub_route(bob, MGMT_HOST + "/32", via="10.215.1.10", dev="vlan0")
     try:
         # the hub came back with new MAC addresses: give the neighbours' ARP caches a moment
         reached = False

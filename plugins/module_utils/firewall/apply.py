@@ -7,6 +7,8 @@ Files under the firewall directory (``/etc/iotguard``):
 - ``firewall.d/pending/<name>.json``: a contribution applied but not yet confirmed;
 - ``gateway.nft``: the confirmed table, loaded at boot before the network;
 - ``gateway.guard``: the zone networks forwarded to only with the table's mark;
+- ``gateway.failsafe.nft``: what the boot loader loads when ``gateway.nft`` does not
+  (nothing forwarded, only the gateway's own administration flows);
 - ``gateway.nft.pending`` and ``rollback.nft`` while a change waits for confirmation.
 
 ``apply`` loads the new table (one nft transaction, so a failed load changes nothing),
@@ -41,6 +43,7 @@ class Paths:
         self.pending_contrib = os.path.join(self.contrib, "pending")
         self.committed = os.path.join(base, "gateway.nft")
         self.guard = os.path.join(base, "gateway.guard")
+        self.failsafe = os.path.join(base, "gateway.failsafe.nft")
         self.pending = os.path.join(base, "gateway.nft.pending")
         self.rollback = os.path.join(base, "rollback.nft")
         self.pid_file = pid_file
@@ -109,6 +112,7 @@ def plan(paths, contributions):
     return {
         "policy": policy,
         "text": render.render(policy),
+        "failsafe": render.failsafe(policy),
         "old_policy": model.merge(old) if old_text is not None else None,
         "old_text": old_text,
         "texts": {n: contribution_text(d) for n, d in contributions.items()},
@@ -230,7 +234,7 @@ def timer_pid(paths):
 
 def start_timer(paths, seconds):
     # sh: the timer must outlive this process (and the connection that started it)
-    script = 'sleep "$1"; nft -f "$2"; rm -f "$3" "$4"; rm -rf "$5"; # %s' % TIMER_TAG
+    script = 'sleep "$1"; nft -f "$2"; rm -f "$3" "$4" "$6" "$7"; rm -rf "$5"; # %s' % TIMER_TAG
     proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell interpolation of data
         [
             "/bin/sh",
@@ -242,6 +246,8 @@ def start_timer(paths, seconds):
             paths.pending,
             paths.pid_file,
             paths.pending_contrib,
+            paths.guard + ".pending",
+            paths.failsafe + ".pending",
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -273,6 +279,12 @@ def apply(run, paths, contributions, seconds, check=False):
     guard_changed = sync_guard(run, render.guard_networks(p["policy"]), check=True)
     changed = p["text"] != p["old_text"] or live is None or not p["same"] or guard_changed
     result = {"changed": changed, "before": p["old_text"] or "", "after": p["text"], "pending": False}
+    if not changed and p["old_text"] is not None and _read(paths.failsafe) != p["failsafe"]:
+        # a gateway confirmed before the failsafe existed: nothing to reload, one file to write
+        result["changed"] = True
+        if not check:
+            _write(paths.failsafe, p["failsafe"])
+        return result
     if not changed or check:
         return result
     if timer_pid(paths) is not None:
@@ -316,6 +328,7 @@ def apply(run, paths, contributions, seconds, check=False):
         )
     sync_guard(run, render.guard_networks(p["policy"]))
     _write(paths.guard + ".pending", "\n".join(render.guard_networks(p["policy"])) + "\n")
+    _write(paths.failsafe + ".pending", p["failsafe"])
     result["pending"] = True
     return result
 
@@ -353,10 +366,11 @@ def confirm(paths, check=False):
     # the stored table is the body without the prelude (it loads on a fresh boot)
     text = pending[pending.index("# iotguard gateway firewall") :]
     _write(paths.committed, text)
-    guard = _read(paths.guard + ".pending")
-    if guard is not None:
-        _write(paths.guard, guard)
-        os.unlink(paths.guard + ".pending")
+    for done in (paths.guard, paths.failsafe):
+        text = _read(done + ".pending")
+        if text is not None:
+            _write(done, text)
+            os.unlink(done + ".pending")
     if os.path.isdir(paths.pending_contrib):
         for entry in os.listdir(paths.pending_contrib):
             os.replace(os.path.join(paths.pending_contrib, entry), os.path.join(paths.contrib, entry))

@@ -33,6 +33,9 @@ CHAINS = (
     ("forward", "type filter hook forward priority filter; policy drop;"),
 )
 MARK = 0x1000
+# the role's own contribution: the gateway's administration access (kept by the failsafe)
+ADMIN = "gateway"
+FAILSAFE_HEADER = "# iotguard gateway firewall: FAILSAFE, loaded when the confirmed table did not load"
 NFT_TYPE = {4: "ipv4_addr", 6: "ipv6_addr"}
 FAMILY_VERSION = {"ipv4": 4, "ipv6": 6}
 PREFIX = {4: "ip", 6: "ip6"}
@@ -168,8 +171,8 @@ def _flow_rules(policy, i, f):
         match = " ".join(m)
         if f["per_source_connections"]:
             rules.append(
-                "%s ct state new add @cc_%d_%d { %s saddr ct count over %d } reject with tcp reset"
-                % (match, i, v, p, f["per_source_connections"])
+                "%s ct state new add @cc_%d_%d { %s saddr ct count over %d } counter reject with tcp reset"
+                ' comment "%s"' % (match, i, v, p, f["per_source_connections"], cap_comment(f))
             )
         comment = ' comment "%s"' % f["comment"] if f["comment"] else ""
         rules.append("%s accept%s" % (match, comment))
@@ -181,6 +184,16 @@ def _flow_rules(policy, i, f):
         ):
             break  # one rule serves both families
     return rules
+
+
+def rate_comment(r):
+    """The comment of a rate limit's drop rules (its counters are read by this name)."""
+    return "rate limit %s" % r["field"]
+
+
+def cap_comment(f):
+    """The comment of a flow's per-source connection cap (its counters are read by this name)."""
+    return "connection cap %s" % f["field"]
 
 
 def _rate_rules(policy, i, r):
@@ -201,9 +214,20 @@ def _rate_rules(policy, i, r):
             dst = t if t.startswith("@") else _elements([t])
             rules.append(
                 "%s daddr %s %sct state new add @rl_%d_%d" % (p, dst, ports, i, v)
-                + " { %s saddr limit rate over %s burst %d packets } drop" % (p, r["per_source"], r["burst"])
+                + " { %s saddr limit rate over %s burst %d packets }" % (p, r["per_source"], r["burst"])
+                + ' counter drop comment "%s"' % rate_comment(r)
             )
     return rules
+
+
+def _input_base():
+    return [
+        'iifname "lo" accept',
+        "ct state established,related accept",
+        "ct state invalid drop",
+        "meta l4proto ipv6-icmp icmpv6 type"
+        " { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept",
+    ]
 
 
 def chains(policy):
@@ -224,13 +248,7 @@ def chains(policy):
                 )
     pre.append("meta mark set meta mark | 0x%08x" % MARK)
 
-    inp = [
-        'iifname "lo" accept',
-        "ct state established,related accept",
-        "ct state invalid drop",
-        "meta l4proto ipv6-icmp icmpv6 type"
-        " { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert } accept",
-    ]
+    inp = _input_base()
     fwd = [
         "ct state established,related accept",
         "ct state invalid drop",
@@ -269,6 +287,31 @@ def render(policy):
     for name, _unused in CHAINS:
         out.append("\tchain %s {" % name)
         out += ["\t\t%s" % r for r in rules[name]]
+        out.append("\t}")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def failsafe(policy, admin=ADMIN):
+    """The table the boot loader falls back to when the confirmed one does not load: nothing
+    is forwarded; the gateway answers loopback, its established connections and only the
+    flows ``to: gateway`` of the contribution ``admin`` (its own administration, so that an
+    engineer is not locked out). It replaces whatever table is there (a boot, not a reload)."""
+    sets = wanted_sets(policy)
+    inp = _input_base()
+    for i, f in enumerate(policy["flows"]):
+        if f["to"] == "gateway" and f["field"].startswith(admin + "."):
+            inp.extend(_flow_rules(policy, i, f))
+    out = [FAILSAFE_HEADER, ""]
+    out.append("table %s %s {}" % (FAMILY, TABLE))
+    out.append("delete table %s %s" % (FAMILY, TABLE))
+    out.append("table %s %s {" % (FAMILY, TABLE))
+    for name, s in sets.items():
+        out.append(_set_decl(name, s, with_elements=not s["dynamic"]))
+    for name, hook in CHAINS[1:]:
+        out.append("\tchain %s {" % name)
+        out.append("\t\t%s" % hook)
+        out += ["\t\t%s" % r for r in (inp if name == "input" else [])]
         out.append("\t}")
     out.append("}")
     return "\n".join(out) + "\n"

@@ -299,3 +299,59 @@ def test_host_zone_second_apply_unchanged(tmp_path, monkeypatch):
     assert {"priority": 9000, "dst": "10.50.0.10"} in net.rules["-4"]
     assert fw.confirm(paths)["confirmed"]
     assert not fw.apply(net, paths, {"segmentation": pacs}, 30)["changed"]
+
+
+def test_drops_and_caps_count_under_their_field():
+    fwd = rules()["forward"]
+    rl = [r for r in fwd if "limit rate over" in r]
+    assert all('counter drop comment "rate limit segmentation.rate_limits[0]"' in r for r in rl), rl
+    cap = [r for r in rules()["input"] if "ct count over" in r]
+    assert cap and all(
+        r.endswith('counter reject with tcp reset comment "connection cap wireguard.flows[0]"') for r in cap
+    )
+
+
+ADMIN = {"flows": [{"from": "any", "to": "gateway", "proto": "tcp", "ports": [22], "comment": "sshd"}]}
+
+
+def test_failsafe_forwards_nothing_and_keeps_only_the_administration():
+    text = render.failsafe(model.merge({"wireguard": WG, "segmentation": SEG, "gateway": ADMIN}))
+    assert text.startswith(render.FAILSAFE_HEADER)
+    body = text.split("delete table inet iotguard\n", 1)[1]
+    assert "type filter hook input priority filter; policy drop;" in body
+    forward = body.split("chain forward {", 1)[1].split("}", 1)[0]
+    assert forward.split() == "type filter hook forward priority filter; policy drop;".split()
+    assert "prerouting" not in body, "no mark: the routing guard keeps the zones closed"
+    inp = body.split("chain input {", 1)[1]
+    assert 'iifname != { "wg0" } tcp dport { 22 } accept comment "sshd"' in inp
+    assert "51820" not in inp and "8181" not in inp, "only the gateway contribution's flows"
+    assert " accept" not in text.split("chain forward", 1)[1]
+
+
+def test_failsafe_without_administration_flows_answers_nothing_from_outside():
+    inp = render.failsafe(model.merge({"wireguard": WG})).split("chain input {", 1)[1]
+    accepts = [line.strip() for line in inp.splitlines() if line.strip().endswith("accept")]
+    assert accepts[0] == 'iifname "lo" accept' and all("dport" not in a for a in accepts), accepts
+
+
+def test_confirm_keeps_the_failsafe_and_an_older_gateway_gets_one_without_a_reload(tmp_path, monkeypatch):
+    started, stopped = [], []
+    monkeypatch.setattr(fw, "start_timer", lambda paths, s: started.append(s))
+    monkeypatch.setattr(fw, "timer_pid", lambda paths: 4242 if len(started) > len(stopped) else None)
+    monkeypatch.setattr(fw, "stop_timer", lambda paths: stopped.append(True))
+    net = FakeNet()
+    paths = fw.Paths(str(tmp_path), pid_file=str(tmp_path / "pid"))
+    fw.apply(net, paths, {"gateway": ADMIN, "wireguard": WG}, 30)
+    assert not (tmp_path / "gateway.failsafe.nft").exists(), "only a confirmed policy has a failsafe"
+    fw.confirm(paths)
+    failsafe = tmp_path / "gateway.failsafe.nft"
+    assert failsafe.read_text().startswith(render.FAILSAFE_HEADER)
+    assert failsafe.stat().st_mode & 0o777 == 0o600
+    failsafe.unlink()
+    loads = len([c for c in net.calls if c[:2] == ["nft", "-f"]])
+    assert fw.apply(net, paths, {"wireguard": WG}, 30, check=True)["changed"]
+    assert not failsafe.exists(), "check mode writes nothing"
+    res = fw.apply(net, paths, {"wireguard": WG}, 30)
+    assert res["changed"] and not res["pending"] and failsafe.exists()
+    assert len([c for c in net.calls if c[:2] == ["nft", "-f"]]) == loads, "no reload for the failsafe alone"
+    assert not fw.apply(net, paths, {"wireguard": WG}, 30)["changed"]
