@@ -33,7 +33,12 @@ class ShellDriver(BaseDriver):
 
     def lockout_policy(self, username, password):
         assert self.dev.passwords.get(username) == password
-        return {"enabled": False, "threshold": None, "duration": None, "evidence": "BusyBox login without PAM"}
+        return {
+            "enabled": False,
+            "threshold": None,
+            "duration": None,
+            "evidence": "BusyBox login without PAM",
+        }
 
     def login_accounts(self, username, password):
         assert self.dev.passwords.get(username) == password
