@@ -26,7 +26,8 @@ description:
     C(default) or C(custom).
 author:
   - iotguard.hardening maintainers (@iotguard)
-extends_documentation_fragment: []
+extends_documentation_fragment:
+  - iotguard.hardening.credential_store
 attributes:
   check_mode:
     support: full
@@ -92,22 +93,6 @@ options:
   driver_options:
     description: Extra driver settings (C(use_tls), C(upnp_description), C(snmp_port)).
     type: dict
-  store:
-    description: Credential store backend.
-    type: str
-    choices: [vault_file, keepass]
-    default: vault_file
-  store_path:
-    description:
-      - For C(vault_file), the inventory directory that holds C(host_vars/) (default the
-        host's C(inventory_dir)); for C(keepass), the C(.kdbx) file.
-    type: path
-  store_password:
-    description: Master password of the KeePass database (O(store=keepass)).
-    type: str
-  vault_id:
-    description: Vault id to encrypt with when the play has several vault secrets.
-    type: str
   timeout:
     description: Seconds to wait for each answer of the device.
     type: float

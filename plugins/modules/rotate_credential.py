@@ -29,7 +29,8 @@ description:
     configure. O(store=keepass) writes a KeePass database instead.
 author:
   - iotguard.hardening maintainers (@iotguard)
-extends_documentation_fragment: []
+extends_documentation_fragment:
+  - iotguard.hardening.credential_store
 attributes:
   check_mode:
     support: full
@@ -99,22 +100,6 @@ options:
       - Overrides the driver's password policy (C(min_length), C(max_length), C(symbols),
         C(classes)). Defaults to C(password_policy) of C(iot_fingerprint) when set.
     type: dict
-  store:
-    description: Credential store backend.
-    type: str
-    choices: [vault_file, keepass]
-    default: vault_file
-  store_path:
-    description:
-      - For C(vault_file), the inventory directory that holds C(host_vars/) (default the
-        host's C(inventory_dir)); for C(keepass), the C(.kdbx) file.
-    type: path
-  store_password:
-    description: Master password of the KeePass database (O(store=keepass)).
-    type: str
-  vault_id:
-    description: Vault id to encrypt with when the play has several vault secrets.
-    type: str
   timeout:
     description: Seconds to wait for the device on each connection.
     type: float
