@@ -342,7 +342,7 @@ def test_the_rate_limit_is_a_contribution_the_gateway_firewall_takes():
     text = render.render(policy)
     assert re.search(
         r"ip daddr \{ 10\.20\.30\.17/32 \} .*th dport \{ 23, 80 \} ct state new .*"
-        r"limit rate over 6/minute burst 3 packets \} drop",
+        r"limit rate over 6/minute burst 3 packets \} counter drop",
         text,
     ), text
 
