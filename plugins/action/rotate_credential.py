@@ -62,6 +62,8 @@ class ActionModule(ActionBase):
                 hostvars.get("inventory_dir"),
                 getattr(getattr(self._loader, "_vault", None), "secrets", None),
             )
+            if self._task.check_mode:
+                store.read_only = True  # check mode: no record is created, stamped or moved
             access = resolve(
                 host, hostvars, {k: args[k] for k in OVERRIDES if args.get(k) is not None}, store
             )

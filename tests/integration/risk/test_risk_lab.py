@@ -93,7 +93,11 @@ def site_inventory(lab_site, tmp_path_factory):
         "the clinic inventory does not scan the lab's subnet"
     )
     inv = tmp_path_factory.mktemp("clinic-inventory") / source.name
-    shutil.copyfile(source, inv)
+    # without the switches' MAC join (segmentation's subject): hosts keep their addresses as
+    # names, which these tests compare with the lab's ground truth
+    text = source.read_text()
+    assert "\nswitches:\n" in text
+    inv.write_text(text.split("\nswitches:\n", 1)[0] + "\n")
     return inv
 
 
