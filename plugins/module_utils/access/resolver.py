@@ -67,6 +67,10 @@ def access_hostvars(template, task_vars):
     return out
 
 
+#: the source of a factory credential named in the host's own ``iot_default_credentials``
+NAMED_SOURCE = "named for this device (host vars)"
+
+
 class AccessError(ValueError):
     """The host cannot be reached as configured; the message names the field and the fix."""
 
@@ -175,11 +179,15 @@ class DeviceAccess:
         documented}``: the product data (or facts), then what the store learned (engineer-named
         accounts, common defaults the assessment proved accepted)."""
         out, seen = [], set()
-        for source in self._fact_sources():
+        for index, source in enumerate(self._fact_sources()):
             for item in _cred_items(source):
                 pair = (item.get("username"), item.get("password"))
                 if isinstance(pair[0], str) and isinstance(pair[1], str) and pair not in seen:
                     seen.add(pair)
+                    if index == 0:
+                        # the host's own iot_default_credentials: what the engineer knows of
+                        # this one device (an installer's password), not product data
+                        item = dict(item, named=True, source=item.get("source") or NAMED_SOURCE)
                     out.append(dict(item, documented=True))
         for user, passwords in sorted(self._stored_factory().items()):
             for pw in passwords:
@@ -196,9 +204,15 @@ class DeviceAccess:
         return out
 
     def factory_accounts(self):
-        """Account names with a factory default in the evidence (facts, product data, store)."""
+        """Account names with a factory default in the evidence (facts, product data, store).
+        When the host's own ``iot_default_credentials`` names accounts with their passwords,
+        the engineer has described this device's accounts: the product data's are not guessed
+        (each guess would spend a failed login from the device's budget)."""
         out = []
-        for source in self._fact_sources():
+        sources = self._fact_sources()
+        if any(isinstance(item.get("password"), str) for item in _cred_items(sources[0])):
+            sources = sources[:1]
+        for source in sources:
             items = source if isinstance(source, list) else _cred_items(source)
             for item in items:
                 name = (
@@ -281,6 +295,14 @@ class DeviceAccess:
                         options.setdefault("login_password", item.get("password"))
                         return
             return
+        if username is None:
+            # any account (the assessment's re-check): proving the enable secret needs a
+            # local user's login too, the store's current one
+            for user, acct in sorted(record.items()):
+                if user != enable and user not in NOT_LOGINS and acct.get("current"):
+                    options.setdefault("login_username", user)
+                    options.setdefault("login_password", acct["current"])
+                    break
         if "enable_secret" in options:
             return
         current = (record.get(enable) or {}).get("current")

@@ -95,17 +95,24 @@ SHELL_SERVICES = {"telnet_busybox": "telnet", "ssh_shell": "ssh"}
 
 
 def _known_factory(access, notes):
-    """Factory credentials the store learned for this device (engineer-named accounts, common
-    defaults an earlier assessment proved accepted)."""
+    """Factory credentials known for this one device: named in its host vars
+    (``iot_default_credentials`` with passwords, e.g. an installer's), or learned by the store
+    (engineer-named accounts, common defaults an earlier assessment proved accepted)."""
     try:
-        return [c for c in access.factory_credentials() if c.get("source") == "known for this device (store)"]
+        return [
+            c
+            for c in access.factory_credentials()
+            if c.get("named") or c.get("source") == "known for this device (store)"
+        ]
     except Exception as exc:  # noqa: BLE001 - a store we cannot read means the product data only
         notes.append("credentials: the credential store could not be read (%s)" % hostile.text(exc, 200))
         return []
 
 
 def _candidates(device, opts, driver_name=None, known=()):
-    """Who to try, in order: the product's own defaults first (with a budget of one attempt
+    """Who to try, in order: what is known of this one device first (named in its host vars,
+    which then replace the product data and the guesses, or learned by the store), then the
+    product's own defaults (with a budget of one attempt
     they are the best guess), then the credentials the engineer supplied, then common IoT
     defaults guessed for a product that documents none. When the login
     goes through a shell driver standing in for the product's own API, the defaults that
@@ -122,7 +129,11 @@ def _candidates(device, opts, driver_name=None, known=()):
         if c.get("documented", True) or (c.get("username"), c.get("password")) in known_pairs
     ]
     guesses = [c for c in device.default_credentials if c not in documented]
-    for cred in documented + list(known) + supplied + guesses:
+    if any(c.get("named") for c in known):
+        # the host vars describe this device's accounts: the product data's and the common
+        # guesses would each spend a failed login of its budget for nothing (as in rotation)
+        documented, guesses = [], []
+    for cred in list(known) + documented + supplied + guesses:
         pair = (cred.get("username"), cred.get("password"))
         if pair[0] is None or pair in seen:
             continue

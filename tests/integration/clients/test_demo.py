@@ -11,13 +11,43 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
-from clientlab import TOP, Namespace, NamespacedSite, recap, run_playbook
+from clientlab import TOP, Namespace, NamespacedSite, recap, run_playbook, store_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 PNG = b"\x89PNG\r\n\x1a\n"
+
+
+# a real SSH client in the site's namespace; the password travels on stdin, never in argv
+SSH_LOGIN = """
+import sys, paramiko
+host, port, user = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+client = paramiko.SSHClient()
+client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+try:
+    client.connect(host, port=port, username=user, password=sys.stdin.read(), timeout=10,
+                   allow_agent=False, look_for_keys=False)
+    print("accepted")
+except paramiko.AuthenticationException:
+    print("refused")
+finally:
+    client.close()
+"""
+
+
+def ssh_login(ns, host, port, user, password):
+    out = subprocess.run(
+        ns.cmd([sys.executable, "-c", SSH_LOGIN, host, str(port), user]),
+        input=password,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return out.stdout.strip() or out.stderr[-500:]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +69,8 @@ def test_check_mode_changes_nothing_on_the_devices(ns, tmp_path):
         out = run_playbook(ns, inv, vault_pass, "site.yml", "--check")
         assert out.returncode == 0, out.stdout[-5000:] + out.stderr[-2000:]
         assert site.state_bytes() == before, "site.yml --check changed the devices"
-        assert not (inv / "host_vars").exists(), "check mode stored credentials"
+        stored = sorted(inv.glob("host_vars/*/iotguard_credentials.yml"))
+        assert not stored, "check mode stored credentials: %s" % stored
         rotation = json.loads((inv / "reports" / "clinic" / "credential-rotation.json").read_text())
         assert rotation["check_mode"] and rotation["counts"]["would_rotate"] >= 10, rotation["counts"]
     finally:
@@ -101,6 +132,16 @@ def test_demo_then_second_run_changes_nothing(ns, tmp_path):
         }
         # every factory account closed by the first run, the ones only the assessment found too
         assert rotated and not still_default, still_default
+        # the switches' handed-over passwords (named in the client folder's host_vars) too:
+        # an SSH client is refused with each and accepted with the stored one
+        store = store_for(demo / "clinic", demo / "vault-pass")
+        for sw in truth["switches"]:
+            user = sw["username"]
+            assert (sw["address"], user) in rotated, (sw["address"], rotation["devices"])
+            stored = store.load(sw["address"])["accounts"][user]["current"]
+            assert stored and stored != sw["password"]
+            assert ssh_login(ns, sw["address"], sw["ssh_port"], user, sw["password"]) == "refused", sw["name"]
+            assert ssh_login(ns, sw["address"], sw["ssh_port"], user, stored) == "accepted", sw["name"]
         placed = json.loads((reports / "segmentation.json").read_text())["ports"]
         state = {sw["name"]: sw["state"] for sw in truth["switches"]}
         for p in placed:

@@ -97,3 +97,32 @@ def test_budget_from_product_then_engineer_then_device(store, tmp_path):
     b.learn({"enabled": True, "threshold": 4})
     b = resolve("cam", hv, {}, store, ledger).budget("assessment")
     assert (b.lockout["source"], b.lockout["threshold"], b.size) == (SOURCE_DEVICE, 4, 2)
+
+
+def test_accounts_named_for_the_host_replace_the_product_data(store):
+    # product data says cisco/cisco; the engineer names the installer's accounts for this one
+    # switch: only those are rotated (a guess of 'cisco' would spend its one failed login)
+    hv = {"ansible_host": "127.99.7.6", "iot_fingerprint_id": "cisco.ios_switch", "iot_driver": "netmiko:cisco_ios",
+          "iot_default_credentials": [{"username": "admin", "password": "Cisco123"},
+                                      {"username": "enable", "password": "Enable123"}]}  # fmt: skip
+    access = resolve("sw2", hv, {}, store)
+    assert access.factory_accounts() == ["admin", "enable"]
+    named = [c for c in access.factory_credentials() if c.get("named")]
+    assert [(c["username"], c["source"]) for c in named] == [
+        ("admin", "named for this device (host vars)"),
+        ("enable", "named for this device (host vars)"),
+    ]
+    # names only (discovery's facts): the product data still says which accounts exist
+    hv = dict(hv, iot_default_credentials=["admin"])
+    assert "cisco" in resolve("sw2", hv, {}, store).factory_accounts()
+
+
+def test_any_account_driver_can_prove_the_enable_secret(store):
+    # the assessment's re-check asks for a driver for no one account: the enable secret is
+    # proven through the store's local user
+    store.set_current("sw3", "admin", "Stored-Admin-1", "rotated")
+    store.set_current("sw3", "enable", "Stored-Enable-1", "rotated")
+    hv = {"ansible_host": "127.99.7.7", "iot_driver": "cisco_ios"}
+    drv = resolve("sw3", hv, {}, store).driver(None)
+    assert drv.options["login_username"] == "admin" and drv.options["login_password"] == "Stored-Admin-1"
+    assert drv.options["enable_secret"] == "Stored-Enable-1"

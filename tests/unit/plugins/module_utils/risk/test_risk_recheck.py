@@ -116,3 +116,24 @@ def test_stored_credential_refused_falls_back_to_the_uncredentialed_check(store,
     res = _assess(store, dev, tmp_path)
     assert any("no stored credential was accepted" in n for n in res["notes"])
     assert res["observations"]["credentials"]["accepted"]["username"] == "Polycom"
+
+
+def test_a_password_named_for_the_device_is_tried_before_the_product_default(store, tmp_path):
+    # an installer's password named in the host vars: with a budget of one failed login it
+    # must be the one tried, not the product's published default
+    hostvars = dict(PHONE, iot_default_credentials=[{"username": "Polycom", "password": "Installer-7"}])
+    dev = LockoutDevice({"Polycom": "Installer-7"}, threshold=2)
+    access = resolve("phone", hostvars, store=store, ledger=str(tmp_path / "ledger.json"))
+
+    def factory(hostvars, device=None):
+        return "phone_http", (lambda host, timeout: PhoneDriver(dev))
+
+    opts = assess.Options(probes=("credentials",))
+    res = assess.assess_device("phone", hostvars, opts, driver_factory=factory, access=access)
+    accepted = res["observations"]["credentials"]["accepted"]
+    assert accepted["username"] == "Polycom" and accepted["source"] == "named for this device (host vars)"
+    assert dev.failures.get("Polycom", 0) == 0 and not dev.locked
+    assert "Installer-7" not in repr(res)
+    # the host vars describe the device's accounts: the product's own ('User' 123) is not guessed
+    assert dev.failures == {} or set(dev.failures.values()) == {0}
+    assert "User" not in res["observations"]["credentials"].get("accounts", {})
