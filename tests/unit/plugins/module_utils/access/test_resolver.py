@@ -102,7 +102,8 @@ def test_budget_from_product_then_engineer_then_device(store, tmp_path):
 def test_accounts_named_for_the_host_replace_the_product_data(store):
     # product data says cisco/cisco; the engineer names the installer's accounts for this one
     # switch: only those are rotated (a guess of 'cisco' would spend its one failed login)
-    hv = {"ansible_host": "127.99.7.6", "iot_fingerprint_id": "cisco.ios_switch", "iot_driver": "netmiko:cisco_ios",
+    hv = {"ansible_host": "127.99.7.6", "iot_fingerprint_id": "cisco.ios_switch",
+          "iot_driver": "netmiko:cisco_ios",
           "iot_default_credentials": [{"username": "admin", "password": "Cisco123"},
                                       {"username": "enable", "password": "Enable123"}]}  # fmt: skip
     access = resolve("sw2", hv, {}, store)
