@@ -29,36 +29,28 @@ MAX_TOKENS = 16
 PAGES = {"/PWD_password.htm": "password.cgi", "/UPNP_upnp.htm": "upnp.cgi"}
 
 
+_R7000: dict[str, Any] = {
+    "vendor": "NETGEAR",
+    "model": "R7000",
+    "firmware": "V1.0.9.88_10.2.88",
+    "oui": "a0:63:91",
+    "users": [{"username": "admin", "password": "password", "role": "admin"}],
+    "policy": {"min_length": 1, "max_length": 32, "min_classes": 1},
+    "lockout": {"enabled": False, "configurable": False},
+    "settings": {"upnp_enabled": True, "wan_address": "198.51.100.23"},
+    "realm": "NETGEAR R7000",
+    "upnp_server": "Linux/2.6.36.4brcmarm, UPnP/1.0, Portable SDK for UPnP devices/1.6.18",
+    "xsrf": False,
+}
+
+
 class Router(Device):
     KIND = "router"
     DEVICE_CLASS = "router"
     VARIANTS: ClassVar[dict[str, dict[str, Any]]] = {
-        "netgear-r7000": {
-            "vendor": "NETGEAR",
-            "model": "R7000",
-            "firmware": "V1.0.9.88_10.2.88",
-            "oui": "a0:63:91",
-            "users": [{"username": "admin", "password": "password", "role": "admin"}],
-            "policy": {"min_length": 1, "max_length": 32, "min_classes": 1},
-            "lockout": {"enabled": False, "configurable": False},
-            "settings": {"upnp_enabled": True, "wan_address": "198.51.100.23"},
-            "realm": "NETGEAR R7000",
-            "upnp_server": "Linux/2.6.36.4brcmarm, UPnP/1.0, Portable SDK for UPnP devices/1.6.18",
-            "xsrf": False,
-        },
-        "netgear-r7000-xsrf": {
-            "vendor": "NETGEAR",
-            "model": "R7000",
-            "firmware": "V1.0.11.134_10.2.120",
-            "oui": "a0:63:91",
-            "users": [{"username": "admin", "password": "password", "role": "admin"}],
-            "policy": {"min_length": 1, "max_length": 32, "min_classes": 1},
-            "lockout": {"enabled": False, "configurable": False},
-            "settings": {"upnp_enabled": True, "wan_address": "198.51.100.23"},
-            "realm": "NETGEAR R7000",
-            "upnp_server": "Linux/2.6.36.4brcmarm, UPnP/1.0, Portable SDK for UPnP devices/1.6.18",
-            "xsrf": True,
-        },
+        "netgear-r7000": _R7000,
+        # newer firmware: the same router, its admin pages behind an XSRF_TOKEN cookie
+        "netgear-r7000-xsrf": {**_R7000, "firmware": "V1.0.11.134_10.2.120", "xsrf": True},
     }
 
     def factory_state(self) -> dict[str, Any]:
