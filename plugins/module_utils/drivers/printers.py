@@ -18,9 +18,12 @@ form with a ``CSRFToken`` means FutureSmart, a 404 the legacy EWS); the driver o
     ``sessionId``; refused: the sign-in page again (with its error text).
   - the administrator password: ``GET /hp/device/GeneralSecurity/Index`` (a fresh
     ``CSRFToken`` and ``isSet``), then ``POST /hp/device/GeneralSecurity/Save`` with
-    ``CSRFToken``, ``isSet``, ``oldPassword`` (when one is set), ``newPassword``,
-    ``verifyPassword`` and ``FormButtonSubmit=Apply``; a redirect is success, the page
-    again carries the refusal.
+    ``CSRFToken``, ``isSet``, ``newPassword``, ``verifyPassword`` and
+    ``FormButtonSubmit=Apply``; a redirect is success, the page again carries the refusal.
+    Once a password is set the page asks for the old one too: the public helper only posts
+    to printers without one, so the driver takes that field's name from the page (its one
+    other password input; the lab names it ``oldPassword``) and refuses a page where it
+    cannot tell.
 
 * legacy EWS (LaserJet Pro and the pre-FutureSmart LaserJets): HTTP Basic as user
   ``admin`` once a password is set; the password page ``GET
@@ -68,15 +71,31 @@ _TOKEN = re.compile(r"^[A-Za-z0-9+/=_.:-]{8,512}$")
 _SESSION = re.compile(r"(?:^|[;,]\s*)sessionId=([A-Za-z0-9+/=_.-]{1,256})")
 
 
-def hidden_inputs(html):
-    """``{name: value}`` of the hidden inputs of an EWS page (bounded, first one wins)."""
-    out = {}
+def _inputs(html):
+    """The attributes of a page's ``<input>`` tags (bounded: 200 tags of a 256 KiB page)."""
     for tag in _INPUT.findall(html[:262144])[:200]:
         attrs = {}
         for m in _ATTR.finditer(tag):
             attrs[m.group(1).lower()] = next(g for g in m.groups()[1:] if g is not None)
+        yield attrs
+
+
+def hidden_inputs(html):
+    """``{name: value}`` of the hidden inputs of an EWS page (first one wins)."""
+    out = {}
+    for attrs in _inputs(html):
         if attrs.get("type", "").lower() == "hidden" and attrs.get("name"):
             out.setdefault(attrs["name"], attrs.get("value", ""))
+    return out
+
+
+def password_inputs(html):
+    """The names of an EWS page's password inputs, in page order."""
+    out = []
+    for attrs in _inputs(html):
+        name = clean(attrs.get("name", ""), 64)
+        if attrs.get("type", "").lower() == "password" and name and name not in out:
+            out.append(name)
     return out
 
 
@@ -188,14 +207,21 @@ class HpEwsDriver(SnmpCommunitySet, HttpApiDriver):
         if page.status != 200:
             raise DriverError("GET %s answered HTTP %d (signed out?)" % (SECURITY_PAGE, page.status))
         hidden = hidden_inputs(page.text)
-        return csrf_token(page.text, SECURITY_PAGE), hidden.get("isSet", "")
+        return csrf_token(page.text, SECURITY_PAGE), hidden.get("isSet", ""), password_inputs(page.text)
 
     def _futuresmart_change(self, old_password, new_password):
         sess = self._signed_in(old_password, "the password change")
-        token, is_set = self._security_form(sess)
+        token, is_set, inputs = self._security_form(sess)
         fields = {"CSRFToken": token, "isSet": is_set}
         if is_set.lower() == "true":
-            fields["oldPassword"] = old_password
+            old = [n for n in inputs if n not in ("newPassword", "verifyPassword")]
+            if len(old) != 1 or "newPassword" not in inputs:
+                raise DriverError(
+                    "%s asks for the old password, but its password fields (%s) do not say which; "
+                    "change it in the EWS (Security > General Security) by hand"
+                    % (SECURITY_PAGE, ", ".join(inputs) or "none")
+                )
+            fields[old[0]] = old_password
         fields["newPassword"] = fields["verifyPassword"] = new_password
         fields["FormButtonSubmit"] = "Apply"
         resp = sess.request("POST", SECURITY_SAVE, fields)
@@ -250,7 +276,7 @@ class HpEwsDriver(SnmpCommunitySet, HttpApiDriver):
     def set_snmp_community(self, username, password, community):
         if self.generation() == "futuresmart":
             sess = self._signed_in(password, "the SNMP change")
-            token, _is_set = self._security_form(sess)
+            token = self._security_form(sess)[0]
             resp = sess.request("POST", SNMP_SAVE, {"CSRFToken": token, "ReadCommunity": community})
             if resp.status != 200:
                 raise DriverError(

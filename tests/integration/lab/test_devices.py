@@ -504,3 +504,20 @@ def test_hostile_site_serves_planted_data_verbatim(tmp_path):
         assert all("hostile_data" in d["weaknesses"] for d in names.values())
     finally:
         site.down()
+
+
+def test_hp_ews_driver_tells_the_generations_apart(lab_site):
+    """The driver asks each printer which EWS it runs, signs in or refuses the same way on
+    both, and rotates twice on FutureSmart (the second time the page asks for the old one)."""
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
+
+    for name, generation in (("prn-front-01", "legacy"), ("prn-lab-01", "futuresmart")):
+        dev = lab_site.device(name)
+        drv = get_driver("hp_ews", dev["address"], timeout=5)
+        assert drv.generation() == generation
+        password = dev["credentials"][0]["password"]
+        assert drv.login("admin", password) and not drv.login("admin", "not-it-2026")
+        drv.change_password("admin", password, "First-Ews-26")
+        drv.change_password("admin", "First-Ews-26", "Second-Ews-26")
+        assert lab_site.device(name)["credentials"][0]["password"] == "Second-Ews-26"
+        assert drv.login("admin", "Second-Ews-26") and not drv.login("admin", "First-Ews-26")

@@ -50,3 +50,13 @@ def test_generation_option_is_checked():
     with pytest.raises(DriverError, match=r"ews_generation='jetdirect'.*futuresmart, legacy"):
         printers.HpEwsDriver("127.0.0.1", ews_generation="jetdirect")
     assert printers.HpEwsDriver("127.0.0.1", ews_generation="legacy").generation() == "legacy"
+
+
+def test_password_inputs_in_page_order():
+    page = (
+        "<input type='hidden' name='isSet' value='True'>"
+        '<input type="password" name="oldPassword"><input name=newPassword type=password>'
+        "<input type='password' name='verifyPassword'><input type='text' name='user'>"
+    )
+    assert printers.password_inputs(page) == ["oldPassword", "newPassword", "verifyPassword"]
+    assert printers.password_inputs("<p>none</p>") == []
