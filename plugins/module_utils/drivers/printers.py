@@ -76,7 +76,7 @@ def _inputs(html):
     for tag in _INPUT.findall(html[:262144])[:200]:
         attrs = {}
         for m in _ATTR.finditer(tag):
-            attrs[m.group(1).lower()] = next(g for g in m.groups()[1:] if g is not None)
+            attrs[m.group(1).lower()] = m.group(2) or m.group(3) or m.group(4) or ""
         yield attrs
 
 
