@@ -30,7 +30,9 @@ attributes:
     platforms: posix
 options:
   urls:
-    description: UPnP device description URLs of the client's routers (C(http://router:port/rootDesc.xml)).
+    description:
+      - UPnP device description URLs of the client's routers, as their SSDP answers name
+        them (C(LOCATION); NETGEAR's is C(http://router:5000/Public_UPNP_gatedesc.xml)).
     type: list
     elements: str
     default: []
@@ -63,7 +65,7 @@ EXAMPLES = r"""
 - name: Read the router's UPnP port mappings
   iotguard.hardening.risk_port_mappings:
     urls:
-      - http://127.20.0.1:5000/rootDesc.xml
+      - http://127.20.0.1:5000/Public_UPNP_gatedesc.xml
   run_once: true
   register: mappings
 """
@@ -75,7 +77,7 @@ mappings:
   type: list
   elements: dict
   sample:
-    - router: http://127.20.0.1:5000/rootDesc.xml
+    - router: http://127.20.0.1:5000/Public_UPNP_gatedesc.xml
       external_port: 8554
       protocol: TCP
       internal_client: 127.20.1.10

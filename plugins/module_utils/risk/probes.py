@@ -275,6 +275,32 @@ def upnp_locations(address, services):
     return out
 
 
+def ssdp_locations(address, timeout=2.0, port=1900):
+    """The UPnP description URLs a device names in its SSDP answers (an M-SEARCH sent to its
+    own address), only those on that address; [] when it does not answer."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    out = []
+    try:
+        sock.settimeout(timeout)
+        sock.sendto(wire.ssdp_msearch(), (address, port))
+        for _unused in range(16):
+            try:
+                data, _addr = sock.recvfrom(8192)
+            except (TimeoutError, socket.timeout):
+                break
+            for line in hostile.decode(data[:8192]).split("\r\n")[1:32]:
+                name, _sep, value = line.partition(":")
+                if name.strip().lower() == "location":
+                    out.append(value.strip()[:512])
+            sock.settimeout(0.3)  # the rest of the answers come at once
+    except OSError:
+        return []
+    finally:
+        sock.close()
+    return upnp_locations(address, {str(i): {"location": loc} for i, loc in enumerate(out)})
+
+
 def upnp_port_mappings(description_url, timeout=5.0, max_entries=MAX_MAPPINGS):
     """Every port mapping the router holds, as a list of dicts (device strings cleaned)."""
     service, control = find_wan_service(description_url, timeout)

@@ -43,6 +43,11 @@ def test_printer_snmp_pjl_and_ews(lab_site):
     assert "snmp_public" in prn["weaknesses"] and "default_credentials" in prn["weaknesses"]
     base = f"http://{prn['address']}/hp/device"
     form = "application/x-www-form-urlencoded"
+    # the legacy EWS: Basic as admin, set_config_password.html; no FutureSmart sign-in form
+    assert http(f"{base}/SignIn/Index").status == 404
+    assert http(f"{base}/set_config_password.html", "admin", "wrong").status == 401
+    page = http(f"{base}/set_config_password.html", "admin", "")
+    assert page.status == 200 and "name='ConfirmPassword'" in page.body
     assert (
         http(f"{base}/SnmpSettings/Save", method="POST", body="ReadCommunity=x", content_type=form).status
         == 401
@@ -58,18 +63,109 @@ def test_printer_snmp_pjl_and_ews(lab_site):
     assert saved.status == 200
     assert snmpget(prn["address"], "public", "1.3.6.1.2.1.1.1.0").returncode != 0
     assert snmpget(prn["address"], "n0t-public", "1.3.6.1.2.1.1.1.0").returncode == 0
-    changed = http(
-        f"{base}/SecuritySettings/Save",
+    mismatch = http(
+        f"{base}/set_config_password.html/config",
         "admin",
         "",
         method="POST",
-        body="NewPassword=Printer2026&ConfirmPassword=Printer2026",
+        body="Password=Printer2026&ConfirmPassword=Printer2027",
+        content_type=form,
+    )
+    assert mismatch.status == 400
+    changed = http(
+        f"{base}/set_config_password.html/config",
+        "admin",
+        "",
+        method="POST",
+        body="Password=Printer2026&ConfirmPassword=Printer2026",
         content_type=form,
     )
     assert changed.status == 200
     truth = lab_site.device("prn-front-02")
     assert truth["credentials"][0]["password"] == "Printer2026"
     assert not {"snmp_public", "default_credentials"} & set(truth["weaknesses"])
+
+
+def curl(jar, *args: str) -> tuple[int, str, str]:
+    """curl with a cookie jar: (status, Location, body)."""
+    out = subprocess.run(
+        [
+            "curl",
+            "-sS",
+            "-b",
+            str(jar),
+            "-c",
+            str(jar),
+            "-o",
+            "-",
+            "-w",
+            "\n%{http_code} %{redirect_url}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+    ).stdout
+    body, _sep, tail = out.rpartition("\n")
+    code, _sep, location = tail.partition(" ")
+    return int(code), location, body
+
+
+def test_futuresmart_ews_sign_in_csrf_and_password(lab_site, tmp_path):
+    import re
+
+    prn = lab_site.device("prn-lab-01")
+    base = f"http://{prn['address']}/hp/device"
+    jar = tmp_path / "jar"
+    assert "default_credentials" in prn["weaknesses"]
+    # no session: the security page sends the browser to the sign-in form
+    code, location, _body = curl(jar, f"{base}/GeneralSecurity/Index")
+    assert code == 302 and location.endswith("/hp/device/SignIn/Index")
+    code, _loc, page = curl(jar, f"{base}/SignIn/Index")
+    token = re.search(r"name='CSRFToken' value='([^']+)'", page).group(1)
+    assert code == 200 and "sessionId" in jar.read_text()
+
+    def sign_in(password: str, csrf: str) -> tuple[int, str, str]:
+        return curl(
+            jar,
+            f"{base}/SignIn/Index",
+            "--data-urlencode", f"CSRFToken={csrf}",
+            "--data-urlencode", "agentIdSelect=hp_EmbeddedPin_v1",
+            "--data-urlencode", "PinDropDown=AdminItem",
+            "--data-urlencode", f"PasswordTextBox={password}",
+            "--data-urlencode", "signInOk=Sign In",
+        )  # fmt: skip
+
+    assert sign_in("", "forged-token")[0] == 403  # the token belongs to the session
+    code, _loc, again = sign_in("wrong-one", token)
+    assert code == 200 and "incorrect" in again and "PasswordTextBox" in again
+    code, location, _body = sign_in("", token)  # factory: no administrator password
+    assert code == 302 and location.endswith("/hp/device/DeviceStatus/Index")
+    code, _loc, page = curl(jar, f"{base}/GeneralSecurity/Index")
+    assert code == 200 and "name='isSet' value='False'" in page and "oldPassword" not in page
+    token = re.search(r"name='CSRFToken' value='([^']+)'", page).group(1)
+
+    def save(*fields: str) -> tuple[int, str, str]:
+        args = [a for f in ("CSRFToken=" + token, *fields) for a in ("--data-urlencode", f)]
+        return curl(jar, f"{base}/GeneralSecurity/Save", *args)
+
+    code, _loc, refused = save("isSet=False", "newPassword=Lab-Ews-2026", "verifyPassword=Lab-Ews-2027")
+    assert code == 200 and "do not match" in refused
+    assert lab_site.device("prn-lab-01")["credentials"][0]["password"] == ""
+    code, location, _body = save("isSet=False", "newPassword=Lab-Ews-2026", "verifyPassword=Lab-Ews-2026")
+    assert code == 302 and location.endswith("/hp/device/GeneralSecurity/Index")
+    truth = lab_site.device("prn-lab-01")
+    assert truth["credentials"][0]["password"] == "Lab-Ews-2026"
+    assert "default_credentials" not in truth["weaknesses"]
+    # now set: the page asks for the old password, and a wrong one changes nothing
+    code, _loc, page = curl(jar, f"{base}/GeneralSecurity/Index")
+    assert "name='isSet' value='True'" in page and "oldPassword" in page
+    code, _loc, refused = save(
+        "isSet=True", "oldPassword=nope", "newPassword=Other-2026", "verifyPassword=Other-2026"
+    )
+    assert code == 200 and "old password" in refused
+    assert lab_site.device("prn-lab-01")["credentials"][0]["password"] == "Lab-Ews-2026"
 
 
 # -- thermostat + MQTT ---------------------------------------------------------------------
@@ -288,7 +384,7 @@ def soap_entry(router: dict, index: int):
     import urllib.request
 
     req = urllib.request.Request(
-        f"http://{router['address']}:5000/ctl/IPConn", data=SOAP.format(index).encode(), method="POST"
+        f"http://{router['address']}:5000/Public_UPNP_C3", data=SOAP.format(index).encode(), method="POST"
     )
     req.add_header(
         "SOAPAction", '"urn:schemas-upnp-org:service:WANIPConnection:1#GetGenericPortMappingEntry"'
@@ -306,9 +402,9 @@ def test_router_upnp_exposes_the_camera(lab_site):
     cam = lab_site.device("cam-lobby-01")
     search = M_SEARCH.format(st="urn:schemas-upnp-org:device:InternetGatewayDevice:1").encode()
     ssdp = udp_exchange(router["address"], 1900, search).decode()
-    assert f"LOCATION: http://{router['address']}:5000/rootDesc.xml" in ssdp
-    desc = http(f"http://{router['address']}:5000/rootDesc.xml").body
-    assert "<controlURL>/ctl/IPConn</controlURL>" in desc
+    assert f"LOCATION: http://{router['address']}:5000/Public_UPNP_gatedesc.xml" in ssdp
+    desc = http(f"http://{router['address']}:5000/Public_UPNP_gatedesc.xml").body
+    assert "<controlURL>/Public_UPNP_C3</controlURL>" in desc
     status, body = soap_entry(router, 0)
     assert status == 200 and f"<NewInternalClient>{cam['address']}</NewInternalClient>" in body
     assert (
@@ -325,39 +421,46 @@ def test_router_upnp_exposes_the_camera(lab_site):
     assert http(f"http://{router['address']}/", "admin", "password").status == 200
 
 
-def test_router_admin_password_and_upnp_switch_off(lab_site):
-    router = lab_site.device("gw-internet")
-    form = "application/x-www-form-urlencoded"
-    url = f"http://{router['address']}/password.cgi"
-    wrong_old = http(
-        url,
-        "admin",
-        "password",
-        method="POST",
-        content_type=form,
-        body="sysOldPasswd=nope&sysNewPasswd=Router-2026&sysConfirmPasswd=Router-2026",
-    )
-    assert wrong_old.status == 400 and "old password" in wrong_old.body
-    ok = http(
-        url,
-        "admin",
-        "password",
-        method="POST",
-        content_type=form,
-        body="sysOldPasswd=password&sysNewPasswd=Router-2026&sysConfirmPasswd=Router-2026",
-    )
-    assert ok.status == 200
-    off = http(
-        f"http://{router['address']}/upnp.cgi",
-        "admin",
-        "Router-2026",
-        method="POST",
-        content_type=form,
-        body="upnp_enabled=0",
-    )
-    assert off.status == 200
+def test_router_admin_password_and_upnp_switch_off(lab_site, tmp_path):
+    """NETGEAR's forms, driven by curl: the XSRF cookie from ``GET /``, each form's
+    per-page token, a stale token changes nothing."""
+    import re
     import time
 
+    router = lab_site.device("gw-internet")
+    base = f"http://{router['address']}"
+    jar = tmp_path / "jar"
+
+    def page(path: str, password: str) -> str:
+        code, _loc, body = curl(jar, "-u", f"admin:{password}", f"{base}/{path}")
+        assert code == 200, (path, code)
+        return re.search(r'action="(\w+\.cgi\?id=\d+)"', body).group(1)
+
+    def post(action: str, password: str, *fields: str) -> tuple[int, str, str]:
+        args = [a for f in fields for a in ("--data-urlencode", f)]
+        return curl(jar, "-u", f"admin:{password}", f"{base}/{action}", *args)
+
+    # newer firmware: without the cookie GET / hands out, every other page refuses
+    assert curl(jar, "-u", "admin:password", f"{base}/PWD_password.htm")[0] == 401
+    assert curl(jar, "-u", "admin:password", f"{base}/")[0] == 200 and "XSRF_TOKEN" in jar.read_text()
+    action = page("PWD_password.htm", "password")
+    assert action.startswith("password.cgi?id=")
+    new = ("sysNewPasswd=Router-2026", "sysConfirmPasswd=Router-2026")
+    code, _loc, body = post("password.cgi?id=1", "password", "sysOldPasswd=password", *new)
+    assert code == 200 and "expired" in body  # a token the router never issued
+    code, _loc, body = post(action, "password", "sysOldPasswd=nope", *new)
+    assert code == 400 and "old password" in body
+    assert post(action, "password", "sysOldPasswd=password", *new)[2].count("expired") == 1  # used up
+    action = page("PWD_password.htm", "password")
+    assert post(action, "password", "sysOldPasswd=password", *new)[0] == 200
+    assert lab_site.device("gw-internet")["credentials"][0]["password"] == "Router-2026"
+
+    action = page("UPNP_upnp.htm", "Router-2026")
+    assert action.startswith("upnp.cgi?id=")
+    upnp = ("apply=Apply", "AdverTime=30", "TimeToLive=4", "hiddenAdverTime=30", "hiddenTimeToLive=4")
+    assert post(action, "Router-2026", *upnp, "hiddenTurnUPnPOn=2")[0] == 400
+    action = page("UPNP_upnp.htm", "Router-2026")
+    assert post(action, "Router-2026", *upnp, "hiddenTurnUPnPOn=0")[0] == 200
     time.sleep(0.3)
     with (
         pytest.raises(ConnectionRefusedError),
@@ -365,7 +468,6 @@ def test_router_admin_password_and_upnp_switch_off(lab_site):
     ):
         pass
     truth = lab_site.device("gw-internet")
-    assert truth["credentials"][0]["password"] == "Router-2026"
     assert "upnp_exposed" not in truth["weaknesses"] and 5000 not in truth["tcp_ports"]
     assert "port_forwarding" in truth["weaknesses"]  # the static mappings are still there
 
@@ -402,3 +504,20 @@ def test_hostile_site_serves_planted_data_verbatim(tmp_path):
         assert all("hostile_data" in d["weaknesses"] for d in names.values())
     finally:
         site.down()
+
+
+def test_hp_ews_driver_tells_the_generations_apart(lab_site):
+    """The driver asks each printer which EWS it runs, signs in or refuses the same way on
+    both, and rotates twice on FutureSmart (the second time the page asks for the old one)."""
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
+
+    for name, generation in (("prn-front-01", "legacy"), ("prn-lab-01", "futuresmart")):
+        dev = lab_site.device(name)
+        drv = get_driver("hp_ews", dev["address"], timeout=5)
+        assert drv.generation() == generation
+        password = dev["credentials"][0]["password"]
+        assert drv.login("admin", password) and not drv.login("admin", "not-it-2026")
+        drv.change_password("admin", password, "First-Ews-26")
+        drv.change_password("admin", "First-Ews-26", "Second-Ews-26")
+        assert lab_site.device(name)["credentials"][0]["password"] == "Second-Ews-26"
+        assert drv.login("admin", "Second-Ews-26") and not drv.login("admin", "First-Ews-26")

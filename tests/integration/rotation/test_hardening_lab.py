@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.parse
 
 import pytest
 from ansible_collections.iotguard.hardening.plugins.module_utils.hardening import SNMP_ACCOUNT
@@ -161,7 +162,10 @@ def refused(address, port):
 
 
 def igd_url(router):
-    return "http://%s:5000/rootDesc.xml" % router["address"]
+    """Where the router's IGD describes itself: the LOCATION of its SSDP answer."""
+    found = probes.ssdp_locations(router["address"])
+    assert found, "the router does not answer SSDP"
+    return found[0]
 
 
 def test_hardening_end_to_end(site, tmp_path):
@@ -178,7 +182,9 @@ def test_hardening_end_to_end(site, tmp_path):
             name,
             log,
         )
-    before = probes.upnp_port_mappings(igd_url(router))
+    igd = igd_url(router)
+    assert urllib.parse.urlsplit(igd).path == "/Public_UPNP_gatedesc.xml", igd
+    before = probes.upnp_port_mappings(igd)
     assert any(m["internal_client"] == devices["hik"]["address"] for m in before), before
     assert not refused(hik["address"], 23)
     assert probes.mqtt_connect(hvac["address"])["accepted"]
@@ -217,14 +223,15 @@ def test_hardening_end_to_end(site, tmp_path):
         inv, limit, "-e", json.dumps({"device_hardening_services_disabled": ["telnet", "ftp"]})
     )
     assert out.returncode == 0, out.stdout[-4000:]
-    assert probes.upnp_port_mappings(igd_url(router)) == []
+    assert probes.upnp_port_mappings(igd) == []
 
     # -- phase B: the whole policy --------------------------------------------------------
     out, rows = harden(inv, limit)
     assert out.returncode == 0, out.stdout[-4000:]
     assert rows[router["name"]]["status"] == "changed", rows[router["name"]]
     with pytest.raises(probes.ProbeError):
-        probes.find_wan_service(igd_url(router), timeout=3)
+        probes.find_wan_service(igd, timeout=3)
+    assert probes.ssdp_locations(router["address"], timeout=1) == []
     assert refused(router["address"], 5000)
     assert refused(hik["address"], 23), "telnet still accepts connections"
     assert refused(axis["address"], 21), "FTP still accepts connections"

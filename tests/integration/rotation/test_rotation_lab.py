@@ -143,6 +143,7 @@ def test_rotates_every_default_then_idempotent(site):
         ("nvr-01", "change_password", "timeout", {}),
         ("cam-hall-03", "verify", "slow", {"delay": 2}),
         ("cam-backdoor-01", "change_password", "drop_after", {}),
+        ("prn-lab-01", "change_password", "drop_after", {}),  # FutureSmart EWS session form
     ],
 )
 def test_fault_leaves_device_reachable(site, device, operation, fault, extra):
