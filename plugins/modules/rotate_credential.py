@@ -60,8 +60,8 @@ options:
     type: int
   driver:
     description:
-      - Driver to use - C(ssh_shell), C(telnet_busybox), C(hikvision_isapi), C(axis_vapix),
-        C(hp_ews) (HP printers), C(thermostat_api), C(phone_http), C(router_http),
+      - Driver to use - C(ssh_shell), C(debian_shell), C(telnet_busybox), C(hikvision_isapi),
+        C(axis_vapix), C(hp_ews) (HP printers), C(thermostat_api), C(phone_http), C(router_http),
         C(cisco_ios), C(hp_procurve).
       - Defaults to the host var C(iot_driver), then the C(driver) of C(iot_fingerprint) that
         discovery set.

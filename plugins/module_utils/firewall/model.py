@@ -26,7 +26,7 @@ RESERVED = ("any", "gateway")
 ZONE_KEYS = {"name", "networks", "interface", "management", "tunnel"}
 FLOW_KEYS = {"from", "to", "proto", "ports", "session_set", "comment", "per_source_connections"}
 SET_KEYS = {"name", "family", "timeout"}
-RATE_KEYS = {"to", "ports", "per_source", "burst"}
+RATE_KEYS = {"to", "ports", "per_source", "burst", "management_only"}
 TOP_KEYS = {"zones", "flows", "sets", "rate_limits"}
 
 
@@ -202,6 +202,8 @@ def _rate(field, r):
         "ports": _ports(field + ".ports", r.get("ports")),
         "per_source": per,
         "burst": burst,
+        # new connections to these ports only from the management zones (VLAN, VPN pools)
+        "management_only": _bool(field + ".management_only", r.get("management_only")),
     }
 
 
@@ -279,6 +281,13 @@ def merge(contributions):
                 "declare it under sets",
             )
     for r in policy["rate_limits"]:
+        if r["management_only"] and not any(z["management"] for z in policy["zones"].values()):
+            raise FirewallError(
+                r["field"] + ".management_only",
+                True,
+                "leaves no source allowed: no contribution has a zone with management: true",
+                "declare the management VLAN or the VPN pool as a zone with management: true",
+            )
         for i, t in enumerate(r["to"]):
             if "/" not in t and t not in policy["zones"]:
                 raise FirewallError(

@@ -191,6 +191,11 @@ def rate_comment(r):
     return "rate limit %s" % r["field"]
 
 
+def management_comment(r):
+    """The comment of a rate limit's "management only from the management zones" rule."""
+    return "management only %s" % r["field"]
+
+
 def cap_comment(f):
     """The comment of a flow's per-source connection cap (its counters are read by this name)."""
     return "connection cap %s" % f["field"]
@@ -210,8 +215,19 @@ def _rate_rules(policy, i, r):
         if not targets:
             continue
         ports = "meta l4proto { tcp, udp } th dport %s " % _elements(r["ports"]) if r["ports"] else ""
+        # sources outside every management zone of this family (none: every source)
+        outside = "".join(
+            "%s saddr != @%s " % (p, zone_set(name, v))
+            for name, z in sorted(policy["zones"].items())
+            if z["management"] and v in _zone_families(z)
+        )
         for t in targets:  # a set reference cannot sit inside an anonymous set
             dst = t if t.startswith("@") else _elements([t])
+            if r.get("management_only"):
+                rules.append(
+                    '%s daddr %s %sct state new %scounter drop comment "%s"'
+                    % (p, dst, ports, outside, management_comment(r))
+                )
             rules.append(
                 "%s daddr %s %sct state new add @rl_%d_%d" % (p, dst, ports, i, v)
                 + " { %s saddr limit rate over %s burst %d packets }" % (p, r["per_source"], r["burst"])

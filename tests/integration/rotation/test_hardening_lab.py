@@ -182,6 +182,24 @@ def test_hardening_end_to_end(site, tmp_path):
             name,
             log,
         )
+    # The NVR has a lockout from the factory (5 tries, 1800 s): the cracker cannot find its
+    # password before the policy either, but its lock outlasts any engineer's patience; the
+    # policy's shorter lock is proven after it (still locked out, the stored password works
+    # once LOCK_SECONDS have passed).
+    nvr = devices["nvr"]
+    factory = lab.device(nvr["name"])["lockout"]
+    assert (factory["enabled"], factory["threshold"], factory["duration"]) == (True, 5, 1800), factory
+    nvr_job = (
+        nvr["name"],
+        lambda: hydra_http_get(
+            nvr["address"],
+            "admin",
+            store.current(nvr["name"], "admin"),
+            "/ISAPI/Security/userCheck",
+            tmp_path,
+        ),
+        None,
+    )
     igd = igd_url(router)
     assert urllib.parse.urlsplit(igd).path == "/Public_UPNP_gatedesc.xml", igd
     before = probes.upnp_port_mappings(igd)
@@ -252,8 +270,16 @@ def test_hardening_end_to_end(site, tmp_path):
     assert dvr["compensate"] == ["no_lockout"], dvr
     assert any(n["field"] == "lockout" for n in dvr["not_done"]), dvr
 
+    # the NVR locked out from the factory (5 tries, 1800 s): the policy shortens the lock
+    assert lab.device(nvr["name"])["lockout"] | {"configurable": True} == {
+        "enabled": True,
+        "threshold": 5,
+        "duration": LOCK_SECONDS,
+        "configurable": True,
+    }
+
     # -- after: the cracker is locked out before it reaches the password ------------------
-    for name, crack, _password in jobs:
+    for name, crack, _password in [*jobs, nvr_job]:
         found, log = crack()
         assert found is None, "%s: the cracker still found the password after the policy:\n%s" % (name, log)
         assert lab.device(name)["auth"]["lockouts"] >= 1, name
@@ -261,6 +287,8 @@ def test_hardening_end_to_end(site, tmp_path):
     # -- the engineer's stored credential works once the lock has passed ------------------
     time.sleep(LOCK_SECONDS + 1)
     assert login("hikvision_isapi", hik["address"], None, "admin", store.current(hik["name"], "admin"))
+    # (under the NVR's factory lock of 1800 s this login would still be refused)
+    assert login("hikvision_isapi", nvr["address"], None, "admin", store.current(nvr["name"], "admin"))
     assert login("thermostat_api", hvac["address"], None, "admin", store.current(hvac["name"], "admin"))
 
     # -- a second run changes nothing; check mode on the hardened site has nothing to do --

@@ -367,3 +367,40 @@ class MemStoreWithLoad:
             "accounts": {"admin": {"current": "pw"}, hardening.SNMP_ACCOUNT: {"current": "community-secret"}},
             "identity": None,
         }
+
+
+# -- debian_shell: its work on a real device is the device_hardening Molecule scenario's --
+def test_debian_shell_capabilities_and_aliases():
+    got = driver_capabilities()
+    assert got["debian_shell"] == [
+        "password",
+        "lockout_read",
+        "lockout_set",
+        "services",
+        "snmp_community",
+        "mqtt_auth",
+    ]
+    assert got["ssh_shell"] == ["password"]
+    assert ALIASES["linux_ssh"] == "ssh_shell"  # the subclass does not take the generic alias
+
+
+@pytest.mark.parametrize(
+    ("call", "needle"),
+    [
+        (
+            lambda d: d.set_lockout("admin", "x", {"enabled": True, "threshold": 0, "duration": 60}),
+            "threshold=0",
+        ),
+        (
+            lambda d: d.set_lockout("admin", "x", {"enabled": True, "threshold": 3, "duration": 0}),
+            "duration=0",
+        ),
+        (lambda d: d.set_service("admin", "x", "ftp", False), "services.ftp"),
+        (lambda d: d.set_snmp_community("admin", "x", "bad community;"), "snmp_community"),
+    ],
+)
+def test_debian_shell_refuses_before_connecting(call, needle):
+    # the port is closed: reaching the network would raise Unreachable, not SettingRejected
+    driver = get_driver("debian_shell", "127.0.0.1", port=closed_port(), timeout=1)
+    with pytest.raises(caps.SettingRejected, match=needle):
+        call(driver)
