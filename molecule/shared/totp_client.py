@@ -49,3 +49,17 @@ def code(value, at):
 def post(host, url, value):
     """POST the code from the engineer's machine (a testinfra host); the HTTP status."""
     return int(host.check_output("python3 -c %s %s %s", POST, url, value).strip())
+
+
+def session_expiry(host, addr, set_name="wg_authed"):
+    """Seconds left of addr's element in the gateway's session set (a testinfra host of the
+    gateway), 0 for an element without a timeout, or None when it is not there."""
+    listing = json.loads(host.check_output("nft -j list set inet iotguard %s", set_name))["nftables"]
+    for item in listing:
+        for elem in item.get("set", {}).get("elem", []):
+            value = elem.get("elem", elem) if isinstance(elem, dict) else elem
+            if isinstance(value, dict) and value.get("val") == addr:
+                return value.get("expires", value.get("timeout"))
+            if value == addr:
+                return 0
+    return None

@@ -3,7 +3,9 @@
 ssh run inside them), after converge, the idempotence run and the refused bad input of
 side_effect. Every refusal has a positive control: the same listener reached from a zone
 that is allowed to, so a probe of an address where nothing listens cannot pass for a
-dropped flow."""
+dropped flow. Then the VPN client (WireGuard with TOTP, codes by oathtool), a TOTP session
+held through a firewall change, and, last, a policy that cuts the engineer off and rolls
+back by itself (the tests run in file order: they share the authenticator's state)."""
 
 from __future__ import annotations
 
@@ -212,13 +214,7 @@ def tunnel_address():
 
 def session_expiry(addr):
     """Seconds left of addr's session in the gateway's TOTP set, or None."""
-    listing = json.loads(box("gw").check_output("nft -j list set inet iotguard wg_authed"))["nftables"]
-    for item in listing:
-        for elem in item.get("set", {}).get("elem", []):
-            value = elem.get("elem", elem) if isinstance(elem, dict) else elem
-            if isinstance(value, dict) and value.get("val") == addr:
-                return value.get("expires", value.get("timeout"))
-    return None
+    return totp_client.session_expiry(box("gw"), addr)
 
 
 def login():
