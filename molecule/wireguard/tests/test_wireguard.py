@@ -12,11 +12,11 @@ authenticator's state (sessions, lockouts); the reboot test comes last.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 import pathlib
 import re
-import shutil
 import subprocess
 import time
 
@@ -41,6 +41,10 @@ EXPORT = (
     pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
     / "inventory/.iotguard/wireguard/export"
 )
+# the engineer's side of the TOTP gate, shared with the segmentation scenario
+_spec = importlib.util.spec_from_file_location("totp_client", SCENARIO.parent / "shared/totp_client.py")
+totp_client = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(totp_client)
 
 
 def peer(name):
@@ -59,62 +63,21 @@ def bob():
 
 def vault_view(path):
     """Decrypt a vault file of the controller directory with the scenario's password."""
-    scenario = pathlib.Path(__file__).parents[1]
-    out = subprocess.run(
-        [
-            "ansible-vault",
-            "decrypt",
-            "--vault-password-file",
-            str(scenario / "vault-pass.sh"),
-            "--output",
-            "-",
-            str(path),
-        ],
-        capture_output=True,
-        check=True,
-    )
-    return out.stdout
+    return totp_client.vault_view(path, SCENARIO / "vault-pass.sh")
 
 
 @functools.lru_cache(maxsize=None)
 def secret(name):
-    data = json.loads(vault_view(EXPORT.parent / "gateway-hub-totp.vault"))
-    value = data["totp_secrets"].get(name)
-    assert value, "no TOTP secret for %s in the vault" % name
-    return value
+    return totp_client.secret(EXPORT.parent / "gateway-hub-totp.vault", name, SCENARIO / "vault-pass.sh")
 
 
 def code(name, offset=0, at=None):
-    oathtool = shutil.which("oathtool")
-    assert oathtool, "oathtool is needed on the controller (apt-get install oathtool)"
-    out = subprocess.run(
-        [
-            oathtool,
-            "--totp",
-            "-b",
-            "--now",
-            "@%d" % (at if at is not None else int(time.time() + offset)),
-            secret(name),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout.strip()
+    return totp_client.code(secret(name), at if at is not None else int(time.time() + offset))
 
 
 def auth(host, value):
     """POST the code from the peer through its tunnel; return the HTTP status."""
-    script = (
-        "import sys, urllib.request, urllib.error\n"
-        "try:\n"
-        "    r = urllib.request.urlopen(sys.argv[1], data=('code=' + sys.argv[2]).encode(), timeout=5)\n"
-        "    print(r.status)\n"
-        "except urllib.error.HTTPError as e:\n"
-        "    print(e.code)\n"
-    )
-    out = host.check_output("python3 -c %s %s %s", script, AUTH_URL, value)
-    return int(out.strip())
+    return totp_client.post(host, AUTH_URL, value)
 
 
 def login(host, name):
@@ -222,14 +185,7 @@ def counter(host, chain, comment_prefix):
 
 def session_expiry(host, addr, set_name="wg_authed"):
     """Seconds left of addr's element in a session set, or None when it is not there."""
-    for item in nft_json(host, "set", "inet", "iotguard", set_name):
-        for elem in item.get("set", {}).get("elem", []):
-            value = elem.get("elem", elem) if isinstance(elem, dict) else elem
-            if isinstance(value, dict) and value.get("val") == addr:
-                return value.get("expires", value.get("timeout"))
-            if value == addr:
-                return 0
-    return None
+    return totp_client.session_expiry(host, addr, set_name)
 
 
 def adhoc(module, args):

@@ -7,7 +7,9 @@ The gateway drops every new connection no flow allows, so the policy is what is 
 
 - IoT zones have no flow to staff or servers;
 - management ports (``firewall.management_ports``) of every IoT zone are reachable only
-  from the management zone and the VPN zone (``management: true``);
+  from the management zone and the VPN zone (``management: true``), and from the tunnel
+  zones a VPN role declares (``firewall.vpn_zones``: the WireGuard role's ``wg_pool``) only
+  with a session in their TOTP set;
 - cameras reach only the NVRs (and the NVRs pull from the cameras);
 - medical-legacy reaches only its PACS/modality peers (``firewall.medical_peers``), and
   they reach it on the same ports;
@@ -37,6 +39,8 @@ DEFAULT_FIREWALL = {
     "server_networks": [],
     "management_networks": [],
     "vpn_networks": [],
+    # tunnel zones another contribution declares: [{zone: wg_pool, session_set: wg_authed}]
+    "vpn_zones": [],
     "management_ports": {"tcp": [22, 23, 80, 443, 8000, 8080, 8443], "udp": [161]},
     "stream_ports": [554, 8000],  # cameras -> NVR (push) and NVR -> cameras (RTSP pull, SDK)
     "nvr_pull_ports": [80, 443, 554, 8000],
@@ -106,7 +110,35 @@ def check_firewall(policy):
             }
         )
     fw["medical_peers"] = peers
+    fw["vpn_zones"] = _vpn_zones(fw["vpn_zones"])
     return fw
+
+
+def _vpn_zones(given):
+    """[{zone, session_set}]: zones of a VPN role's contribution, named, not declared here."""
+    out = []
+    if not isinstance(given, list):
+        raise _err(
+            "policy.firewall.vpn_zones",
+            given,
+            "is not a list",
+            "give [{zone: wg_pool, session_set: wg_authed}]",
+        )
+    for i, item in enumerate(given):
+        field = "policy.firewall.vpn_zones[%d]" % i
+        if not isinstance(item, dict) or set(item) - {"zone", "session_set"}:
+            raise _err(field, item, "is not a VPN zone", "give {zone: wg_pool, session_set: wg_authed}")
+        for key in ("zone", "session_set"):
+            value = item.get(key) or ""
+            if (value or key == "zone") and not (isinstance(value, str) and ZONE_NAME.match(value)):
+                raise _err(
+                    "%s.%s" % (field, key),
+                    value,
+                    "is not a zone or set name",
+                    "name the VPN role's tunnel zone and its TOTP set (wireguard: wg_pool, wg_authed)",
+                )
+        out.append({"zone": item["zone"], "session_set": item.get("session_set") or ""})
+    return out
 
 
 def _without(networks, holes, field):
@@ -201,21 +233,23 @@ def contribution(the_plan, policy):
                     "%s reaches medical-legacy" % peer["name"],
                 )
             )
-    for admin in ("management", "vpn"):
-        if admin not in names:
-            continue
+    admins = [(admin, "") for admin in ("management", "vpn") if admin in names]
+    admins += [(v["zone"], v["session_set"]) for v in fw["vpn_zones"]]
+    for admin, session in admins:
         for zone in iot:
             for proto in ("tcp", "udp"):
                 if fw["management_ports"][proto]:
-                    flows.append(
-                        _flow(
-                            admin,
-                            zone,
-                            proto,
-                            fw["management_ports"][proto],
-                            "%s ports of %s only from %s" % ("management", zone, admin),
-                        )
+                    flow = _flow(
+                        admin,
+                        zone,
+                        proto,
+                        fw["management_ports"][proto],
+                        "%s ports of %s only from %s" % ("management", zone, admin),
                     )
+                    if session:
+                        flow["session_set"] = session
+                    flows.append(flow)
+    names |= {v["zone"] for v in fw["vpn_zones"]}
     for i, flow in enumerate(fw["extra_flows"] or []):
         field = "policy.firewall.extra_flows[%d]" % i
         if not isinstance(flow, dict):

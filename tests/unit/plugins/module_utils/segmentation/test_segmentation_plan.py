@@ -7,6 +7,7 @@ import copy
 import ipaddress
 
 import pytest
+from ansible_collections.iotguard.hardening.plugins.module_utils.firewall import FirewallError
 from ansible_collections.iotguard.hardening.plugins.module_utils.firewall import model as firewall_model
 from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation import SegmentationError
 from ansible_collections.iotguard.hardening.plugins.module_utils.segmentation import firewall as fwc
@@ -248,6 +249,50 @@ def test_firewall_contribution_is_the_policy():
 
 
 QUARANTINE = sp.QUARANTINE
+
+
+def test_vpn_zones_reach_management_ports_only_with_a_session():
+    """A VPN role's tunnel zone (WireGuard's wg_pool) gets the management ports of every IoT
+    zone, each flow gated by its TOTP set, and nothing else; the gateway firewall merges it
+    with the WireGuard contribution that declares the zone and the set."""
+    pol = copy.deepcopy(FW_POLICY)
+    pol["firewall"]["vpn_zones"] = [{"zone": "wg_pool", "session_set": "wg_authed"}]
+    c = fwc.contribution(sp.plan(DEVICES, switches(), pol), pol)
+    vpn = [f for f in c["flows"] if f["from"] == "wg_pool"]
+    iot = {"cameras", "nvrs", "building", "printers", "voice", "medical_legacy", QUARANTINE}
+    assert {f["to"] for f in vpn} == iot
+    assert {f["session_set"] for f in vpn} == {"wg_authed"}
+    assert {(f["proto"], tuple(f["ports"])) for f in vpn} == {
+        ("tcp", (22, 23, 80, 443, 8000, 8080, 8443)),
+        ("udp", (161,)),
+    }
+    assert "wg_pool" not in {z["name"] for z in c["zones"]}, "the VPN role owns its zone"
+    wireguard = {
+        "zones": [
+            {
+                "name": "wg_pool",
+                "networks": ["10.66.0.0/24"],
+                "interface": "wg0",
+                "management": True,
+                "tunnel": True,
+            }
+        ],
+        "sets": [{"name": "wg_authed", "family": "ipv4", "timeout": True}],
+    }
+    firewall_model.merge({"segmentation": c, "wireguard": wireguard})
+    with pytest.raises(FirewallError) as err:
+        firewall_model.merge({"segmentation": c})
+    assert "wg_pool" in str(err.value) and "is no zone of any contribution" in str(err.value)
+    for bad, field in (
+        ([{"zone": "WG pool"}], "policy.firewall.vpn_zones[0].zone"),
+        ([{"zone": "wg_pool", "session_set": "a b"}], "policy.firewall.vpn_zones[0].session_set"),
+        ([{"zone": "wg_pool", "set": "wg_authed"}], "policy.firewall.vpn_zones[0]"),
+        ("wg_pool", "policy.firewall.vpn_zones"),
+    ):
+        pol["firewall"]["vpn_zones"] = bad
+        with pytest.raises(SegmentationError) as err:
+            fwc.contribution(sp.plan(DEVICES, switches(), pol), pol)
+        assert err.value.field == field
 
 
 def test_contribution_errors_name_the_field():
