@@ -14,7 +14,7 @@ scripts/stage.sh image scripts/build-image.sh || failed=1
 scripts/stage.sh integration scripts/pytest.sh tests/integration || failed=1
 # two scenarios at a time (they wait on containers and timers more than they compute), the
 # longest first
-MOLECULE_JOBS=${MOLECULE_JOBS:-2} MOLECULE_FIRST=${MOLECULE_FIRST:-"wireguard openvpn"} \
+MOLECULE_JOBS=${MOLECULE_JOBS:-2} MOLECULE_FIRST=${MOLECULE_FIRST:-"wireguard openvpn segmentation device_hardening"} \
   scripts/stage.sh molecule scripts/molecule.sh || failed=1
 scripts/stage.sh build scripts/build-collection.sh || failed=1
 echo
