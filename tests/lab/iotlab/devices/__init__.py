@@ -6,6 +6,7 @@ from __future__ import annotations
 from .axis import AxisCamera
 from .base import Device
 from .busybox import BusyBoxDevice
+from .dahua import DahuaCamera
 from .hikvision import HikvisionCamera, HikvisionNvr
 from .printer import Printer
 from .router import Router
@@ -27,5 +28,6 @@ KINDS: dict[str, type[Device]] = {
         SmartSpeaker,
         MedicalWorkstation,
         Router,
+        DahuaCamera,
     )
 }

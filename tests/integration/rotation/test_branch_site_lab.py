@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The branch site (tests/lab/sites/branch.yml): devices managed through their vendors' own
+APIs, taken through discover (the inventory plugin), assess, rotate, assess.
+
+* the Dahua driver against the lab's Dahua camera (the Dahua HTTP API, Digest): the
+  lockout read from ``LoginFailureAlarm``, a setting outside the device's range refused
+  before anything is sent, a password the device refuses reported with its ``Error``;
+* discovery tells a Dahua camera with the CGI API (``dahua_http``) from the Mirai-era OEM
+  one (BusyBox telnet, ``telnet_busybox``);
+* after rotation, judged by curl (HTTP Digest) and the lab's ground truth: the factory
+  password is refused, the stored one accepted, no device locked."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import PasswordRejected
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import (
+    SettingRejected,
+    read_settings,
+)
+from rotlab import TOP, assess, run_playbook, site_with_inventory, store_for
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+SITE = TOP / "tests" / "lab" / "sites" / "branch.yml"
+USERS = "/cgi-bin/userManager.cgi?action=getUserInfoAll"
+
+
+@pytest.fixture(scope="module")
+def branch(tmp_path_factory):
+    base = tmp_path_factory.mktemp("branch")
+    with site_with_inventory(SITE, base / "client-branch") as started:
+        yield started
+
+
+def curl_digest(address, user, password, path=USERS):
+    """(HTTP status, body) of an HTTP Digest GET by curl, the credential on its stdin."""
+    curl = shutil.which("curl")
+    assert curl, "curl is needed to judge the Dahua logins"
+    config = 'user = "%s:%s"\n' % (user, password)
+    out = subprocess.run(
+        [curl, "-sS", "--digest", "-K", "-", "-w", "\n%{http_code}", "http://%s%s" % (address, path)],
+        input=config,
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    body, _nl, code = out.stdout.rpartition("\n")
+    return int(code or 0), body
+
+
+def test_dahua_driver_speaks_the_cgi_api(branch):
+    lab = branch[0]
+    dev = lab.device("cam-dh-strict")
+    addr = dev["address"]
+    drv = get_driver("dahua_http", addr, timeout=10)
+    assert drv.login("admin", "admin") is True
+    assert drv.login("admin", "wrong-one") is False
+    assert drv.accounts("admin", "admin") == ["admin"]
+    assert drv.identify("admin", "admin") == {
+        "model": "IPC-HDW2431T-AS-S2",
+        "firmware": "2.800.0000000.19.R",
+        "build": "2019-11-20",
+    }
+    # the installer's stricter lock, as the device reports it
+    settings = read_settings(drv, "admin", "admin")
+    assert settings["lockout"] == {"enabled": True, "threshold": 3, "duration": 1800}
+    # outside the device's range: refused before anything is sent
+    with pytest.raises(SettingRejected, match=r"lockout.threshold=20 .*3\.\.10"):
+        drv.set_lockout("admin", "admin", {"enabled": True, "threshold": 20})
+    with pytest.raises(SettingRejected, match=r"lockout\.duration"):
+        drv.set_lockout("admin", "admin", {"enabled": True, "duration": 60})
+    assert lab.device("cam-dh-strict")["lockout"]["threshold"] == 3
+    drv.set_lockout("admin", "admin", {"enabled": True, "threshold": 4})
+    assert lab.device("cam-dh-strict")["lockout"]["threshold"] == 4
+    assert drv.lockout_policy("admin", "admin")["threshold"] == 4
+    # a password the device's rule refuses: "Error" with its reason; nothing changed
+    with pytest.raises(PasswordRejected, match="too short"):
+        drv.change_password("admin", "admin", "Ab1!")
+    assert curl_digest(addr, "admin", "admin")[0] == 200
+    drv.set_lockout("admin", "admin", {"enabled": True, "threshold": 3})
+    assert lab.device("cam-dh-strict")["auth"]["lockouts"] == 0
+
+
+def test_discover_assess_rotate_reassess_on_the_branch(branch):
+    lab, inv_dir, inventory = branch
+    truth0 = {d["name"]: d for d in lab.refresh()["devices"]}
+    dahua = sorted(n for n, d in truth0.items() if d["kind"] == "dahua_camera")
+    assert dahua == ["cam-dh-01", "cam-dh-02", "cam-dh-strict"]
+
+    before = assess(inv_dir, inventory, lab.truth["subnet"], "branch")
+    found = {d["name"]: d for d in before["devices"]}
+    by_addr = {d["address"]: d for d in truth0.values()}
+    ids = {by_addr[d["address"]]["name"]: (d.get("fingerprint_id"), d.get("driver")) for d in found.values()}
+    for name in dahua:
+        assert ids[name] == ("dahua.camera", "dahua_http"), ids
+    assert ids["cam-oem"] == ("dahua.oem_camera", "telnet_busybox"), ids
+
+    out = run_playbook(inv_dir, "-e", "credential_rotation_fail_on_error=false", inventory=inventory)
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+    summary = json.loads((inv_dir / "reports" / "branch" / "credential-rotation.json").read_text())
+    after = assess(inv_dir, inventory, lab.truth["subnet"], "branch")
+    truth = {d["name"]: d for d in lab.refresh()["devices"]}
+    names = {d["name"]: by_addr[d["address"]]["name"] for d in after["devices"]}
+
+    rotated = {
+        (names.get(r["host"], r["host"]), r["user"]) for r in summary["devices"] if r["status"] == "rotated"
+    }
+    assert {(n, "admin") for n in dahua} | {("cam-oem", "root")} <= rotated, summary["devices"]
+    store = store_for(inv_dir)
+    host_of = {v: k for k, v in names.items()}
+    for name in dahua:
+        dev = truth[name]
+        assert not [c for c in dev["credentials"] if c["default"]], dev["credentials"]
+        current = store.current(host_of[name], "admin")
+        # judged by curl: the factory password is refused, the stored one accepted
+        assert curl_digest(dev["address"], "admin", "admin")[0] == 401
+        status, body = curl_digest(dev["address"], "admin", current)
+        assert status == 200 and "users[0].Name=admin" in body, (status, body[:200])
+        assert dev["auth"]["lockouts"] == 0 and dev["auth"]["while_locked"] == 0, dev["auth"]
+        assert dev["auth"]["max_failures_in_row"] < dev["lockout"]["threshold"], dev["auth"]
+    oem = truth["cam-oem"]
+    assert not [c for c in oem["credentials"] if c["default"]]
+    shell = get_driver("telnet_busybox", oem["address"], timeout=10)
+    assert shell.login("root", store.current(host_of["cam-oem"], "root"))
+    assert not get_driver("telnet_busybox", oem["address"], timeout=10).login("root", "vizxv")
+    # the report: the Dahua cameras' lockout decided from the device, default creds fixed
+    fixed = {(names.get(f["device"], f["device"]), f["rule"]) for f in after["diff"]["fixed"]}
+    for name in [*dahua, "cam-oem"]:
+        assert (name, "IOTG-DEFAULT-CREDS") in fixed, sorted(fixed)
+    print(
+        "\nbranch: rotated %d accounts; Dahua logins per camera: %s"
+        % (len(rotated), {n: truth[n]["auth"]["attempts"] for n in dahua})
+    )
