@@ -824,9 +824,9 @@ FINGERPRINTS = [
         "default_credentials": [_cred("admin", "", "RouterOS before 6.49: admin with blank password")],
         "lockout": _NO_LOCKOUT,
         "eol": None,
-        # No RouterOS driver (its API, or ``/user set`` on its CLI) yet. RouterOS has no
-        # ``passwd``: a shell driver standing in would fail, so none does.
-        "driver": None,
+        # The RouterOS API (tcp/8728). RouterOS has no ``passwd``: a shell driver standing in
+        # would fail, so none does.
+        "driver": "routeros_api",
         "shell_fallback": False,
         "network_os": "community.routeros.routeros",
     },

@@ -35,6 +35,7 @@ KIND_DRIVER = {
     "voip_phone": "phone_http",
     "router": "router_http",
     "dahua_camera": "dahua_http",
+    "mikrotik_router": "routeros_api",
 }
 SWITCH_FACTORY = {"cisco_ios": ("admin", "Cisco123"), "hp_procurve": ("manager", "procurve")}
 SWITCH_ENABLE = {"cisco_ios": "Enable123"}

@@ -5,9 +5,11 @@ APIs, taken through discover (the inventory plugin), assess, rotate, assess.
 * the Dahua driver against the lab's Dahua camera (the Dahua HTTP API, Digest): the
   lockout read from ``LoginFailureAlarm``, a setting outside the device's range refused
   before anything is sent, a password the device refuses reported with its ``Error``;
+* the RouterOS driver against the lab's MikroTik router (the RouterOS API on tcp/8728,
+  through librouteros): accounts, identity, services switched, a refused password;
 * discovery tells a Dahua camera with the CGI API (``dahua_http``) from the Mirai-era OEM
-  one (BusyBox telnet, ``telnet_busybox``);
-* after rotation, judged by curl (HTTP Digest) and the lab's ground truth: the factory
+  one (BusyBox telnet, ``telnet_busybox``) and names the router's API (``routeros_api``);
+* after rotation, judged by curl (HTTP Digest), librouteros and the lab's ground truth: the factory
   password is refused, the stored one accepted, no device locked."""
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import shutil
 import subprocess
 
+import librouteros
 import pytest
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import PasswordRejected
@@ -88,6 +91,45 @@ def test_dahua_driver_speaks_the_cgi_api(branch):
     assert lab.device("cam-dh-strict")["auth"]["lockouts"] == 0
 
 
+def routeros_login(address, user, password):
+    """True/False: a RouterOS API login by librouteros itself (the judge)."""
+    try:
+        api = librouteros.connect(address, user, password, timeout=10)
+    except librouteros.exceptions.TrapError as exc:
+        assert "invalid user name or password" in str(exc), exc
+        return False
+    api.close()
+    return True
+
+
+def test_routeros_driver_speaks_the_api(branch):
+    lab = branch[0]
+    gw = lab.device("gw-branch")
+    drv = get_driver("routeros_api", gw["address"], timeout=10)
+    assert drv.login("admin", "") is True
+    assert drv.login("admin", "nope") is False
+    assert drv.login_accounts("admin", "") == ["admin"]
+    assert drv.identify("admin", "") == {
+        "os": "RouterOS",
+        "firmware": "6.48.6 (long-term)",
+        "model": "hAP ac^2",
+        "arch": "arm",
+    }
+    assert read_settings(drv, "admin", "")["services"] == {"telnet": True, "ftp": True, "ssh": True}
+    drv.set_service("admin", "", "telnet", False)
+    assert lab.device("gw-branch")["settings"]["service_telnet"] is False
+    assert drv.read_services("admin", "")["telnet"] is False
+    drv.set_service("admin", "", "telnet", True)
+    with pytest.raises(SettingRejected, match=r"services\.upnp"):
+        drv.set_service("admin", "", "upnp", False)
+    # the router's own words when it refuses a password; nothing changed
+    lab.fault("gw-branch", "change_password", "reject", times=1)
+    with pytest.raises(PasswordRejected, match="refused"):
+        drv.change_password("admin", "", "Whatever-Pass-123")
+    assert routeros_login(gw["address"], "admin", "") is True
+    assert lab.device("gw-branch")["auth"]["lockouts"] == 0
+
+
 def test_discover_assess_rotate_reassess_on_the_branch(branch):
     lab, inv_dir, inventory = branch
     truth0 = {d["name"]: d for d in lab.refresh()["devices"]}
@@ -101,6 +143,7 @@ def test_discover_assess_rotate_reassess_on_the_branch(branch):
     for name in dahua:
         assert ids[name] == ("dahua.camera", "dahua_http"), ids
     assert ids["cam-oem"] == ("dahua.oem_camera", "telnet_busybox"), ids
+    assert ids["gw-branch"] == ("mikrotik.routeros", "routeros_api"), ids
 
     out = run_playbook(inv_dir, "-e", "credential_rotation_fail_on_error=false", inventory=inventory)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
@@ -112,7 +155,9 @@ def test_discover_assess_rotate_reassess_on_the_branch(branch):
     rotated = {
         (names.get(r["host"], r["host"]), r["user"]) for r in summary["devices"] if r["status"] == "rotated"
     }
-    assert {(n, "admin") for n in dahua} | {("cam-oem", "root")} <= rotated, summary["devices"]
+    assert {(n, "admin") for n in dahua} | {("cam-oem", "root"), ("gw-branch", "admin")} <= rotated, summary[
+        "devices"
+    ]
     store = store_for(inv_dir)
     host_of = {v: k for k, v in names.items()}
     for name in dahua:
@@ -130,9 +175,13 @@ def test_discover_assess_rotate_reassess_on_the_branch(branch):
     shell = get_driver("telnet_busybox", oem["address"], timeout=10)
     assert shell.login("root", store.current(host_of["cam-oem"], "root"))
     assert not get_driver("telnet_busybox", oem["address"], timeout=10).login("root", "vizxv")
+    gw = truth["gw-branch"]
+    assert not [c for c in gw["credentials"] if c["default"]]
+    assert routeros_login(gw["address"], "admin", "") is False
+    assert routeros_login(gw["address"], "admin", store.current(host_of["gw-branch"], "admin")) is True
     # the report: the Dahua cameras' lockout decided from the device, default creds fixed
     fixed = {(names.get(f["device"], f["device"]), f["rule"]) for f in after["diff"]["fixed"]}
-    for name in [*dahua, "cam-oem"]:
+    for name in [*dahua, "cam-oem", "gw-branch"]:
         assert (name, "IOTG-DEFAULT-CREDS") in fixed, sorted(fixed)
     print(
         "\nbranch: rotated %d accounts; Dahua logins per camera: %s"

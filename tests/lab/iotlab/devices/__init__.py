@@ -8,6 +8,7 @@ from .base import Device
 from .busybox import BusyBoxDevice
 from .dahua import DahuaCamera
 from .hikvision import HikvisionCamera, HikvisionNvr
+from .mikrotik import MikrotikRouter
 from .printer import Printer
 from .router import Router
 from .speaker import SmartSpeaker
@@ -29,5 +30,6 @@ KINDS: dict[str, type[Device]] = {
         MedicalWorkstation,
         Router,
         DahuaCamera,
+        MikrotikRouter,
     )
 }

@@ -183,6 +183,11 @@ def test_registry():
         # a product with no driver of ours whose shell must not stand in (RouterOS has no
         # passwd, EdgeOS would undo it at boot): no driver at all
         ({"iot_fingerprint_id": "mikrotik.routeros", "iot_open_ports": [22, 23]}, None),
+        # the name the older fingerprint data used for RouterOS is the API driver's alias
+        (
+            {"iot_driver": "netmiko:mikrotik_routeros", "iot_open_ports": [22, 23]},
+            "netmiko:mikrotik_routeros",
+        ),
         ({"iot_fingerprint_id": "ubiquiti.edgeos", "iot_open_ports": [22]}, None),
         ({"iot_fingerprint_id": "dahua.camera", "iot_open_ports": [23]}, "telnet_busybox"),
     ],
