@@ -83,6 +83,7 @@ options:
     description:
       - "Driver to use, with what it can do - C(axis_vapix) (password, lockout_read, services);
         C(cisco_ios) (password); C(dahua_http) (password, lockout_read, lockout_set);
+        C(edgeos_cli) (password);
         C(hikvision_isapi) (password, lockout_read, lockout_set,
         services); C(hp_ews) (password, snmp_community); C(hp_procurve) (password);
         C(phone_http) (password, lockout_read); C(router_http) (password, services,

@@ -845,12 +845,14 @@ FINGERPRINTS = [
         "default_credentials": [_cred("ubnt", "ubnt", "Ubiquiti quick start guide")],
         "lockout": _NO_LOCKOUT,
         "eol": None,
-        # No EdgeOS driver (``set system login user ... authentication`` + commit + save)
-        # yet. ``passwd`` in its Linux shell would not reach the saved configuration and be
+        # The EdgeOS CLI (``set system login user ... authentication`` + commit + save).
+        # ``passwd`` in its Linux shell would not reach the saved configuration and be
         # undone at the next boot: no shell driver stands in.
-        "driver": None,
+        "driver": "edgeos_cli",
         "shell_fallback": False,
-        "network_os": "community.network.edgeos",
+        # no ``network_os``: community.network (its edgeos plugins) left the Ansible community
+        # package with Ansible 10, and a host naming a missing one is unreachable in every play;
+        # the driver speaks the CLI itself
     },
     {
         "id": "netgear.router",

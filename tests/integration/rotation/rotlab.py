@@ -36,6 +36,7 @@ KIND_DRIVER = {
     "router": "router_http",
     "dahua_camera": "dahua_http",
     "mikrotik_router": "routeros_api",
+    "edgeos_router": "edgeos_cli",
 }
 SWITCH_FACTORY = {"cisco_ios": ("admin", "Cisco123"), "hp_procurve": ("manager", "procurve")}
 SWITCH_ENABLE = {"cisco_ios": "Enable123"}

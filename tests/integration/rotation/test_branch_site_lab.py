@@ -7,14 +7,17 @@ APIs, taken through discover (the inventory plugin), assess, rotate, assess.
   before anything is sent, a password the device refuses reported with its ``Error``;
 * the RouterOS driver against the lab's MikroTik router (the RouterOS API on tcp/8728,
   through librouteros): accounts, identity, services switched, a refused password;
+* the EdgeOS driver against the lab's EdgeRouter (its CLI over SSH through netmiko's
+  ubiquiti_edgerouter): set, commit, save; a refused commit leaves nothing staged;
 * discovery tells a Dahua camera with the CGI API (``dahua_http``) from the Mirai-era OEM
-  one (BusyBox telnet, ``telnet_busybox``) and names the router's API (``routeros_api``);
-* after rotation, judged by curl (HTTP Digest), librouteros and the lab's ground truth: the factory
-  password is refused, the stored one accepted, no device locked."""
+  one (BusyBox telnet, ``telnet_busybox``) and names the routers' APIs (``routeros_api``, ``edgeos_cli``);
+* after rotation, judged by curl (HTTP Digest), librouteros, hydra (SSH) and the lab's
+  ground truth: the factory password is refused, the stored one accepted, no device locked."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -130,7 +133,49 @@ def test_routeros_driver_speaks_the_api(branch):
     assert lab.device("gw-branch")["auth"]["lockouts"] == 0
 
 
-def test_discover_assess_rotate_reassess_on_the_branch(branch):
+def hydra_ssh(address, user, password, tmp_path):
+    """True/False: hydra's verdict on one SSH login (the pair in a 0600 file, not argv)."""
+    hydra = shutil.which("hydra")
+    assert hydra, "hydra is needed to judge the EdgeOS logins"
+    pairs = tmp_path / "pair.txt"
+    pairs.write_text("%s:%s\n" % (user, password))
+    os.chmod(pairs, 0o600)
+    out = subprocess.run(
+        [hydra, "-C", str(pairs), "-t", "1", "-I", "-q", "ssh://%s" % address],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    pairs.unlink()
+    assert "valid password" in out.stdout, out.stdout[-400:] + out.stderr[-400:]
+    return "1 valid password found" in out.stdout
+
+
+def test_edgeos_driver_speaks_the_cli(branch):
+    lab = branch[0]
+    edge = lab.device("gw-edge")
+    drv = get_driver("edgeos_cli", edge["address"], timeout=10)
+    assert drv.login("ubnt", "ubnt") is True
+    assert drv.login("ubnt", "nope") is False
+    assert drv.identify("ubnt", "ubnt") == {
+        "os": "EdgeOS",
+        "firmware": "v2.0.9-hotfix.7",
+        "model": "EdgeRouter X 5-Port",
+    }
+    # a quote would end the CLI's quoting: refused before anything is sent
+    with pytest.raises(PasswordRejected, match="quotes"):
+        drv.change_password("ubnt", "ubnt", "it's-a-pass-1")
+    # the router refuses the commit: nothing staged is left, the old password still works
+    lab.fault("gw-edge", "change_password", "reject", times=1)
+    with pytest.raises(PasswordRejected, match="Commit failed"):
+        drv.change_password("ubnt", "ubnt", "Whatever-Pass-123")
+    assert drv.login("ubnt", "ubnt") is True
+    after = lab.device("gw-edge")
+    assert after["settings"]["saves"] == 0 and after["auth"]["lockouts"] == 0
+
+
+def test_discover_assess_rotate_reassess_on_the_branch(branch, tmp_path):
     lab, inv_dir, inventory = branch
     truth0 = {d["name"]: d for d in lab.refresh()["devices"]}
     dahua = sorted(n for n, d in truth0.items() if d["kind"] == "dahua_camera")
@@ -144,6 +189,7 @@ def test_discover_assess_rotate_reassess_on_the_branch(branch):
         assert ids[name] == ("dahua.camera", "dahua_http"), ids
     assert ids["cam-oem"] == ("dahua.oem_camera", "telnet_busybox"), ids
     assert ids["gw-branch"] == ("mikrotik.routeros", "routeros_api"), ids
+    assert ids["gw-edge"] == ("ubiquiti.edgeos", "edgeos_cli"), ids
 
     out = run_playbook(inv_dir, "-e", "credential_rotation_fail_on_error=false", inventory=inventory)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
@@ -155,9 +201,11 @@ def test_discover_assess_rotate_reassess_on_the_branch(branch):
     rotated = {
         (names.get(r["host"], r["host"]), r["user"]) for r in summary["devices"] if r["status"] == "rotated"
     }
-    assert {(n, "admin") for n in dahua} | {("cam-oem", "root"), ("gw-branch", "admin")} <= rotated, summary[
-        "devices"
-    ]
+    assert {(n, "admin") for n in dahua} | {
+        ("cam-oem", "root"),
+        ("gw-branch", "admin"),
+        ("gw-edge", "ubnt"),
+    } <= rotated, summary["devices"]
     store = store_for(inv_dir)
     host_of = {v: k for k, v in names.items()}
     for name in dahua:
@@ -179,9 +227,14 @@ def test_discover_assess_rotate_reassess_on_the_branch(branch):
     assert not [c for c in gw["credentials"] if c["default"]]
     assert routeros_login(gw["address"], "admin", "") is False
     assert routeros_login(gw["address"], "admin", store.current(host_of["gw-branch"], "admin")) is True
+    edge = truth["gw-edge"]
+    assert not [c for c in edge["credentials"] if c["default"]]
+    assert edge["settings"]["config_saved"] is True and edge["settings"]["saves"] >= 1
+    assert hydra_ssh(edge["address"], "ubnt", "ubnt", tmp_path) is False
+    assert hydra_ssh(edge["address"], "ubnt", store.current(host_of["gw-edge"], "ubnt"), tmp_path) is True
     # the report: the Dahua cameras' lockout decided from the device, default creds fixed
     fixed = {(names.get(f["device"], f["device"]), f["rule"]) for f in after["diff"]["fixed"]}
-    for name in [*dahua, "cam-oem", "gw-branch"]:
+    for name in [*dahua, "cam-oem", "gw-branch", "gw-edge"]:
         assert (name, "IOTG-DEFAULT-CREDS") in fixed, sorted(fixed)
     print(
         "\nbranch: rotated %d accounts; Dahua logins per camera: %s"

@@ -7,6 +7,7 @@ from .axis import AxisCamera
 from .base import Device
 from .busybox import BusyBoxDevice
 from .dahua import DahuaCamera
+from .edgeos import EdgeRouter
 from .hikvision import HikvisionCamera, HikvisionNvr
 from .mikrotik import MikrotikRouter
 from .printer import Printer
@@ -31,5 +32,6 @@ KINDS: dict[str, type[Device]] = {
         Router,
         DahuaCamera,
         MikrotikRouter,
+        EdgeRouter,
     )
 }
