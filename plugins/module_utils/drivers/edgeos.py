@@ -22,19 +22,21 @@ import re
 
 from ansible_collections.iotguard.hardening.plugins.module_utils import netmiko_session as _ns
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
-    BaseDriver,
     DriverError,
     PasswordPolicy,
     PasswordRejected,
     Unreachable,
     clean,
 )
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.switches import NetmikoSwitchDriver
 
 #: what the EdgeOS CLI prints when it refuses a command or a commit
 ERRORS = re.compile(r"(Invalid command|Set failed|Commit failed|is not valid|Failed to generate)", re.I)
 
 
-class EdgeOsCliDriver(BaseDriver):
+class EdgeOsCliDriver(NetmikoSwitchDriver):
+    """The session and ``login`` are the netmiko base's; the change is EdgeOS's own."""
+
     name = "edgeos_cli"
     abstract = False
     aliases = ("netmiko:ubiquiti_edgerouter", "netmiko:ubiquiti_edge")
@@ -45,28 +47,8 @@ class EdgeOsCliDriver(BaseDriver):
     # our symbols carry no quote, space or backslash
     password_policy = PasswordPolicy(min_length=10, max_length=64, length=20)
 
-    def _connect(self, username, password):
-        if not _ns.HAS_NETMIKO:
-            raise DriverError("driver edgeos_cli needs the Python library netmiko on the controller")
-        access = _ns.SwitchAccess(
-            self.device_type, self.host, username, password, port=self.port, timeout=self.timeout
-        )
-        try:
-            return _ns.connect(access)
-        except _ns.AuthFailed:
-            return None
-        except _ns.SessionError as exc:
-            raise Unreachable(clean(exc)) from exc
-
-    def login(self, username, password):
-        session = self._connect(username, password)
-        if session is None:
-            return False
-        session.close()
-        return True
-
     def identify(self, username, password):
-        session = self._connect(username, password)
+        session = self._connect_as(username, password)
         if session is None:
             return {}
         try:
@@ -83,7 +65,7 @@ class EdgeOsCliDriver(BaseDriver):
     def change_password(self, username, old_password, new_password):
         if any(c.isspace() or c in "'\\" for c in new_password):
             raise PasswordRejected("EdgeOS CLI passwords here cannot hold spaces, quotes or backslashes")
-        session = self._connect(username, old_password)
+        session = self._connect_as(username, old_password)
         if session is None:
             raise DriverError("EdgeOS refused the login just before the change")
         session.hide(new_password)
