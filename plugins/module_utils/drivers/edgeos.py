@@ -100,7 +100,9 @@ class EdgeOsCliDriver(NetmikoSwitchDriver):
                     "boot): %s" % clean(session.redact(str(exc)), 160)
                 ) from exc
             conn.exit_config_mode()
-        except _ns._LOST as exc:  # the helper's one list of "session lost" errors
+        except Exception as exc:  # only a lost session (the helper's one list) becomes Unreachable
+            if not isinstance(exc, _ns._LOST):
+                raise
             raise Unreachable("%s:%s EdgeOS session lost during the change" % (self.host, self.port)) from exc
         finally:
             session.close()
