@@ -82,11 +82,14 @@ options:
   driver:
     description:
       - "Driver to use, with what it can do - C(axis_vapix) (password, lockout_read, services);
-        C(cisco_ios) (password); C(debian_shell) (password, lockout_read, lockout_set,
-        services, snmp_community, mqtt_auth); C(hikvision_isapi) (password, lockout_read, lockout_set,
+        C(cisco_ios) (password); C(dahua_http) (password, lockout_read, lockout_set);
+        C(debian_shell) (password, lockout_read, lockout_set, services, snmp_community, mqtt_auth);
+        C(edgeos_cli) (password);
+        C(hikvision_isapi) (password, lockout_read, lockout_set,
         services); C(hp_ews) (password, snmp_community); C(hp_procurve) (password);
         C(phone_http) (password, lockout_read); C(router_http) (password, services,
-        port_mappings); C(ssh_shell) (password); C(telnet_busybox) (password, lockout_read);
+        port_mappings); C(routeros_api) (password, services); C(ssh_shell) (password);
+        C(telnet_busybox) (password, lockout_read);
         C(thermostat_api) (password, lockout_read, lockout_set, mqtt_auth)."
       - Defaults to the host var C(iot_driver), then the C(driver) of C(iot_fingerprint) that
         discovery set.

@@ -61,8 +61,9 @@ options:
   driver:
     description:
       - Driver to use - C(ssh_shell), C(debian_shell), C(telnet_busybox), C(hikvision_isapi),
-        C(axis_vapix), C(hp_ews) (HP printers), C(thermostat_api), C(phone_http), C(router_http),
-        C(cisco_ios), C(hp_procurve).
+        C(axis_vapix), C(dahua_http) (Dahua CGI API), C(hp_ews) (HP printers), C(thermostat_api),
+        C(phone_http), C(router_http), C(routeros_api) (MikroTik RouterOS API),
+        C(edgeos_cli) (Ubiquiti EdgeRouter CLI), C(cisco_ios), C(hp_procurve).
       - Defaults to the host var C(iot_driver), then the C(driver) of C(iot_fingerprint) that
         discovery set.
     type: str

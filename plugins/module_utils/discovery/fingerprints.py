@@ -195,24 +195,45 @@ FINGERPRINTS = [
         "match": [
             ("http.title", r"(?i)^(WEB SERVICE|WEB)$", 1),
             ("http.server", r"(?i)^Dahua|^DH-", 2),
-            ("http.server", r"^Webs$", 1),
-            ("http.realm", r"(?i)^Login to [0-9A-Z]{10,}", 2),
+            ("http.realm", r"(?i)^Login to [0-9A-Z]{10,}", 3),
             ("http.realm", r"(?P<model>(?:DH-)?IPC-[\w-]+)", 3),
             ("rtsp.server", r"(?i)Dahua|^Rtsp Server/[23]\.0$", 2),
             ("oui.vendor", r"(?i)Zhejiang Dahua", 1),
         ],
         "mgmt_protocols": ["http", "https", "rtsp", "dahua-dvrip"],
+        # (888888/666666 log in only at the local console, never over the network; the
+        # telnet root of Mirai's list belongs to the OEM firmware, dahua.oem_camera)
         "default_credentials": [
             _cred("admin", "admin", "Dahua quick start guide, firmware before 2017"),
-            _cred("888888", "888888", "Dahua local-console account"),
-            _cred("root", "vizxv", "Mirai source", "telnet"),
         ],
         "lockout": {"supported": True, "threshold": 5, "note": "account locked 30 min after 5 failures"},
         "eol": None,
-        # No driver speaks Dahua's own API (``/cgi-bin/userManager.cgi`` with Digest) yet;
-        # rotation goes through the BusyBox telnet shell when it is open (Mirai-era OEM
-        # firmware), else reports that no driver can do it.
-        "driver": None,
+        # Dahua's own HTTP API (``/cgi-bin/userManager.cgi`` with Digest); the Mirai-era OEM
+        # firmware with a BusyBox telnet root is ``dahua.oem_camera``
+        "driver": "dahua_http",
+    },
+    {
+        "id": "dahua.oem_camera",
+        "vendor": "Dahua",
+        "model": "OEM IP camera (Mirai-era BusyBox firmware)",
+        "class": "camera",
+        "os": "Linux (BusyBox)",
+        # GoAhead ``Webs`` server and a telnet root: the 2013-2016 OEM firmware Mirai spread on;
+        # its web login shares the shell's accounts, it has no Dahua CGI API
+        "match": [
+            ("http.title", r"(?i)^(WEB SERVICE|WEB)$", 1),
+            ("http.server", r"^Webs$", 2),
+            ("oui.vendor", r"(?i)Zhejiang Dahua", 1),
+        ],
+        "mgmt_protocols": ["http", "telnet"],
+        "default_credentials": [
+            _cred("root", "vizxv", "Mirai source", "telnet"),
+            _cred("root", "7ujMko0vizxv", "Mirai source", "telnet"),
+            _cred("root", "7ujMko0admin", "Mirai source", "telnet"),
+        ],
+        "lockout": _NO_LOCKOUT,
+        "eol": None,
+        "driver": "telnet_busybox",
     },
     {
         "id": "dahua.nvr",
@@ -229,16 +250,14 @@ FINGERPRINTS = [
             ("oui.vendor", r"(?i)Zhejiang Dahua", 1),
         ],
         "mgmt_protocols": ["http", "https", "rtsp", "dahua-dvrip"],
+        # (888888/666666 log in only at the NVR's own console, never over the network)
         "default_credentials": [
             _cred("admin", "admin", "Dahua quick start guide, firmware before 2017"),
-            _cred("888888", "888888", "Dahua local-console account"),
         ],
         "lockout": {"supported": True, "threshold": 5, "note": "account locked 30 min after 5 failures"},
         "eol": None,
-        # No driver speaks Dahua's own API (``/cgi-bin/userManager.cgi`` with Digest) yet;
-        # rotation goes through the BusyBox telnet shell when it is open (Mirai-era OEM
-        # firmware), else reports that no driver can do it.
-        "driver": None,
+        # Dahua's own HTTP API (``/cgi-bin/userManager.cgi`` with Digest)
+        "driver": "dahua_http",
     },
     {
         "id": "axis.camera",
@@ -805,9 +824,9 @@ FINGERPRINTS = [
         "default_credentials": [_cred("admin", "", "RouterOS before 6.49: admin with blank password")],
         "lockout": _NO_LOCKOUT,
         "eol": None,
-        # No RouterOS driver (its API, or ``/user set`` on its CLI) yet. RouterOS has no
-        # ``passwd``: a shell driver standing in would fail, so none does.
-        "driver": None,
+        # The RouterOS API (tcp/8728). RouterOS has no ``passwd``: a shell driver standing in
+        # would fail, so none does.
+        "driver": "routeros_api",
         "shell_fallback": False,
         "network_os": "community.routeros.routeros",
     },
@@ -826,12 +845,14 @@ FINGERPRINTS = [
         "default_credentials": [_cred("ubnt", "ubnt", "Ubiquiti quick start guide")],
         "lockout": _NO_LOCKOUT,
         "eol": None,
-        # No EdgeOS driver (``set system login user ... authentication`` + commit + save)
-        # yet. ``passwd`` in its Linux shell would not reach the saved configuration and be
+        # The EdgeOS CLI (``set system login user ... authentication`` + commit + save).
+        # ``passwd`` in its Linux shell would not reach the saved configuration and be
         # undone at the next boot: no shell driver stands in.
-        "driver": None,
+        "driver": "edgeos_cli",
         "shell_fallback": False,
-        "network_os": "community.network.edgeos",
+        # no ``network_os``: community.network (its edgeos plugins) left the Ansible community
+        # package with Ansible 10, and a host naming a missing one is unreachable in every play;
+        # the driver speaks the CLI itself
     },
     {
         "id": "netgear.router",

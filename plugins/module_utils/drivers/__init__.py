@@ -17,7 +17,18 @@ from collections.abc import Mapping
 
 #: the modules holding drivers (netmiko and paramiko are optional: those modules import
 #: without them and their drivers say what is missing when used)
-MODULES = ("ssh_shell", "telnet", "cameras", "appliances", "switches", "printers", "routers")
+MODULES = (
+    "ssh_shell",
+    "telnet",
+    "cameras",
+    "dahua",
+    "mikrotik",
+    "edgeos",
+    "appliances",
+    "switches",
+    "printers",
+    "routers",
+)
 
 _PKG = "ansible_collections.iotguard.hardening.plugins.module_utils.drivers"
 

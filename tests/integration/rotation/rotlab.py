@@ -34,6 +34,9 @@ KIND_DRIVER = {
     "thermostat": "thermostat_api",
     "voip_phone": "phone_http",
     "router": "router_http",
+    "dahua_camera": "dahua_http",
+    "mikrotik_router": "routeros_api",
+    "edgeos_router": "edgeos_cli",
 }
 SWITCH_FACTORY = {"cisco_ios": ("admin", "Cisco123"), "hp_procurve": ("manager", "procurve")}
 SWITCH_ENABLE = {"cisco_ios": "Enable123"}

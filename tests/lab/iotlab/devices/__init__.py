@@ -6,7 +6,10 @@ from __future__ import annotations
 from .axis import AxisCamera
 from .base import Device
 from .busybox import BusyBoxDevice
+from .dahua import DahuaCamera
+from .edgeos import EdgeRouter
 from .hikvision import HikvisionCamera, HikvisionNvr
+from .mikrotik import MikrotikRouter
 from .printer import Printer
 from .router import Router
 from .speaker import SmartSpeaker
@@ -27,5 +30,8 @@ KINDS: dict[str, type[Device]] = {
         SmartSpeaker,
         MedicalWorkstation,
         Router,
+        DahuaCamera,
+        MikrotikRouter,
+        EdgeRouter,
     )
 }

@@ -95,10 +95,15 @@ class _Server(asyncssh.SSHServer):
         return ok
 
 
-async def start_ssh_server(device: Device, sock: socket.socket, key_path: Path) -> Any:
+async def start_ssh_server(
+    device: Device, sock: socket.socket, key_path: Path, shell_class: Any = None
+) -> Any:
+    """SSH on ``sock``; a session runs ``shell_class`` (the BusyBox shell unless the device
+    has a CLI of its own), which offers ``interact()`` and ``run(command)``."""
+
     async def process_factory(process: asyncssh.SSHServerProcess) -> None:
         user = process.get_extra_info("username")
-        shell = BusyBoxShell(device, user, _SshIO(process))
+        shell = (shell_class or BusyBoxShell)(device, user, _SshIO(process))
         try:
             if process.command:
                 process.stdout.write((await shell.run(process.command)).replace("\n", "\r\n"))

@@ -43,11 +43,20 @@ def store(tmp_path):
         (HIKVISION, {"driver": "axis_vapix", "factory_passwords": ["own"]}, "axis_vapix", ["admin"], ["own"]),
         # a product without a driver of ours but telnet open: the shell stands in
         (
-            {"ansible_host": "127.99.7.2", "iot_fingerprint_id": "dahua.camera", "iot_driver": "dahua_http",
+            {"ansible_host": "127.99.7.2", "iot_fingerprint_id": "dahua.camera", "iot_driver": "uniview_http",
              "iot_open_ports": [23, 80]},
             {},
             "telnet_busybox",
-            ["admin", "888888", "root"],
+            ["admin"],
+            ["admin"],
+        ),
+        # Dahua's own API: the driver the fingerprint names, whatever shell is open
+        (
+            {"ansible_host": "127.99.7.5", "iot_fingerprint_id": "dahua.camera", "iot_driver": "dahua_http",
+             "iot_open_ports": [23, 80]},
+            {},
+            "dahua_http",
+            ["admin"],
             ["admin"],
         ),
         # a hand-built inventory with the credentials in the facts (the lab's)

@@ -108,7 +108,8 @@ def test_factory_default_found_and_only_the_user_name_kept():
 
 
 def test_changed_password_is_reported_and_attempts_are_bounded():
-    # Dahua: three factory pairs, lockout after 5 by the product data -> at most 2 failures
+    # Dahua: one network factory pair (its 888888 account logs in only at the console),
+    # lockout after 5 by the product data -> at most 2 failures; the one pair is tried once
     # (product data is a capped fallback: the device may be set stricter)
     cam = AuthDevice("127.99.6.11", "Webs", "Login to 4L0C8F3PAZ12345", "admin", "S0mething-Rotated!")
     with fd.FakeSite([cam.device]):
@@ -117,7 +118,7 @@ def test_changed_password_is_reported_and_attempts_are_bounded():
         credcheck.check_all(res, {}, {"max_credential_attempts": 10, "read_timeout": 1})
     got = res["hosts"]["127.99.6.11"]["credentials"]
     assert got["iot_default_credential_valid"] is False
-    assert got["tried"] == len(cam.attempts) == 2  # admin/admin, 888888/888888
+    assert got["tried"] == len(cam.attempts) == 1  # admin/admin
     assert "S0mething" not in repr(res)
 
 
@@ -138,9 +139,9 @@ def test_discovery_spends_from_the_ledger_the_assessment_and_rotation_read(tmp_p
         res = discover(["127.99.6.13"])
         opts = {"max_credential_attempts": 10, "read_timeout": 1, "login_ledger": ledger}
         credcheck.check_all(res, {}, opts)
-        assert res["hosts"]["127.99.6.13"]["credentials"]["tried"] == 2
-        # a second discovery run in the same lockout window finds the budget spent
+        assert res["hosts"]["127.99.6.13"]["credentials"]["tried"] == 1
+        # a second discovery run in the same lockout window starts from what the first spent
         credcheck.check_all(res, {}, opts)
     got = res["hosts"]["127.99.6.13"]["credentials"]
-    assert got["tried"] == 0 and got["budget"]["spent_before"] == 2 and got["budget"]["remaining"] == 0
-    assert len(cam.attempts) == 2, "at most 2 failures on product data, all runs together"
+    assert got["budget"]["spent_before"] == 1 and got["budget"]["remaining"] <= 1
+    assert len(cam.attempts) <= 2, "at most 2 failures on product data, all runs together"

@@ -172,16 +172,22 @@ def test_registry():
         # a driver we have is taken as named, whatever ports are open
         ({"iot_driver": "axis_vapix", "iot_open_ports": [23, 80]}, "axis_vapix"),
         ({"iot_driver": "yealink_http", "iot_open_ports": [22]}, "yealink_http"),
+        ({"iot_driver": "dahua_http", "iot_open_ports": [22, 23, 80]}, "dahua_http"),
         # a product API we do not speak: its shell stands in, telnet before SSH
-        ({"iot_driver": "dahua_http", "iot_open_ports": [22, 23, 80]}, "telnet_busybox"),
-        ({"iot_driver": "dahua_http", "iot_open_ports": [22, 80]}, "ssh_shell"),
+        ({"iot_driver": "uniview_http", "iot_open_ports": [22, 23, 80]}, "telnet_busybox"),
+        ({"iot_driver": "uniview_http", "iot_open_ports": [22, 80]}, "ssh_shell"),
         # a device discovery could not identify: its open shell
         ({"iot_open_ports": [23, 80]}, "telnet_busybox"),
         # no shell either: the unknown name stays, so the error names it
-        ({"iot_driver": "dahua_http", "iot_open_ports": [80]}, "dahua_http"),
+        ({"iot_driver": "uniview_http", "iot_open_ports": [80]}, "uniview_http"),
         # a product with no driver of ours whose shell must not stand in (RouterOS has no
         # passwd, EdgeOS would undo it at boot): no driver at all
         ({"iot_fingerprint_id": "mikrotik.routeros", "iot_open_ports": [22, 23]}, None),
+        # the name the older fingerprint data used for RouterOS is the API driver's alias
+        (
+            {"iot_driver": "netmiko:mikrotik_routeros", "iot_open_ports": [22, 23]},
+            "netmiko:mikrotik_routeros",
+        ),
         ({"iot_fingerprint_id": "ubiquiti.edgeos", "iot_open_ports": [22]}, None),
         ({"iot_fingerprint_id": "dahua.camera", "iot_open_ports": [23]}, "telnet_busybox"),
     ],

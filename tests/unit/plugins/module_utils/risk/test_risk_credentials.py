@@ -11,12 +11,13 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.risk import ass
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import Device
 from servers import TelnetState, start_telnet
 
-# a Dahua camera whose own API (dahua_http) no driver speaks: its BusyBox telnet stands in
+# a Mirai-era Dahua OEM camera (BusyBox telnet, three Mirai root pairs), here with the
+# product-data lockout of the genuine Dahua firmware, which the shell cannot read
 DAHUA = {
     "ansible_host": "127.0.0.1",
     "iot_class": "camera",
-    "iot_fingerprint_id": "dahua.camera",
-    "iot_driver": "dahua_http",
+    "iot_fingerprint_id": "dahua.oem_camera",
+    "iot_driver": "telnet_busybox",
     "iot_open_ports": [23, 80],
     "iot_services": {"23/tcp": {"protocol": "telnet"}, "80/tcp": {"protocol": "http", "server": "Webs"}},
     "iot_lockout": {"supported": True, "threshold": 5, "note": "account locked 30 min after 5 failures"},
