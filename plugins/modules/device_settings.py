@@ -83,7 +83,7 @@ options:
     description:
       - "Driver to use, with what it can do - C(axis_vapix) (password, lockout_read, services);
         C(cisco_ios) (password); C(hikvision_isapi) (password, lockout_read, lockout_set,
-        services); C(hp_ews) (password, snmp_community); C(hp_procurve) (password);
+        services, initial_password); C(hp_ews) (password, snmp_community); C(hp_procurve) (password);
         C(phone_http) (password, lockout_read); C(router_http) (password, services,
         port_mappings); C(ssh_shell) (password); C(telnet_busybox) (password, lockout_read);
         C(thermostat_api) (password, lockout_read, lockout_set, mqtt_auth)."
