@@ -81,7 +81,8 @@ options:
     type: int
   driver:
     description:
-      - "Driver to use, with what it can do - C(axis_vapix) (password, lockout_read, services);
+      - "Driver to use, with what it can do - C(axis_vapix) (password, lockout_read, services,
+        initial_password);
         C(cisco_ios) (password); C(hikvision_isapi) (password, lockout_read, lockout_set,
         services, initial_password); C(hp_ews) (password, snmp_community); C(hp_procurve) (password);
         C(phone_http) (password, lockout_read); C(router_http) (password, services,

@@ -31,13 +31,22 @@ Settings (capabilities):
   ``GET/PUT /ISAPI/System/Network/telnetd`` and ``/ISAPI/System/Network/ssh``
   (``<enabled>true|false</enabled>``).
 * Axis VAPIX (VAPIX "Parameter management" API): ``param.cgi?action=list`` /
-  ``action=update&Network.FTP.Enabled=no``; brute-force protection is a firmware property
-  (AXIS OS 10 on), read from ``Properties.Firmware.Version``, not a setting.
+  ``action=update&Network.FTP.Enabled=no``. Brute force delay protection (AXIS OS
+  Knowledge base, "Brute force delay protection": AXIS OS 7.30 and later, on by default from
+  11.5) is read from the System group: ``PreventDoSAttack`` (on/off), ``DOSPageCount``
+  (failed requests per ``DOSPageInterval`` before the client is blocked) and
+  ``DOSBlockingPeriod`` (seconds blocked). Firmware before 7.30 has none.
+* Axis initial admin (AXIS OS Knowledge base, "Device access"; VAPIX "Systemready API" and
+  "System settings"): AXIS OS 11.6 and later ships with no VAPIX user (9.40 on: ``root``
+  without a password). ``POST /axis-cgi/systemready.cgi`` (no auth, AXIS OS 9.50 on) says
+  ``needsetup``; the initial admin is created without credentials with
+  ``pwdgrp.cgi?action=add&user=root&pwd=<new>&grp=root&sgrp=admin:operator:viewer:ptz``.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 import urllib.parse
 from xml.etree import ElementTree
@@ -358,9 +367,16 @@ class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, InitialPassword, HttpApiDr
         raise DriverError(detail)
 
 
-class AxisVapixDriver(LockoutRead, ServiceSwitch, HttpApiDriver):
+class AxisVapixDriver(LockoutRead, ServiceSwitch, InitialPassword, HttpApiDriver):
+    """Axis VAPIX. Sources: VAPIX library ("Parameter management", "System settings",
+    "Systemready API"), AXIS OS Knowledge base ("Device access", "Brute force delay
+    protection")."""
+
     name = "axis_vapix"
     abstract = False
+    #: the account the initial admin is created as
+    initial_account = "root"
+    INITIAL_GROUPS = "admin:operator:viewer:ptz"
     login_path = "/axis-cgi/pwdgrp.cgi?action=get"
     password_policy = PasswordPolicy(min_length=8, max_length=64, length=24)
     switchable_services = ("ftp",)
@@ -380,22 +396,76 @@ class AxisVapixDriver(LockoutRead, ServiceSwitch, HttpApiDriver):
         """The Brand parameter group (make, model, firmware)."""
         return self._params("Brand", username, password)
 
-    # AXIS OS 10 brought brute-force delay protection; older firmware has none
-    LOCKOUT_FROM_MAJOR = 10
+    # brute force delay protection came with AXIS OS 7.30
+    LOCKOUT_FROM = (7, 30)
 
     def lockout_policy(self, username, password):
-        path = "/axis-cgi/param.cgi?action=list&group=Properties.Firmware.Version"
-        resp = self.http.request("GET", path, username, password)
-        m = re.search(r"Properties\.Firmware\.Version=(\d+)\.", resp.text) if resp.status == 200 else None
-        if not m:
+        """Brute force delay protection from the System group; firmware before 7.30 has none."""
+        system = self._params("System", username, password)
+        enabled = system.get("root.System.PreventDoSAttack", "").strip().lower()
+        if enabled in ("yes", "no"):
+
+            def number(key):
+                value = system.get("root.System." + key, "").strip()
+                return int(value) if value.isdigit() and 0 < int(value) < 100000 else None
+
+            threshold, duration = number("DOSPageCount"), number("DOSBlockingPeriod")
+            return {
+                "enabled": enabled == "yes",
+                "threshold": threshold if enabled == "yes" else None,
+                "duration": duration if enabled == "yes" else None,
+                "evidence": "brute force delay PreventDoSAttack=%s DOSPageCount=%s/%ss "
+                "DOSBlockingPeriod=%ss (VAPIX)"
+                % (
+                    enabled,
+                    threshold or "?",
+                    number("DOSPageInterval") or "?",
+                    duration or "?",
+                ),
+            }
+        firmware = self._params("Properties.Firmware.Version", username, password)
+        m = re.match(r"(\d+)\.(\d+)", firmware.get("root.Properties.Firmware.Version", ""))
+        if m and (int(m.group(1)), int(m.group(2))) < self.LOCKOUT_FROM:
+            return {
+                "enabled": False,
+                "threshold": None,
+                "duration": None,
+                "evidence": "AXIS OS %s.%s predates brute force delay protection (7.30)" % m.groups(),
+            }
+        return None  # a firmware that should have it does not list it: cannot tell
+
+    def unclaimed(self, username):
+        """``systemready.cgi`` (no credentials): True when the device needs its initial admin."""
+        body = json.dumps({"apiVersion": "1.0", "method": "systemready"})
+        resp = self.http.request(
+            "POST", "/axis-cgi/systemready.cgi", body=body, headers={"Content-Type": "application/json"}
+        )
+        if resp.status != 200:
+            return None  # before AXIS OS 9.50
+        try:
+            data = json.loads(resp.body[:8192].decode("utf-8", "replace")).get("data") or {}
+        except (ValueError, AttributeError):
             return None
-        major = int(m.group(1))
-        return {
-            "enabled": major >= self.LOCKOUT_FROM_MAJOR,
-            "threshold": None,
-            "duration": None,
-            "evidence": "AXIS OS %d (brute-force delay from %d on)" % (major, self.LOCKOUT_FROM_MAJOR),
-        }
+        return {"yes": True, "no": False}.get(str(data.get("needsetup", "")).lower())
+
+    def claim(self, username, new_password):
+        """Create the initial admin (no credentials: the device has none yet)."""
+        query = urllib.parse.urlencode(
+            {
+                "action": "add",
+                "user": username,
+                "pwd": new_password,
+                "grp": "root",
+                "sgrp": self.INITIAL_GROUPS,
+            }
+        )
+        resp = self.http.request("GET", "/axis-cgi/pwdgrp.cgi?" + query)
+        text = resp.text
+        if resp.status == 200 and text.strip().startswith("Created account"):
+            return
+        if resp.status == 200 and "error" in text.lower():
+            raise PasswordRejected("VAPIX: %s" % clean(text[:160]))
+        raise DriverError("/axis-cgi/pwdgrp.cgi add answered HTTP %d: %s" % (resp.status, clean(text[:160])))
 
     def read_services(self, username, password):
         out = {}

@@ -36,6 +36,9 @@ devices:
   - {kind: hikvision_camera, name: hik-new2, variant: DS-2CD2143G2-I}
   - {kind: hikvision_camera, name: hik-g0, variant: DS-2CD2143G0-I}
   - {kind: hikvision_camera, name: hik-old, variant: DS-2CD2032-I}
+  - {kind: axis_camera, name: axis-new, variant: M3086-V}
+  - {kind: axis_camera, name: axis-mid, variant: M3045-V}
+  - {kind: axis_camera, name: axis-old, variant: P1435-LE}
 """
 
 
@@ -56,9 +59,9 @@ def store(tmp_path):
     )
 
 
-def rotate(store, dev, driver, **kw):
+def rotate(store, dev, driver, user="admin", **kw):
     budget = LoginBudget({"enabled": False, "source": "device"}, keys=[dev["name"]], max_attempts=5)
-    return Rotation(dev["name"], "admin", driver, store, budget=budget, retry_delay=0, **kw).run()
+    return Rotation(dev["name"], user, driver, store, budget=budget, retry_delay=0, **kw).run()
 
 
 def test_unactivated_hikvision_is_claimed_and_stored(site, store):
@@ -136,3 +139,48 @@ def test_device_reports_its_default_password(site):
     assert lock["duration"] == 1800  # lockDuration, the older name
     # the oldest firmware does not report it: the driver says it cannot tell
     assert get_driver("hikvision_isapi", old["address"], timeout=5).reports_default("admin", "12345") is None
+
+
+def test_axis_without_initial_admin_is_claimed_and_stored(site, store):
+    dev = site.device("axis-new")
+    base = "http://%s" % dev["address"]
+    raw = http(base + "/axis-cgi/param.cgi?action=list&group=Brand", "root", "pass")
+    assert raw.status == 401 and raw.headers.get("Axis-Setup") == "vapix"
+    assert "no_initial_admin" in dev["weaknesses"]
+    driver = get_driver("axis_vapix", dev["address"], timeout=5)
+    assert driver.unclaimed("root") is True
+    # the initial admin needs the admin group: a viewer first is refused
+    viewer = http(base + "/axis-cgi/pwdgrp.cgi?action=add&user=root&pwd=Xy-123456789&grp=root&sgrp=viewer")
+    assert "Error" in viewer.body and site.device("axis-new")["credentials"][0]["password"] is None
+    res = rotate(store, dev, driver, user="root")
+    assert res["status"] == "rotated" and res["credential_source"] == "unclaimed", res
+    acct = store.account(dev["name"], "root")
+    held = site.device("axis-new")
+    assert (
+        held["credentials"][0]["password"] == acct["current"] and "no_initial_admin" not in held["weaknesses"]
+    )
+    driver = get_driver("axis_vapix", dev["address"], timeout=5)
+    assert driver.unclaimed("root") is False and driver.login("root", acct["current"]) is True
+    # once there is an admin, adding without credentials is refused
+    again = http(base + "/axis-cgi/pwdgrp.cgi?action=add&user=root&pwd=Other-123456&grp=root&sgrp=admin")
+    assert again.status == 401
+    # brute force delay protection, on by default on AXIS OS 11.5+, read from its parameters
+    lock = driver.lockout_policy("root", acct["current"])
+    assert (lock["enabled"], lock["threshold"], lock["duration"]) == (True, 20, 10)
+    assert "PreventDoSAttack=yes" in lock["evidence"]
+    assert rotate(store, dev, get_driver("axis_vapix", dev["address"], timeout=5), user="root")["status"] == (
+        "compliant"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "enabled", "evidence"),
+    [("axis-mid", False, "PreventDoSAttack=no"), ("axis-old", False, "predates brute force delay")],
+)
+def test_axis_brute_force_delay_per_generation(site, name, enabled, evidence):
+    dev = site.device(name)
+    driver = get_driver("axis_vapix", dev["address"], timeout=5)
+    # 9.80 answers systemready (root has its password); 6.50 has no systemready at all
+    assert driver.unclaimed("root") is (False if name == "axis-mid" else None)
+    lock = driver.lockout_policy("root", "pass")
+    assert lock["enabled"] is enabled and evidence in lock["evidence"]
