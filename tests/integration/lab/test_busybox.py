@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
 from iotlab.clients import Telnet
 from iotlab.control import NOT_UP
 
@@ -96,9 +97,17 @@ def test_real_login_pause_and_down_by_name_of_a_site_from_a_path(tmp_path):
         try:
             start = time.monotonic()
             assert t.login("root", "wrong") == "bad"
-            assert time.monotonic() - start >= 2.9  # BusyBox login's pause, not the sites' 0.2 s
+            assert time.monotonic() - start >= 2.9  # BusyBox login's pause
         finally:
             t.close()
+        # the collection's driver at the assessment's 3 s timeout hears the refusal after the
+        # pause (refused, not "unreachable"/undecided) and still logs in with the right one
+        driver = get_driver("telnet_busybox", "127.20.36.2", timeout=3.0)
+        start = time.monotonic()
+        assert driver.login("root", "wrong") is False
+        assert time.monotonic() - start >= 2.9
+        assert driver.login("root", "xc3511") is True
+        driver.close()
         # stopped by the name inside the file
         down = lab("down", "pause-test")
         assert down.returncode == 0 and "down" in down.stdout and "not up" not in down.stdout, down.stdout
