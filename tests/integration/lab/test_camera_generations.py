@@ -25,28 +25,12 @@ from iotlab.testing import LabSite
 
 pytestmark = pytest.mark.lab
 
-SITE = """---
-name: camera-generations
-description: the camera firmware generations that differ
-subnet: 127.20.37.0/28
-first_device_address: 127.20.37.2
-switches: []
-devices:
-  - {kind: hikvision_camera, name: hik-new, variant: DS-2CD2143G2-I}
-  - {kind: hikvision_camera, name: hik-new2, variant: DS-2CD2143G2-I}
-  - {kind: hikvision_camera, name: hik-g0, variant: DS-2CD2143G0-I}
-  - {kind: hikvision_camera, name: hik-old, variant: DS-2CD2032-I}
-  - {kind: axis_camera, name: axis-new, variant: M3086-V}
-  - {kind: axis_camera, name: axis-mid, variant: M3045-V}
-  - {kind: axis_camera, name: axis-old, variant: P1435-LE}
-"""
-
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     base = tmp_path_factory.mktemp("generations")
-    (base / "camera-generations.yml").write_text(SITE)
-    lab = LabSite(str(base / "camera-generations.yml"), state_dir=base / "state")
+    # a private copy of tests/lab/sites/generations.yml
+    lab = LabSite("generations", state_dir=base / "state", rebase="127.20.37.0/28")
     lab.up(fresh=True)
     yield lab
     lab.down()

@@ -10,30 +10,22 @@ from __future__ import annotations
 import json
 
 import pytest
-from rotlab import assess, login, run_playbook, site_with_inventory, store_for
+from rotlab import assess, login, private_site, run_playbook, site_with_inventory, store_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
-SITE = """---
-name: generations
-description: cameras of the generations that ship without a password, beside older ones
-subnet: 127.20.38.0/28
-first_device_address: 127.20.38.2
-switches: []
-devices:
-  - {kind: hikvision_camera, name: hik-new, variant: DS-2CD2143G2-I}
-  - {kind: hikvision_camera, name: hik-g0, variant: DS-2CD2143G0-I}
-  - {kind: axis_camera, name: axis-new, variant: M3086-V}
-  - {kind: axis_camera, name: axis-mid, variant: M3045-V}
-"""
-UNCLAIMED = {"hik-new": ("hikvision_isapi", "admin"), "axis-new": ("axis_vapix", "root")}
+UNCLAIMED = {
+    "hik-new": ("hikvision_isapi", "admin"),
+    "hik-new2": ("hikvision_isapi", "admin"),
+    "axis-new": ("axis_vapix", "root"),
+}
 
 
 @pytest.fixture(scope="module")
 def generations(tmp_path_factory):
-    base = tmp_path_factory.mktemp("generations")
-    (base / "generations.yml").write_text(SITE)
-    with site_with_inventory(base / "generations.yml", base / "client-generations") as started:
+    base = tmp_path_factory.mktemp("generations-flow")
+    path = private_site("generations", base, "generations-flow", "127.20.38.0/28")
+    with site_with_inventory(path, base / "client-generations") as started:
         yield started
 
 
@@ -41,7 +33,7 @@ def test_unclaimed_devices_reported_claimed_and_closed(generations):
     lab, inv_dir, inventory = generations
     truth = {d["name"]: d for d in lab.refresh()["devices"]}
     addr = {n: d["address"] for n, d in truth.items()}
-    before = assess(inv_dir, inventory, lab.truth["subnet"], "generations")
+    before = assess(inv_dir, inventory, lab.truth["subnet"], "generations-flow")
     findings = {
         d["address"]: [f for f in d["findings"] if f["rule"] == "IOTG-DEFAULT-CREDS"]
         for d in before["devices"]
@@ -50,11 +42,11 @@ def test_unclaimed_devices_reported_claimed_and_closed(generations):
         assert findings[addr[name]], (name, findings)
         assert "no password set yet" in findings[addr[name]][0]["evidence"], findings[addr[name]]
     # the older generations: their published factory password
-    assert findings[addr["hik-g0"]] and findings[addr["axis-mid"]]
+    assert all(findings[addr[n]] for n in ("hik-g0", "hik-old", "axis-mid", "axis-old")), findings
 
     out = run_playbook(inv_dir, "-e", "credential_rotation_fail_on_error=false", inventory=inventory)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
-    summary = json.loads((inv_dir / "reports" / "generations" / "credential-rotation.json").read_text())
+    summary = json.loads((inv_dir / "reports" / "generations-flow" / "credential-rotation.json").read_text())
     rows = {(r["host"], r["user"]): r for r in summary["devices"]}
     store = store_for(inv_dir)
     after_truth = {d["name"]: d for d in lab.refresh()["devices"]}
@@ -72,7 +64,7 @@ def test_unclaimed_devices_reported_claimed_and_closed(generations):
     ]
     assert not summary.get("cannot_rotate"), summary.get("cannot_rotate")
 
-    after = assess(inv_dir, inventory, lab.truth["subnet"], "generations")
+    after = assess(inv_dir, inventory, lab.truth["subnet"], "generations-flow")
     still = [
         d["address"]
         for d in after["devices"]
@@ -80,4 +72,4 @@ def test_unclaimed_devices_reported_claimed_and_closed(generations):
     ]
     assert not still, still
     fixed = {f["device"] for f in after["diff"]["fixed"] if f["rule"] == "IOTG-DEFAULT-CREDS"}
-    assert len(fixed) == 4, after["diff"]["fixed"]
+    assert len(fixed) == len(truth) == 7, after["diff"]["fixed"]

@@ -202,6 +202,10 @@ class AxisCamera(Device):
             return Response(
                 200, f"Error: sgrp must be {INITIAL_GROUPS} for the initial admin\n", "text/plain"
             )
+        return await self._set_password(user, pwd, f"Created account {user}.\n")
+
+    async def _set_password(self, user: str, pwd: str, done: str) -> Response:
+        """The password change both ``add`` (the initial admin) and ``update`` make."""
         fault = await self.gate("change_password")
         if fault == "reject":
             return Response(200, "Error: password not accepted\n", "text/plain")
@@ -211,7 +215,7 @@ class AxisCamera(Device):
             return Response(200, f"Error: {exc}\n", "text/plain")
         if fault == "drop_after":
             raise DropConnection
-        return Response(200, f"Created account {user}.\n", "text/plain")
+        return Response(200, done, "text/plain")
 
     async def pwdgrp_cgi(self, req: Request) -> Response:
         action = req.query.get("action", "")
@@ -229,14 +233,5 @@ class AxisCamera(Device):
                 return Response(
                     200, f"Error: account {user!r} does not exist or pwd is missing\n", "text/plain"
                 )
-            fault = await self.gate("change_password")
-            if fault == "reject":
-                return Response(200, "Error: password not accepted\n", "text/plain")
-            try:
-                self.change_password(user, pwd)
-            except PolicyError as exc:
-                return Response(200, f"Error: {exc}\n", "text/plain")
-            if fault == "drop_after":
-                raise DropConnection
-            return Response(200, f"Modified account {user}.\n", "text/plain")
+            return await self._set_password(user, pwd, f"Modified account {user}.\n")
         return Response(200, f"Error: action={action!r} is not get or update\n", "text/plain")
