@@ -5,6 +5,10 @@ driven by the collection's drivers and the rotation transaction against the lab.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import jsonschema
 import pytest
 from ansible.parsing.vault import VaultSecret
 from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import LoginBudget
@@ -56,6 +60,10 @@ def test_unactivated_hikvision_is_claimed_and_stored(site, store):
     assert ISAPI_NS in http(base + "/SDK/activateStatus").body
     assert http(base + "/ISAPI/Security/userCheck", "admin", "").status == 401
     assert dev["credentials"][0]["password"] is None
+    schema = json.loads(
+        (Path(__file__).resolve().parents[2] / "lab" / "ground-truth.schema.json").read_text()
+    )
+    jsonschema.validate(site.refresh(), schema)  # an account without a password is null there
     assert "not_activated" in dev["weaknesses"]
     driver = get_driver("hikvision_isapi", dev["address"], timeout=5)
     assert driver.unclaimed("admin") is True
