@@ -311,6 +311,8 @@ class Rotation:
         the driver cannot tell), else the final result."""
         if not isinstance(self.driver, InitialPassword):
             return None
+        if getattr(self.driver, "initial_account", self.username) != self.username:
+            return None  # only the first admin is claimed; other accounts come after it
         try:
             unclaimed = self.driver.unclaimed(self.username)
         except DriverError as exc:

@@ -379,6 +379,8 @@ def test_learned_rule_is_kept_for_the_next_run(store):
 class ClaimableDriver(InitialPassword, MemDriver):
     """A device that ships with no password (``password is None``) until claimed."""
 
+    initial_account = "admin"
+
     def unclaimed(self, username):
         return self.device.password is None
 
@@ -436,3 +438,12 @@ def test_claim_that_dropped_after_landing_is_reconciled(store):
     res = claim_run(store, dev)
     assert res["status"] == "rotated"  # the login decides: it landed
     assert store.account("cam1", "admin")["current"] == dev.password
+
+
+def test_only_the_initial_account_is_claimed(store):
+    dev = Device(password=None)
+    budget = LoginBudget({"enabled": False, "source": "device"}, keys=["cam1"], max_attempts=20)
+    res = Rotation(
+        "cam1", "operator", ClaimableDriver(dev), store, budget=budget, retry_delay=0, factory_passwords=["x"]
+    ).run()
+    assert res["status"] == "failed" and res["credential_source"] is None and dev.password is None
