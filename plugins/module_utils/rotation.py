@@ -6,6 +6,9 @@
 The order is the one password vaults use, and each step exists so that a failure at any
 point leaves the device reachable with a credential the store knows:
 
+0. a device that ships with no password at all (an un-activated Hikvision, an Axis without
+   its initial admin) is claimed first: anyone on its network could set the password, so the
+   rotation sets a fresh one the same journalled way (pending, set, proven, promoted).
 1. find the credential that works now: pending, current, history (newest first), then the
    factory defaults from the fingerprint data, spending from the device's login budget
    (``access.budget``): when it is spent the result is ``budget_exhausted``, never a lock.
@@ -46,6 +49,9 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base im
     PasswordRejected,
     Unreachable,
     clean,
+)
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import (
+    InitialPassword,
 )
 
 POLICIES = ("never", "if_default", "max_age", "always")
@@ -243,6 +249,9 @@ class Rotation:
         known = candidates(acct)
         self._secrets.extend(pw for pw in known if pw not in self.factory)
 
+        claimed = self._claim_if_unclaimed(known)
+        if claimed is not None:
+            return claimed
         found = self._find_working(acct, known)
         if isinstance(found, dict):
             return found
@@ -295,6 +304,75 @@ class Rotation:
             except StoreError as exc:
                 self._step("store_policy", "error", str(exc))
         return result
+
+    # -- 0. a device with no password yet ------------------------------------------------------
+    def _claim_if_unclaimed(self, known):
+        """Claim the account of a device that has no password yet; None when it has one (or
+        the driver cannot tell), else the final result."""
+        if not isinstance(self.driver, InitialPassword):
+            return None
+        if getattr(self.driver, "initial_account", self.username) != self.username:
+            return None  # only the first admin is claimed; other accounts come after it
+        try:
+            unclaimed = self.driver.unclaimed(self.username)
+        except DriverError as exc:
+            self._step("ask_unclaimed", "error", str(exc))
+            return None
+        if not unclaimed:
+            return None
+        why = (
+            "the device has no password for user %r yet (not activated / no initial admin): anyone "
+            "on its network could set one and own it" % self.username
+        )
+        self._step("ask_unclaimed", "unclaimed", why)
+        self.result["credential_source"] = "unclaimed"
+        if self.policy == "never":
+            return self._finish("failed", why + "; regenerate=never, so nothing was set")
+        if self.check_mode:
+            return self._finish("would_rotate", why, changed=True)
+        new = self._new_password(known, "")
+        if isinstance(new, dict):
+            return new
+        try:
+            self.store.stage(self.host, self.username, None, "unclaimed", new)
+        except StoreError as exc:
+            return self._finish("failed", "store not writable, device untouched: %s" % exc)
+        self._step("store_pending", "ok")
+        claim_error = None
+        try:
+            self.driver.claim(self.username, new)
+            self._step("claim", "ok")
+        except PasswordRejected as exc:
+            self._step("claim", "rejected", str(exc))
+            try:
+                self.store.clear_pending(self.host, self.username)
+            except StoreError as sexc:
+                self._step("store_clear_pending", "error", str(sexc))
+            return self._finish("failed", "the device refused the first password: %s" % exc)
+        except DriverError as exc:
+            claim_error = str(exc)  # it may have landed: the login decides
+            self._step("claim", "error", claim_error)
+        if not self._login_retry(new, "verify_new", "pending"):
+            return self._finish(
+                "failed",
+                "the first password could not be proven (%s); it is kept as pending and the next "
+                "run reconciles" % (claim_error or "refused or no answer"),
+                changed=claim_error is not None,
+            )
+        try:
+            self.store.promote(self.host, self.username)
+        except StoreError as exc:
+            return self._finish(
+                "failed",
+                "the device took the first password but the store is not writable (%s); it is kept "
+                "as pending" % exc,
+                changed=True,
+            )
+        self._step("store_promote", "ok")
+        self.result["rotated_at"] = _iso(utcnow())
+        return self._finish(
+            "rotated", why.split(":")[0] + ": claimed with a fresh password, stored and proven", changed=True
+        )
 
     # -- 1. find the working credential ---------------------------------------------------------
     def _tries(self, acct, known):
@@ -586,6 +664,7 @@ def _describe(source):
         "history": "older stored",
         "pending": "pending",
         "given": "given",
+        "unclaimed": "no password (unclaimed)",
     }.get(source, str(source))
 
 

@@ -81,12 +81,13 @@ options:
     type: int
   driver:
     description:
-      - "Driver to use, with what it can do - C(axis_vapix) (password, lockout_read, services);
+      - "Driver to use, with what it can do - C(axis_vapix) (password, lockout_read, services,
+        initial_password);
         C(cisco_ios) (password); C(dahua_http) (password, lockout_read, lockout_set);
         C(debian_shell) (password, lockout_read, lockout_set, services, snmp_community, mqtt_auth);
         C(edgeos_cli) (password);
         C(hikvision_isapi) (password, lockout_read, lockout_set,
-        services); C(hp_ews) (password, snmp_community); C(hp_procurve) (password);
+        services, initial_password); C(hp_ews) (password, snmp_community); C(hp_procurve) (password);
         C(phone_http) (password, lockout_read); C(router_http) (password, services,
         port_mappings); C(routeros_api) (password, services); C(ssh_shell) (password);
         C(telnet_busybox) (password, lockout_read);

@@ -279,7 +279,11 @@ FINGERPRINTS = [
         "default_credentials": [
             _cred("root", "pass", "Axis installation guide, AXIS OS before 5.x/new-device setup")
         ],
-        "lockout": {"supported": True, "threshold": 20, "note": "brute-force delay protection (AXIS OS 10+)"},
+        "lockout": {
+            "supported": True,
+            "threshold": 20,
+            "note": "brute force delay protection (AXIS OS 7.30+, on by default from 11.5)",
+        },
         "eol": None,
         "driver": "axis_vapix",
     },

@@ -3,10 +3,21 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """IP camera / NVR HTTP APIs, modelled on the vendors' published interfaces.
 
-* Hikvision ISAPI: digest auth; ``GET /ISAPI/Security/userCheck`` to log in,
-  ``GET /ISAPI/Security/users`` for the account id, ``PUT /ISAPI/Security/users/<id>``
+* Hikvision ISAPI: digest auth; ``GET /ISAPI/Security/userCheck`` to log in (newer
+  firmware adds ``isDefaultPassword``: the device's own word that the password is the
+  default), ``GET /ISAPI/Security/users`` for the account id, ``PUT /ISAPI/Security/users/<id>``
   with a ``<User>`` document carrying the new ``password`` (and ``loginPassword``, the
-  current one, which newer firmware requires).
+  current one, which newer firmware requires). Answers come in the
+  ``http://www.hikvision.com/ver20/XMLSchema`` namespace (older firmware) or
+  ``http://www.isapi.org/ver20/XMLSchema`` (newer); both are read, and what we send uses
+  the namespace the device answered in.
+* Hikvision activation (Hikvision "ISAPI Developer Guide", 3.2 Activation): new firmware
+  ships un-activated, ``admin`` without a password. ``GET /SDK/activateStatus`` (no auth)
+  says ``<Activated>false</Activated>``; ``POST /ISAPI/Security/challenge`` with our
+  1024-bit RSA modulus (hex, Base64) answers a 32-hex-digit random string encrypted to it
+  (PKCS#1 v1.5, hex, Base64); ``PUT /ISAPI/System/activate`` carries the password as
+  AES-128-ECB (key: the random string as bytes, zero padding) of the random string's first
+  16 characters followed by the password, hex, Base64.
 * Axis VAPIX: digest auth; ``/axis-cgi/pwdgrp.cgi?action=get`` to log in,
   ``action=update&user=<u>&pwd=<new>`` to change (``Modified account <u>.`` or
   ``Error: ...``).
@@ -20,12 +31,22 @@ Settings (capabilities):
   ``GET/PUT /ISAPI/System/Network/telnetd`` and ``/ISAPI/System/Network/ssh``
   (``<enabled>true|false</enabled>``).
 * Axis VAPIX (VAPIX "Parameter management" API): ``param.cgi?action=list`` /
-  ``action=update&Network.FTP.Enabled=no``; brute-force protection is a firmware property
-  (AXIS OS 10 on), read from ``Properties.Firmware.Version``, not a setting.
+  ``action=update&Network.FTP.Enabled=no``. Brute force delay protection (AXIS OS
+  Knowledge base, "Brute force delay protection": AXIS OS 7.30 and later, on by default from
+  11.5) is read from the System group: ``PreventDoSAttack`` (on/off), ``DOSPageCount``
+  (failed requests per ``DOSPageInterval`` before the client is blocked) and
+  ``DOSBlockingPeriod`` (seconds blocked). Firmware before 7.30 has none.
+* Axis initial admin (AXIS OS Knowledge base, "Device access"; VAPIX "Systemready API" and
+  "System settings"): AXIS OS 11.6 and later ships with no VAPIX user (9.40 on: ``root``
+  without a password). ``POST /axis-cgi/systemready.cgi`` (no auth, AXIS OS 9.50 on) says
+  ``needsetup``; the initial admin is created without credentials with
+  ``pwdgrp.cgi?action=add&user=root&pwd=<new>&grp=root&sgrp=admin:operator:viewer:ptz``.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import urllib.parse
 from xml.etree import ElementTree
@@ -34,11 +55,13 @@ from xml.sax.saxutils import escape
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._http import HttpApiDriver
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
     DriverError,
+    NotSupported,
     PasswordPolicy,
     PasswordRejected,
     clean,
 )
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import (
+    InitialPassword,
     LockoutRange,
     LockoutRead,
     LockoutSet,
@@ -47,7 +70,9 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabil
 
 __all__ = ["AxisVapixDriver", "HikvisionIsapiDriver", "HttpApiDriver"]
 
-HIK_NS = "http://www.hikvision.com/ver20/XMLSchema"
+HIK_NS = "http://www.hikvision.com/ver20/XMLSchema"  # older firmware
+ISAPI_NS = "http://www.isapi.org/ver20/XMLSchema"  # newer firmware
+KNOWN_NS = (HIK_NS, ISAPI_NS)
 
 
 def _xml_find(root, name):
@@ -79,19 +104,59 @@ def _leaves(root, limit=64):
     return out
 
 
-def _isapi_doc(root, inner):
+def _isapi_doc(root, inner, namespace=HIK_NS):
     """An ISAPI request document; ``inner`` is built from numbers and fixed tags only."""
     return '<?xml version="1.0" encoding="UTF-8"?><%s version="2.0" xmlns="%s">%s</%s>' % (
         root,
-        HIK_NS,
+        namespace,
         inner,
         root,
     )
 
 
-class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, HttpApiDriver):
+def _namespace_of(root):
+    """The ISAPI namespace an answer uses (one of ``KNOWN_NS``), or None."""
+    tag = root.tag
+    ns = tag[1:].split("}", 1)[0] if tag.startswith("{") else None
+    return ns if ns in KNOWN_NS else None
+
+
+def _first(root, name):
+    return next((e.text.strip() for e in _xml_find(root, name) if e.text), None)
+
+
+def _rsa_keypair():
+    """A fresh 1024-bit RSA key (what the activation handshake asks for), or NotSupported."""
+    try:
+        from cryptography.hazmat.primitives.asymmetric import rsa
+    except ImportError as exc:  # pragma: no cover - cryptography comes with ansible-core
+        raise NotSupported("activating needs the Python package cryptography on the controller") from exc
+    # the device takes a 1024-bit modulus and nothing else; the key lives for one handshake
+    return rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505
+
+
+def seal_activation_password(random_text, password):
+    """The ``<password>`` of ``PUT /ISAPI/System/activate``: AES-128-ECB (key: the 32 hex
+    digits of the challenge as 16 bytes, zero padding) of the challenge's first 16
+    characters followed by the password, as hex, then Base64."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    key = bytes.fromhex(random_text)
+    plain = (random_text[:16] + password).encode("utf-8")
+    plain += b"\0" * (-len(plain) % 16)
+    enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305 - the device's protocol
+    return base64.b64encode((enc.update(plain) + enc.finalize()).hex().encode("ascii")).decode("ascii")
+
+
+class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, InitialPassword, HttpApiDriver):
+    """Hikvision ISAPI. Sources: Hikvision "ISAPI Developer Guide" (3.2 Activation; 4.2.1.1
+    XML: the ``isapi.org`` namespace), "Intelligent Security API" (``/ISAPI/Security/*``,
+    ``/ISAPI/System/Network/*``)."""
+
     name = "hikvision_isapi"
     abstract = False
+    #: the one account an un-activated device has
+    initial_account = "admin"
     login_path = "/ISAPI/Security/userCheck"
     # ISAPI: 8..16 characters, at least two kinds out of lower, upper, digit, special
     password_policy = PasswordPolicy(min_length=8, max_length=16, length=16)
@@ -106,6 +171,14 @@ class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, HttpApiDriver):
     )
     DURATION_FIELDS = ("maxIllegalLoginLockTime", "lockDuration")
 
+    #: the namespace the device answers in (what we send uses it too)
+    namespace = HIK_NS
+
+    def _parse(self, body, what):
+        root = _parse_xml(body, what)
+        self.namespace = _namespace_of(root) or self.namespace
+        return root
+
     def login(self, username, password):
         resp = self.http.request("GET", self.login_path, username, password)
         if not self._auth_status(resp, self.login_path):
@@ -114,11 +187,70 @@ class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, HttpApiDriver):
         m = re.search(rb"<statusValue>\s*(\d+)\s*</statusValue>", resp.body)
         return not (m and m.group(1) != b"200")
 
+    def reports_default(self, username, password):
+        """The device's own ``isDefaultPassword`` for this login: True/False, or None when
+        the firmware does not report it (older generations)."""
+        resp = self.http.request("GET", self.login_path, username, password)
+        if resp.status != 200:
+            return None
+        value = _first(self._parse(resp.body, self.login_path), "isDefaultPassword")
+        return {"true": True, "false": False}.get((value or "").lower())
+
     def _get_xml(self, path, username, password):
         resp = self.http.request("GET", path, username, password)
         if resp.status != 200:
             raise DriverError("GET %s answered HTTP %d" % (path, resp.status))
-        return _leaves(_parse_xml(resp.body, path))
+        return _leaves(self._parse(resp.body, path))
+
+    # -- activation (ISAPI Developer Guide 3.2) -----------------------------------------------
+    def unclaimed(self, username):
+        """``GET /SDK/activateStatus`` (no credentials): True when not activated."""
+        resp = self.http.request("GET", "/SDK/activateStatus")
+        if resp.status != 200 or not resp.body.strip().startswith(b"<"):
+            return None  # firmware from before activation: it has a factory password instead
+        value = _first(self._parse(resp.body, "/SDK/activateStatus"), "Activated")
+        return {"false": True, "true": False}.get((value or "").lower())
+
+    def claim(self, username, new_password):
+        """Activate: the challenge handshake, then the sealed password (only ``admin`` exists
+        on an un-activated device)."""
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        if username != "admin":
+            raise NotSupported("an un-activated Hikvision has only 'admin', not %r" % clean(username, 64))
+        key = _rsa_keypair()
+        modulus = key.public_key().public_numbers().n.to_bytes(128, "big").hex()
+        doc = _isapi_doc(
+            "PublicKey",
+            "<key>%s</key>" % base64.b64encode(modulus.encode("ascii")).decode("ascii"),
+            self.namespace,
+        )
+        resp = self.http.request(
+            "POST", "/ISAPI/Security/challenge", body=doc, headers={"Content-Type": "application/xml"}
+        )
+        if resp.status != 200:
+            raise DriverError("POST /ISAPI/Security/challenge answered HTTP %d" % resp.status)
+        sealed = _first(self._parse(resp.body, "/ISAPI/Security/challenge"), "key") or ""
+        try:
+            random_text = key.decrypt(
+                bytes.fromhex(base64.b64decode(sealed, validate=True).decode("ascii")), padding.PKCS1v15()
+            ).decode("ascii")
+            bytes.fromhex(random_text)
+        except ValueError as exc:
+            raise DriverError("the activation challenge could not be read: %s" % clean(exc, 80)) from exc
+        if len(random_text) != 32:
+            raise DriverError("the activation challenge is %d characters, not 32" % len(random_text))
+        body = _isapi_doc(
+            "ActivateInfo",
+            "<password>%s</password>" % seal_activation_password(random_text, new_password),
+            self.namespace,
+        )
+        self._check_status(
+            self.http.request(
+                "PUT", "/ISAPI/System/activate", body=body, headers={"Content-Type": "application/xml"}
+            ),
+            "PUT /ISAPI/System/activate",
+        )
 
     def _put_xml(self, path, username, password, doc):
         resp = self.http.request(
@@ -127,7 +259,7 @@ class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, HttpApiDriver):
         code = None
         if resp.body.strip().startswith(b"<"):
             try:
-                code = next((e.text for e in _xml_find(_parse_xml(resp.body, path), "statusCode")), None)
+                code = next((e.text for e in _xml_find(self._parse(resp.body, path), "statusCode")), None)
             except DriverError:
                 pass
         if resp.status == 200 and code in (None, "1"):
@@ -163,7 +295,9 @@ class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, HttpApiDriver):
             parts.append("<maxIllegalLoginTimes>%d</maxIllegalLoginTimes>" % lockout["threshold"])
         if lockout.get("duration") is not None:
             parts.append("<%s>%d</%s>" % (field, lockout["duration"], field))
-        self._put_xml(self.LOCK_PATH, username, password, _isapi_doc("IllegalLoginLock", "".join(parts)))
+        self._put_xml(
+            self.LOCK_PATH, username, password, _isapi_doc("IllegalLoginLock", "".join(parts), self.namespace)
+        )
 
     def read_services(self, username, password):
         out = {}
@@ -176,7 +310,7 @@ class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, HttpApiDriver):
     def _write_service(self, username, password, service, enabled):
         path, tag = next((p, t) for s, p, t in self.SERVICE_PATHS if s == service)
         inner = "<enabled>%s</enabled>" % str(enabled).lower()
-        self._put_xml(path, username, password, _isapi_doc(tag, inner))
+        self._put_xml(path, username, password, _isapi_doc(tag, inner, self.namespace))
 
     def _user_id(self, username, password):
         resp = self.http.request("GET", "/ISAPI/Security/users", username, password)
@@ -184,7 +318,7 @@ class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, HttpApiDriver):
             raise DriverError("ISAPI refused %r reading the user list" % username)
         if resp.status != 200:
             raise DriverError("GET /ISAPI/Security/users answered HTTP %d" % resp.status)
-        root = _parse_xml(resp.body, "/ISAPI/Security/users")
+        root = self._parse(resp.body, "/ISAPI/Security/users")
         for user in _xml_find(root, "User"):
             name = next((e.text for e in _xml_find(user, "userName")), None)
             uid = next((e.text for e in _xml_find(user, "id")), None)
@@ -198,7 +332,7 @@ class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, HttpApiDriver):
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<User version="2.0" xmlns="%s"><id>%s</id><userName>%s</userName>'
             "<password>%s</password><loginPassword>%s</loginPassword></User>"
-            % (HIK_NS, uid, escape(username), escape(new_password), escape(old_password))
+            % (self.namespace, uid, escape(username), escape(new_password), escape(old_password))
         )
         resp = self.http.request(
             "PUT",
@@ -208,10 +342,15 @@ class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, HttpApiDriver):
             body=doc,
             headers={"Content-Type": "application/xml"},
         )
+        self._check_status(resp, "PUT /ISAPI/Security/users")
+
+    def _check_status(self, resp, what):
+        """A ``ResponseStatus`` answer to a change: fine, ``PasswordRejected`` (with the
+        device's own words, often the rule it wants) or ``DriverError``."""
         code = sub = msg = None
         if resp.body.strip().startswith(b"<"):
             try:
-                root = _parse_xml(resp.body, "PUT /ISAPI/Security/users")
+                root = self._parse(resp.body, what)
                 code = next((e.text for e in _xml_find(root, "statusCode")), None)
                 sub = next((e.text for e in _xml_find(root, "subStatusCode")), None)
                 msg = next((e.text for e in _xml_find(root, "errorMsg")), None)
@@ -228,9 +367,16 @@ class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, HttpApiDriver):
         raise DriverError(detail)
 
 
-class AxisVapixDriver(LockoutRead, ServiceSwitch, HttpApiDriver):
+class AxisVapixDriver(LockoutRead, ServiceSwitch, InitialPassword, HttpApiDriver):
+    """Axis VAPIX. Sources: VAPIX library ("Parameter management", "System settings",
+    "Systemready API"), AXIS OS Knowledge base ("Device access", "Brute force delay
+    protection")."""
+
     name = "axis_vapix"
     abstract = False
+    #: the account the initial admin is created as
+    initial_account = "root"
+    INITIAL_GROUPS = "admin:operator:viewer:ptz"
     login_path = "/axis-cgi/pwdgrp.cgi?action=get"
     password_policy = PasswordPolicy(min_length=8, max_length=64, length=24)
     switchable_services = ("ftp",)
@@ -250,22 +396,76 @@ class AxisVapixDriver(LockoutRead, ServiceSwitch, HttpApiDriver):
         """The Brand parameter group (make, model, firmware)."""
         return self._params("Brand", username, password)
 
-    # AXIS OS 10 brought brute-force delay protection; older firmware has none
-    LOCKOUT_FROM_MAJOR = 10
+    # brute force delay protection came with AXIS OS 7.30
+    LOCKOUT_FROM = (7, 30)
 
     def lockout_policy(self, username, password):
-        path = "/axis-cgi/param.cgi?action=list&group=Properties.Firmware.Version"
-        resp = self.http.request("GET", path, username, password)
-        m = re.search(r"Properties\.Firmware\.Version=(\d+)\.", resp.text) if resp.status == 200 else None
-        if not m:
+        """Brute force delay protection from the System group; firmware before 7.30 has none."""
+        system = self._params("System", username, password)
+        enabled = system.get("root.System.PreventDoSAttack", "").strip().lower()
+        if enabled in ("yes", "no"):
+
+            def number(key):
+                value = system.get("root.System." + key, "").strip()
+                return int(value) if value.isdigit() and 0 < int(value) < 100000 else None
+
+            threshold, duration = number("DOSPageCount"), number("DOSBlockingPeriod")
+            return {
+                "enabled": enabled == "yes",
+                "threshold": threshold if enabled == "yes" else None,
+                "duration": duration if enabled == "yes" else None,
+                "evidence": "brute force delay PreventDoSAttack=%s DOSPageCount=%s/%ss "
+                "DOSBlockingPeriod=%ss (VAPIX)"
+                % (
+                    enabled,
+                    threshold or "?",
+                    number("DOSPageInterval") or "?",
+                    duration or "?",
+                ),
+            }
+        firmware = self._params("Properties.Firmware.Version", username, password)
+        m = re.match(r"(\d+)\.(\d+)", firmware.get("root.Properties.Firmware.Version", ""))
+        if m and (int(m.group(1)), int(m.group(2))) < self.LOCKOUT_FROM:
+            return {
+                "enabled": False,
+                "threshold": None,
+                "duration": None,
+                "evidence": "AXIS OS %s.%s predates brute force delay protection (7.30)" % m.groups(),
+            }
+        return None  # a firmware that should have it does not list it: cannot tell
+
+    def unclaimed(self, username):
+        """``systemready.cgi`` (no credentials): True when the device needs its initial admin."""
+        body = json.dumps({"apiVersion": "1.0", "method": "systemready"})
+        resp = self.http.request(
+            "POST", "/axis-cgi/systemready.cgi", body=body, headers={"Content-Type": "application/json"}
+        )
+        if resp.status != 200:
+            return None  # before AXIS OS 9.50
+        try:
+            data = json.loads(resp.body[:8192].decode("utf-8", "replace")).get("data") or {}
+        except (ValueError, AttributeError):
             return None
-        major = int(m.group(1))
-        return {
-            "enabled": major >= self.LOCKOUT_FROM_MAJOR,
-            "threshold": None,
-            "duration": None,
-            "evidence": "AXIS OS %d (brute-force delay from %d on)" % (major, self.LOCKOUT_FROM_MAJOR),
-        }
+        return {"yes": True, "no": False}.get(str(data.get("needsetup", "")).lower())
+
+    def claim(self, username, new_password):
+        """Create the initial admin (no credentials: the device has none yet)."""
+        query = urllib.parse.urlencode(
+            {
+                "action": "add",
+                "user": username,
+                "pwd": new_password,
+                "grp": "root",
+                "sgrp": self.INITIAL_GROUPS,
+            }
+        )
+        resp = self.http.request("GET", "/axis-cgi/pwdgrp.cgi?" + query)
+        text = resp.text
+        if resp.status == 200 and text.strip().startswith("Created account"):
+            return
+        if resp.status == 200 and "error" in text.lower():
+            raise PasswordRejected("VAPIX: %s" % clean(text[:160]))
+        raise DriverError("/axis-cgi/pwdgrp.cgi add answered HTTP %d: %s" % (resp.status, clean(text[:160])))
 
     def read_services(self, username, password):
         out = {}

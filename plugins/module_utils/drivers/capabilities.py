@@ -37,7 +37,10 @@ SERVICES = "services"
 PORT_MAPPINGS = "port_mappings"
 SNMP_COMMUNITY = "snmp_community"
 MQTT_AUTH = "mqtt_auth"
-ORDER = (PASSWORD, LOCKOUT_READ, LOCKOUT_SET, SERVICES, PORT_MAPPINGS, SNMP_COMMUNITY, MQTT_AUTH)
+INITIAL_PASSWORD = "initial_password"  # noqa: S105 - a capability name, not a password
+ORDER = (
+    PASSWORD, LOCKOUT_READ, LOCKOUT_SET, SERVICES, PORT_MAPPINGS, SNMP_COMMUNITY, MQTT_AUTH, INITIAL_PASSWORD
+)  # fmt: skip
 
 #: management services a driver may switch (``upnp`` is a router's UPnP IGD)
 SERVICE_NAMES = ("telnet", "ftp", "ssh", "upnp")
@@ -186,6 +189,24 @@ class MqttAuthSet(Capability):
         raise NotImplementedError
 
     def set_mqtt_auth(self, username, password, required):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class InitialPassword(Capability):
+    """Sets the first password of a device that ships with none (an un-activated Hikvision,
+    an Axis without its initial admin): until then anyone on the network can claim it.
+
+    ``unclaimed(username)`` asks the device without credentials: True (no password yet, the
+    account can be claimed), False (it has one), None (the device does not say).
+    ``claim(username, new_password)`` sets it; ``PasswordRejected`` when the device's policy
+    refuses the password, ``DriverError`` for anything else."""
+
+    capability = INITIAL_PASSWORD
+
+    def unclaimed(self, username):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def claim(self, username, new_password):  # pragma: no cover - abstract
         raise NotImplementedError
 
 

@@ -156,8 +156,66 @@ def _candidates(device, opts, driver_name=None, known=()):
     return out
 
 
+def unclaimed_account(driver, notes):
+    """The account of a device that has no password yet (un-activated, no initial admin),
+    as the device itself says without credentials; None when it has one or cannot tell."""
+    asker = getattr(driver, "unclaimed", None)
+    account = getattr(driver, "initial_account", None)
+    if asker is None or not account:
+        return None
+    try:
+        return account if asker(account) else None
+    except Exception as exc:  # noqa: BLE001 - the question is a bonus; the usual checks follow
+        notes.append(
+            "credentials: could not ask whether the device has a password yet: %s" % hostile.text(exc, 200)
+        )
+        return None
+
+
+def _unclaimed_result(name, account):
+    claim = {
+        "username": account,
+        "source": "no password set yet (the device is not activated / has no initial admin): anyone on "
+        "its network can set one and own it",
+    }
+    return {
+        "protocol": name,
+        "accepted": claim,
+        "accepted_all": [claim],
+        "unclaimed": True,
+        "tried": 0,
+        "skipped": 0,
+    }
+
+
+def device_says_default(driver, proven, notes):
+    """The accounts whose stored (working) password the device itself reports as its default
+    (Hikvision's ``isDefaultPassword``): evidence from the device, not from product data."""
+    asker = getattr(driver, "reports_default", None)
+    if asker is None:
+        return []
+    out = []
+    for user, password in sorted(proven.items()):
+        try:
+            if asker(user, password) is True:
+                out.append(user)
+        except Exception as exc:  # noqa: BLE001 - a bonus reading; the re-check stands without it
+            notes.append(
+                "credentials: could not read the device's default-password flag: %s" % hostile.text(exc, 200)
+            )
+    return out
+
+
 def probe_credentials(device, opts, hostvars, driver_factory, notes, access):
     name, factory = driver_factory(hostvars, device)
+    if factory is not None:
+        probe = factory(device.address, opts.timeout)
+        try:
+            account = unclaimed_account(probe, notes)
+        finally:
+            probe.close()
+        if account:
+            return _unclaimed_result(name, account)
     candidates = _candidates(device, opts, name, _known_factory(access, notes))
     if not candidates:
         notes.append("credentials: no known default or supplied credential for this device; not tried")
@@ -263,6 +321,9 @@ def recheck_with_stored(device, driver, name, candidates, stored, budget, notes)
     _read_lockout(device, driver, working, res, notes, budget)
     shell = SHELL_SERVICES.get(name)
     per_user, accepted, tried, skipped, guesses = {}, [], 0, 0, 0
+    for user in device_says_default(driver, proven, notes):
+        per_user.setdefault(user, []).append("accepted")
+        accepted.append({"username": user, "source": "the device itself reports isDefaultPassword=true"})
     for cand in candidates:
         user = cand["username"]
         known = cand.get("documented", True)

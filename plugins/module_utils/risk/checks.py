@@ -23,6 +23,8 @@ def default_credentials(device, obs, ctx):
     if not acc:
         return []
     where = res.get("protocol") or device.driver or "login"
+    if res.get("unclaimed"):
+        return [(where, "account %r: %s" % (acc["username"], acc.get("source")))]
     every = res.get("accepted_all") or [acc]
     return [
         (

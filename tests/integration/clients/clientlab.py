@@ -16,7 +16,7 @@ import yaml
 from ansible.parsing.vault import VaultSecret
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import get_store
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore.vault_file import VaultCodec
-from iotlab.control import LabControl
+from iotlab.control import NOT_UP, LabControl
 
 TOP = Path(__file__).resolve().parents[3]
 LAB = TOP / "tests" / "lab"
@@ -44,13 +44,13 @@ class NamespacedSite:
         self.ns, self.site, self.state_dir, self.rebase = ns, site, Path(state_dir), rebase
         self.control = LabControl(self.state_dir)
 
-    def _lab(self, *args, timeout=130):
+    def _lab(self, *args, timeout=130, ok=(0,)):
         env = {**os.environ, "PYTHONPATH": str(LAB)}
         argv = [sys.executable, "-m", "iotlab", *args, "--state-dir", str(self.state_dir)]
         out = subprocess.run(
             self.ns.cmd(argv), env=env, capture_output=True, text=True, timeout=timeout, check=False
         )
-        if out.returncode != 0:
+        if out.returncode not in ok:
             raise RuntimeError("lab %s failed: %s" % (" ".join(args), out.stderr or out.stdout))
         return out.stdout
 
@@ -61,7 +61,7 @@ class NamespacedSite:
         return self
 
     def down(self):
-        self._lab("down", self.site, timeout=60)
+        self._lab("down", self.site, timeout=60, ok=(0, NOT_UP))  # already down: fine
 
     def truth(self):
         return self.control.ground_truth(fresh=True)

@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
 from iotlab.clients import Telnet
+from iotlab.control import NOT_UP
 
 pytestmark = pytest.mark.lab
 LAB = Path(__file__).resolve().parents[2] / "lab" / "lab"
@@ -69,6 +71,9 @@ devices:
   - kind: busybox_device
     name: dvr-real
     variant: xiongmai-dvr
+  - kind: busybox_device
+    name: dvr-two
+    variant: xiongmai-dvr
 """
 
 
@@ -85,15 +90,24 @@ def test_real_login_pause_and_down_by_name_of_a_site_from_a_path(tmp_path):
 
     up = lab("up", str(site_file), "--fresh")
     assert up.returncode == 0, up.stderr
+    shard_pids: list[int] = []
     pid = int((tmp_path / "state" / "one-box" / "lab.pid").read_text())
     try:
         t = Telnet("127.20.36.2")
         try:
             start = time.monotonic()
             assert t.login("root", "wrong") == "bad"
-            assert time.monotonic() - start >= 2.9  # BusyBox login's pause, not the sites' 0.2 s
+            assert time.monotonic() - start >= 2.9  # BusyBox login's pause
         finally:
             t.close()
+        # the collection's driver at the assessment's 3 s timeout hears the refusal after the
+        # pause (refused, not "unreachable"/undecided) and still logs in with the right one
+        driver = get_driver("telnet_busybox", "127.20.36.2", timeout=3.0)
+        start = time.monotonic()
+        assert driver.login("root", "wrong") is False
+        assert time.monotonic() - start >= 2.9
+        assert driver.login("root", "xc3511") is True
+        driver.close()
         # stopped by the name inside the file
         down = lab("down", "pause-test")
         assert down.returncode == 0 and "down" in down.stdout and "not up" not in down.stdout, down.stdout
@@ -101,10 +115,27 @@ def test_real_login_pause_and_down_by_name_of_a_site_from_a_path(tmp_path):
         while time.monotonic() < deadline and _alive(pid):
             time.sleep(0.1)
         assert not _alive(pid)
-        assert "not up" in lab("down", "pause-test").stdout
+        # a site that is really not up: a non-zero exit and a message that says so
+        again = lab("down", "pause-test")
+        assert again.returncode == NOT_UP and "site pause-test is not up" in again.stderr, again
+        # the same file served by two processes: found by its name through the shards
+        up = lab("up", str(site_file), "--fresh", "--processes", "2")
+        assert up.returncode == 0, up.stderr
+        shard_pids = [
+            int((tmp_path / "state" / "one-box" / s / "lab.pid").read_text()) for s in ("shard-0", "shard-1")
+        ]
+        assert lab("status", "pause-test").returncode == 0
+        down = lab("down", "pause-test")
+        assert down.returncode == 0 and "site pause-test down" in down.stdout, down
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(map(_alive, shard_pids)):
+            time.sleep(0.1)
+        assert not any(map(_alive, shard_pids))
+        assert lab("status", "pause-test").returncode == NOT_UP
     finally:
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
+        for p in [pid, *shard_pids]:
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)
 
 
 def _alive(pid):

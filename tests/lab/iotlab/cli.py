@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from .control import SHARDS_FILE, LabControl, shard_dirs, state_dir_for, state_root
+from .control import NOT_UP, SHARDS_FILE, LabControl, shard_dirs, state_dir_for, state_root
 from .errors import LabError
 from .faults import FAULTS
 
@@ -86,11 +86,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _processes(args: argparse.Namespace) -> int:
-    if args.processes:
-        return args.processes
+    """Processes to serve the site: as asked, but never more than it has devices (a shard
+    without devices would have nothing to serve)."""
     from .site import load_site
 
-    return max(1, -(-len(load_site(args.site, None, args.rebase).devices) // DEVICES_PER_PROCESS))
+    devices = len(load_site(args.site, None, args.rebase).devices)
+    if args.processes:
+        return max(1, min(args.processes, devices))
+    return max(1, -(-devices // DEVICES_PER_PROCESS))
 
 
 def _spawn(args: argparse.Namespace, state_dir: Path, shard: str | None) -> subprocess.Popen:
@@ -194,11 +197,14 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def _site_name_of(state_dir: Path) -> str | None:
-    """The name a running site gave itself (its file's ``name:``), from its ready file."""
-    try:
-        return str(json.loads((state_dir / "ready.json").read_text()).get("site"))
-    except (OSError, ValueError, AttributeError):
-        return None
+    """The name a running site gave itself (its file's ``name:``), from its ready file (the
+    first shard's when several processes serve it)."""
+    for d in [state_dir, *shard_dirs(state_dir)]:
+        try:
+            return str(json.loads((d / "ready.json").read_text()).get("site"))
+        except (OSError, ValueError, AttributeError):
+            continue
+    return None
 
 
 def resolve_state_dir(site: str, state_dir: str | None = None) -> Path:
@@ -222,8 +228,14 @@ def cmd_down(args: argparse.Namespace) -> int:
     state_dir = resolve_state_dir(args.site, args.state_dir)
     pids = [p for p in map(_read_pid, shard_dirs(state_dir) or [state_dir]) if p is not None]
     if not pids:
-        print(f"site {args.site} is not up")
-        return 0
+        running = ", ".join(f"{_site_name_of(d)} ({d.name})" for d in _running_sites()) or "none"
+        print(
+            f"lab: site {args.site} is not up: no running site has that name or file stem "
+            f"under {state_root()} (running: {running}); a site started with --state-dir "
+            "needs the same --state-dir",
+            file=sys.stderr,
+        )
+        return NOT_UP
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
@@ -284,7 +296,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
         if e.get("switch_note"):
             print(f"  note: {e['switch_note']}")
-    return 0 if not args.site or (out and out[0]["up"]) else 3
+    return 0 if not args.site or (out and out[0]["up"]) else NOT_UP
 
 
 def _site_for_fault(args: argparse.Namespace) -> Path:

@@ -23,6 +23,8 @@ def state_dir_for(site: str) -> Path:
 
 
 SHARDS_FILE = "shards.json"
+# exit code of `lab down SITE` / `lab status SITE` when no such site is running
+NOT_UP = 3
 
 
 def shard_dirs(state_dir: Path) -> list[Path]:

@@ -1,8 +1,20 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Axis-like network cameras: VAPIX (``/axis-cgi/param.cgi``, ``/axis-cgi/pwdgrp.cgi``), RTSP, FTP."""
+"""Axis-like network cameras: VAPIX (``/axis-cgi/param.cgi``, ``/axis-cgi/pwdgrp.cgi``), RTSP, FTP.
+
+Generations (AXIS OS Knowledge base, "Device access" and "Brute force delay protection";
+VAPIX "System settings" and "Systemready API"): AXIS OS 11.6 and later ships with no VAPIX
+user; every VAPIX call but the anonymous ones answers 401 with ``Axis-Setup: vapix`` until
+the initial admin is created without credentials
+(``pwdgrp.cgi?action=add&user=root&pwd=...&grp=root&sgrp=admin:operator:viewer:ptz``);
+``POST /axis-cgi/systemready.cgi`` (no auth, AXIS OS 9.50 and later) says ``needsetup``.
+Brute force delay protection (AXIS OS 7.30 and later, on by default from 11.5) lives in the
+System parameter group: ``PreventDoSAttack``, ``DOSBlockingPeriod``, ``DOSPageCount``,
+``DOSPageInterval``, ``DOSSiteCount``, ``DOSSiteInterval``.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from ..errors import DropConnection, PolicyError
@@ -22,6 +34,13 @@ _COMMON: dict[str, Any] = {
     "auth": ("digest", "basic"),
 }
 WRITABLE = {"root.Network.HostName", "root.Network.FTP.Enabled", "root.Image.I0.Appearance.Resolution"}
+#: the brute force delay protection's parameters (AXIS OS 7.30+): name -> lockout key
+DOS_PARAMS = {"DOSBlockingPeriod": "duration", "DOSPageCount": "threshold"}
+INITIAL_GROUPS = "admin:operator:viewer:ptz"
+
+
+def _version(firmware: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in firmware.split(".")[:2] if x.isdigit())
 
 
 class AxisCamera(Device):
@@ -35,6 +54,16 @@ class AxisCamera(Device):
             "firmware": "6.50.2",
             "http_server": "Boa/0.94.14rc21",
             "year": "2017",
+        },
+        # AXIS OS 11.6+: no VAPIX user out of the box, brute force delay on (the 11.5 default)
+        "M3086-V": {
+            **_COMMON,
+            "model": "M3086-V",
+            "firmware": "11.11.73",
+            "http_server": "Apache",
+            "year": "2024",
+            "users": [{"username": "root", "password": None, "role": "admin"}],
+            "lockout": {"enabled": True, "threshold": 20, "duration": 10, "configurable": False},
         },
     }
 
@@ -54,8 +83,28 @@ class AxisCamera(Device):
         state["settings"].setdefault("ftp_enabled", True)
         return state
 
+    @property
+    def needs_setup(self) -> bool:
+        """No VAPIX user with a password yet (AXIS OS 11.6+ out of the box)."""
+        return all(u["password"] is None for u in self.state["users"].values())
+
+    def extra_weaknesses(self) -> set[str]:
+        return {"no_initial_admin"} if self.needs_setup else set()
+
     def params(self) -> dict[str, str]:
+        dos = {}
+        if _version(self.firmware) >= (7, 30):
+            lk = self.state["lockout"]
+            dos = {
+                "root.System.PreventDoSAttack": "yes" if lk.get("enabled") else "no",
+                "root.System.DOSBlockingPeriod": str(lk.get("duration", 10)),
+                "root.System.DOSPageCount": str(lk.get("threshold", 20)),
+                "root.System.DOSPageInterval": "1",
+                "root.System.DOSSiteCount": str(lk.get("threshold", 20)),
+                "root.System.DOSSiteInterval": "1",
+            }
         return {
+            **dos,
             "root.Brand.Brand": "AXIS",
             "root.Brand.ProdFullName": f"AXIS {self.model} Network Camera",
             "root.Brand.ProdNbr": self.model,
@@ -74,8 +123,14 @@ class AxisCamera(Device):
             return Response(200, f"<html><head><title>{title}</title></head><body>{title}</body></html>\n")
         if not req.path.startswith("/axis-cgi/"):
             return Response(404, "<html><body><h1>404 Not Found</h1></body></html>")
+        if req.path == "/axis-cgi/systemready.cgi" and _version(self.firmware) >= (9, 50):
+            return self.systemready(req)
+        if req.path == "/axis-cgi/pwdgrp.cgi" and self.needs_setup and req.query.get("action") == "add":
+            return await self.initial_admin(req)
         denied = await self.auth.check(req)
         if denied is not None:
+            if self.needs_setup:
+                denied.headers.append(("Axis-Setup", "vapix"))
             return denied
         if req.path == "/axis-cgi/param.cgi":
             return await self.param_cgi(req)
@@ -115,6 +170,53 @@ class AxisCamera(Device):
             return Response(200, "OK\n", "text/plain")
         return Response(200, f"# Error: action={action!r} is not list or update\n", "text/plain")
 
+    def systemready(self, req: Request) -> Response:
+        try:
+            method = json.loads(req.text() or "{}").get("method")
+        except (ValueError, AttributeError):
+            method = None
+        if method != "systemready":
+            return Response.json({"apiVersion": "1.4", "error": {"code": 1000, "message": "Invalid method"}})
+        return Response.json(
+            {
+                "apiVersion": "1.4",
+                "method": "systemready",
+                "data": {
+                    "systemready": "yes",
+                    "needsetup": "yes" if self.needs_setup else "no",
+                    "uptime": "37509",
+                },
+            }
+        )
+
+    async def initial_admin(self, req: Request) -> Response:
+        """The first VAPIX user, created without credentials while the device has none."""
+        user, pwd = req.query.get("user", ""), req.query.get("pwd")
+        if user not in self.state["users"] or pwd is None or req.query.get("grp") != "root":
+            return Response(
+                200,
+                "Error: the initial admin user must be created first (user=root, grp=root)\n",
+                "text/plain",
+            )
+        if req.query.get("sgrp", "").split(":")[:1] != ["admin"]:
+            return Response(
+                200, f"Error: sgrp must be {INITIAL_GROUPS} for the initial admin\n", "text/plain"
+            )
+        return await self._set_password(user, pwd, f"Created account {user}.\n")
+
+    async def _set_password(self, user: str, pwd: str, done: str) -> Response:
+        """The password change both ``add`` (the initial admin) and ``update`` make."""
+        fault = await self.gate("change_password")
+        if fault == "reject":
+            return Response(200, "Error: password not accepted\n", "text/plain")
+        try:
+            self.change_password(user, pwd)
+        except PolicyError as exc:
+            return Response(200, f"Error: {exc}\n", "text/plain")
+        if fault == "drop_after":
+            raise DropConnection
+        return Response(200, done, "text/plain")
+
     async def pwdgrp_cgi(self, req: Request) -> Response:
         action = req.query.get("action", "")
         if action == "get":
@@ -131,14 +233,5 @@ class AxisCamera(Device):
                 return Response(
                     200, f"Error: account {user!r} does not exist or pwd is missing\n", "text/plain"
                 )
-            fault = await self.gate("change_password")
-            if fault == "reject":
-                return Response(200, "Error: password not accepted\n", "text/plain")
-            try:
-                self.change_password(user, pwd)
-            except PolicyError as exc:
-                return Response(200, f"Error: {exc}\n", "text/plain")
-            if fault == "drop_after":
-                raise DropConnection
-            return Response(200, f"Modified account {user}.\n", "text/plain")
+            return await self._set_password(user, pwd, f"Modified account {user}.\n")
         return Response(200, f"Error: action={action!r} is not get or update\n", "text/plain")

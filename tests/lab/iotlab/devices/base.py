@@ -242,7 +242,8 @@ class Device:
             stats["while_locked"] += 1
             return "locked"
         user = self.state["users"].get(username)
-        if user is not None and check(user["password"]):
+        # an account with no password yet (un-activated, no initial admin) refuses every login
+        if user is not None and user["password"] is not None and check(user["password"]):
             self._failures.pop(username, None)
             return "ok"
         count = self._failures.get(username, 0) + 1

@@ -4,12 +4,28 @@
 The ISAPI endpoints follow the real ones (``/ISAPI/Security/userCheck``,
 ``/ISAPI/Security/users``, ``/ISAPI/Security/illegalLoginLock``, ``/ISAPI/System/deviceInfo``)
 and answer with the same XML shapes and ``ResponseStatus`` codes.
+
+Firmware generations (Hikvision "ISAPI Developer Guide", chapter 3.2 Activation and 4.2.1.1
+XML): older firmware answers in the ``http://www.hikvision.com/ver20/XMLSchema`` namespace and
+names the lock time ``lockDuration``; newer firmware uses ``http://www.isapi.org/ver20/XMLSchema``
+and ``maxIllegalLoginLockTime``, and ships *un-activated*: ``admin`` has no password and
+every login is refused until a client activates it. ``GET /SDK/activateStatus`` answers
+without authentication; ``POST /ISAPI/Security/challenge`` takes the client's 1024-bit RSA
+modulus (hex, then Base64) and answers a 32-hex-character random string encrypted to it
+(PKCS#1 v1.5, hex, Base64); ``PUT /ISAPI/System/activate`` takes the password as
+AES-128-ECB (key: the random string's bytes, zero padding) of the random string's first
+16 characters followed by the password, hex, Base64.
 """
 
 from __future__ import annotations
 
+import base64
 import re
+import secrets
 from typing import Any, ClassVar
+
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ..errors import DropConnection, PolicyError
 from ..protocols.http import HttpAuth, Request, Response, serve_http
@@ -19,7 +35,8 @@ from ..protocols.telnet import serve_telnet
 from ..protocols.xmlish import esc, field
 from .base import Device, Listener
 
-NS = 'version="2.0" xmlns="http://www.hikvision.com/ver20/XMLSchema"'
+HIK_NS = "http://www.hikvision.com/ver20/XMLSchema"
+ISAPI_NS = "http://www.isapi.org/ver20/XMLSchema"
 HIK_POLICY = {"min_length": 8, "max_length": 16, "min_classes": 2, "forbid_username": True}
 
 _COMMON: dict[str, Any] = {
@@ -42,6 +59,7 @@ class HikvisionCamera(Device):
             **_COMMON,
             "model": "DS-2CD2032-I",
             "firmware": "V5.2.0 build 140721",
+            "activation": False,  # before activation existed: a factory password instead
             "device_type": "IPCamera",
             "http_server": "App-webs/",
             "auth": ("digest", "basic"),
@@ -58,8 +76,37 @@ class HikvisionCamera(Device):
             "auth": ("digest",),
             "lockout": {"enabled": True, "threshold": 7, "duration": 1800, "configurable": True},
             "settings": {"telnet_enabled": False, "ssh_enabled": True},
+            "reports_default": True,
+        },
+        # the current generation: isapi.org namespace, maxIllegalLoginLockTime, un-activated
+        "DS-2CD2143G2-I": {
+            **_COMMON,
+            "oui": "24:0f:9b",
+            "model": "DS-2CD2143G2-I",
+            "firmware": "V5.7.3 build 220112",
+            "device_type": "IPCamera",
+            "http_server": "webserver",
+            "auth": ("digest",),
+            "namespace": ISAPI_NS,
+            "lock_field": "maxIllegalLoginLockTime",
+            "users": [{"username": "admin", "password": None, "role": "Administrator"}],
+            "lockout": {"enabled": True, "threshold": 7, "duration": 1800, "configurable": True},
+            "settings": {"telnet_enabled": False, "ssh_enabled": False},
+            "reports_default": True,
         },
     }
+
+    @property
+    def ns(self) -> str:
+        return f'version="2.0" xmlns="{self.variant.get("namespace", HIK_NS)}"'
+
+    @property
+    def activated(self) -> bool:
+        """Un-activated: admin has no password yet (new firmware out of the box)."""
+        return self.state["users"]["admin"]["password"] is not None
+
+    def extra_weaknesses(self) -> set[str]:
+        return set() if self.activated else {"not_activated"}
 
     def listeners(self) -> list[Listener]:
         self.auth = HttpAuth(
@@ -85,8 +132,8 @@ class HikvisionCamera(Device):
     def status(self, url: str, code: int, text: str, sub: str, http: int = 200, msg: str = "") -> Response:
         extra = f"<errorMsg>{esc(msg)}</errorMsg>\n" if msg else ""
         return Response.xml(
-            f"<ResponseStatus {NS}>\n<requestURL>{esc(url)}</requestURL>\n<statusCode>{code}</statusCode>\n"
-            f"<statusString>{text}</statusString>\n<subStatusCode>{sub}</subStatusCode>\n{extra}</ResponseStatus>\n",
+            f"<ResponseStatus {self.ns}>\n<requestURL>{esc(url)}</requestURL>\n"
+            f"<statusCode>{code}</statusCode>\n<statusString>{text}</statusString>\n<subStatusCode>{sub}</subStatusCode>\n{extra}</ResponseStatus>\n",
             http,
         )
 
@@ -94,8 +141,8 @@ class HikvisionCamera(Device):
         locked = self.locked_for(user)
         lock = "lock" if result == "locked" or locked else "unlock"
         return Response.xml(
-            f"<userCheck {NS}>\n<statusValue>401</statusValue>\n<statusString>Unauthorized</statusString>\n"
-            f"<lockStatus>{lock}</lockStatus>\n<unlockTime>{int(locked)}</unlockTime>\n</userCheck>\n",
+            f"<userCheck {self.ns}>\n<statusValue>401</statusValue>\n"
+            f"<statusString>Unauthorized</statusString>\n<lockStatus>{lock}</lockStatus>\n<unlockTime>{int(locked)}</unlockTime>\n</userCheck>\n",
             401,
         )
 
@@ -104,6 +151,15 @@ class HikvisionCamera(Device):
         if path in ("/", "/index.asp", "/doc/page/login.asp"):
             title = "Network Video Recorder" if self.variant["device_type"] == "NVR" else "IP Camera"
             return self.index_page(title)
+        if path == "/SDK/activateStatus" and req.method == "GET" and self.variant.get("activation", True):
+            return Response.xml(
+                f"<ActivateStatus {self.ns}>\n<Activated>{str(self.activated).lower()}</Activated>\n"
+                "</ActivateStatus>\n"
+            )
+        if path == "/ISAPI/Security/challenge" and req.method == "POST":
+            return self.challenge(req)
+        if path == "/ISAPI/System/activate" and req.method == "PUT":
+            return await self.activate(req)
         if not path.startswith("/ISAPI/"):
             return self.status(path, 4, "Invalid Operation", "notSupport", 404)
         denied = await self.auth.check(req, self._unauthorized)
@@ -164,16 +220,62 @@ class HikvisionCamera(Device):
         if fault == "drop_after":
             raise DropConnection
         default = self.factory_users.get(req.user or "") == self.state["users"][req.user]["password"]
-        return Response.xml(
-            f"<userCheck {NS}>\n<statusValue>200</statusValue>\n<statusString>OK</statusString>\n"
-            f"<isDefaultPassword>{str(default).lower()}</isDefaultPassword>\n</userCheck>\n"
+        reported = (
+            f"<isDefaultPassword>{str(default).lower()}</isDefaultPassword>\n"
+            if self.variant.get("reports_default")
+            else ""
         )
+        return Response.xml(
+            f"<userCheck {self.ns}>\n<statusValue>200</statusValue>\n<statusString>OK</statusString>\n"
+            f"{reported}</userCheck>\n"
+        )
+
+    # -- activation (ISAPI Developer Guide 3.2) ---------------------------------------------
+    def challenge(self, req: Request) -> Response:
+        if self.activated:
+            return self.status(req.path, 4, "Invalid Operation", "activated", 403)
+        try:
+            modulus = int(base64.b64decode(field(req.text(), "key") or "", validate=True).decode("ascii"), 16)
+            public = rsa.RSAPublicNumbers(65537, modulus).public_key()
+        except (ValueError, UnicodeDecodeError):
+            return self.status(req.path, 6, "Invalid Content", "badParameters", 400, "<key>: no RSA modulus")
+        self._random = secrets.token_hex(16)
+        sealed = public.encrypt(self._random.encode("ascii"), padding.PKCS1v15())
+        key = base64.b64encode(sealed.hex().encode("ascii")).decode("ascii")
+        return Response.xml(f"<Challenge {self.ns}>\n<key>{key}</key>\n</Challenge>\n")
+
+    async def activate(self, req: Request) -> Response:
+        if self.activated:
+            return self.status(req.path, 4, "Invalid Operation", "activated", 403)
+        random_text = getattr(self, "_random", None)
+        self._random = None
+        if random_text is None:
+            return self.status(req.path, 4, "Invalid Operation", "noChallenge", 400, "no challenge asked")
+        try:
+            text = base64.b64decode(field(req.text(), "password") or "", validate=True)
+            sealed = bytes.fromhex(text.decode("ascii"))
+            aes = Cipher(algorithms.AES(bytes.fromhex(random_text)), modes.ECB()).decryptor()  # noqa: S305
+            plain = (aes.update(sealed) + aes.finalize()).rstrip(b"\0").decode("utf-8")
+        except ValueError:
+            return self.status(req.path, 6, "Invalid Content", "badParameters", 400, "<password> undecodable")
+        if not plain.startswith(random_text[:16]):
+            return self.status(req.path, 6, "Invalid Content", "badParameters", 400, "wrong challenge")
+        fault = await self.gate("change_password")
+        if fault == "reject":
+            return self.status(req.path, 4, "Invalid Operation", "riskPassword", 400, "password rejected")
+        try:
+            self.change_password("admin", plain[16:])
+        except PolicyError as exc:
+            return self.status(req.path, 4, "Invalid Operation", "riskPassword", 400, str(exc))
+        if fault == "drop_after":
+            raise DropConnection
+        return self.status(req.path, 1, "OK", "ok")
 
     async def device_info(self, req: Request) -> Response:
         await self.gate("get_config")
         mac = self.spec.mac
         return Response.xml(
-            f"<DeviceInfo {NS}>\n<deviceName>{esc(self.hostname)}</deviceName>\n"
+            f"<DeviceInfo {self.ns}>\n<deviceName>{esc(self.hostname)}</deviceName>\n"
             f"<deviceID>{esc(self.serial[-8:])}</deviceID>\n"
             f"<model>{self.model}</model>\n<serialNumber>{self.serial}</serialNumber>\n<macAddress>{mac}</macAddress>\n"
             f"<firmwareVersion>{self.firmware.split(' ')[0]}</firmwareVersion>\n"
@@ -193,7 +295,7 @@ class HikvisionCamera(Device):
         if uid is not None and not rows:
             return self.status(req.path, 4, "Invalid Operation", "invalidID", 404)
         body = "".join(rows)
-        return Response.xml(body if uid is not None else f"<UserList {NS}>\n{body}</UserList>\n")
+        return Response.xml(body if uid is not None else f"<UserList {self.ns}>\n{body}</UserList>\n")
 
     async def put_user(self, req: Request, uid: int) -> Response:
         text = req.text()
@@ -221,10 +323,11 @@ class HikvisionCamera(Device):
     async def get_lock(self, req: Request) -> Response:
         await self.gate("get_config")
         lk = self.state["lockout"]
+        tag = self.variant.get("lock_field", "lockDuration")
         return Response.xml(
-            f"<IllegalLoginLock {NS}>\n<enabled>{str(bool(lk.get('enabled'))).lower()}</enabled>\n"
+            f"<IllegalLoginLock {self.ns}>\n<enabled>{str(bool(lk.get('enabled'))).lower()}</enabled>\n"
             f"<maxIllegalLoginTimes>{lk.get('threshold', 7)}</maxIllegalLoginTimes>\n"
-            f"<lockDuration>{lk.get('duration', 1800)}</lockDuration>\n</IllegalLoginLock>\n"
+            f"<{tag}>{lk.get('duration', 1800)}</{tag}>\n</IllegalLoginLock>\n"
         )
 
     async def put_lock(self, req: Request) -> Response:
@@ -262,7 +365,7 @@ class HikvisionCamera(Device):
     async def get_toggle(self, req: Request, tag: str, key: str) -> Response:
         await self.gate("get_config")
         return Response.xml(
-            f"<{tag} {NS}>\n<enabled>{str(bool(self.settings.get(key))).lower()}</enabled>\n</{tag}>\n"
+            f"<{tag} {self.ns}>\n<enabled>{str(bool(self.settings.get(key))).lower()}</enabled>\n</{tag}>\n"
         )
 
     async def put_toggle(self, req: Request, tag: str, key: str) -> Response:

@@ -17,6 +17,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base im
     PasswordRejected,
     Unreachable,
 )
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import InitialPassword
 from ansible_collections.iotguard.hardening.plugins.module_utils.rotation import (
     FALLBACK_RULE,
     Rotation,
@@ -373,3 +374,76 @@ def test_learned_rule_is_kept_for_the_next_run(store):
     assert r["status"] == "rotated", r
     assert r["learned_rule"]["symbols"] == "!#"
     assert store.load("cam1")["policy"]["symbols"] == "!#"
+
+
+class ClaimableDriver(InitialPassword, MemDriver):
+    """A device that ships with no password (``password is None``) until claimed."""
+
+    initial_account = "admin"
+
+    def unclaimed(self, username):
+        return self.device.password is None
+
+    def claim(self, username, new_password):
+        d = self.device
+        if d.fault("reject"):
+            raise PasswordRejected("riskPassword")
+        if d.password is not None:
+            raise PasswordRejected("already activated")
+        d.changes.append(new_password)
+        d.password = new_password
+        if d.fault("drop_after"):
+            raise Unreachable("connection reset after the change")
+
+
+def claim_run(store, dev, **kw):
+    budget = LoginBudget({"enabled": False, "source": "device"}, keys=["cam1"], max_attempts=20)
+    return Rotation("cam1", "admin", ClaimableDriver(dev), store, budget=budget, retry_delay=0, **kw).run()
+
+
+def test_unclaimed_device_is_claimed_journalled_and_proven(store):
+    dev = Device(password=None)
+    res = claim_run(store, dev)
+    assert res["status"] == "rotated" and res["credential_source"] == "unclaimed" and res["changed"]
+    acct = store.account("cam1", "admin")
+    assert acct["current"] == dev.password and acct["pending"] is None
+    assert dev.logins == [dev.password]  # proven with the new one, nothing guessed before
+    # the next run finds the stored password
+    again = claim_run(store, dev)
+    assert again["status"] == "compliant" and dev.changes == [acct["current"]]
+
+
+@pytest.mark.parametrize(
+    ("kw", "fault", "status"),
+    [
+        ({"check_mode": True}, None, "would_rotate"),
+        ({"policy": "never"}, None, "failed"),
+        ({}, "reject", "failed"),
+    ],
+)
+def test_unclaimed_device_left_unset(store, kw, fault, status):
+    dev = Device(password=None)
+    if fault:
+        dev.faults[fault] = 1
+    res = claim_run(store, dev, **kw)
+    assert res["status"] == status and "anyone" in res["steps"][0]["detail"]
+    assert dev.password is None
+    acct = store.account("cam1", "admin")
+    assert not acct or (acct["current"] is None and acct["pending"] is None)
+
+
+def test_claim_that_dropped_after_landing_is_reconciled(store):
+    dev = Device(password=None)
+    dev.faults["drop_after"] = 1
+    res = claim_run(store, dev)
+    assert res["status"] == "rotated"  # the login decides: it landed
+    assert store.account("cam1", "admin")["current"] == dev.password
+
+
+def test_only_the_initial_account_is_claimed(store):
+    dev = Device(password=None)
+    budget = LoginBudget({"enabled": False, "source": "device"}, keys=["cam1"], max_attempts=20)
+    res = Rotation(
+        "cam1", "operator", ClaimableDriver(dev), store, budget=budget, retry_delay=0, factory_passwords=["x"]
+    ).run()
+    assert res["status"] == "failed" and res["credential_source"] is None and dev.password is None

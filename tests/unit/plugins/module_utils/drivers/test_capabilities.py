@@ -38,7 +38,13 @@ def test_registry_is_derived_from_the_classes():
     assert ALIASES["venstar_local"] == "thermostat_api"
     assert get_driver_class("netmiko:cisco_ios").name == "cisco_ios"
     got = driver_capabilities()
-    assert got["hikvision_isapi"] == ["password", "lockout_read", "lockout_set", "services"]
+    assert got["hikvision_isapi"] == [
+        "password",
+        "lockout_read",
+        "lockout_set",
+        "services",
+        "initial_password",
+    ]
     assert got["router_http"] == ["password", "services", "port_mappings"]
     assert got["thermostat_api"] == ["password", "lockout_read", "lockout_set", "mqtt_auth"]
     assert got["hp_ews"] == ["password", "snmp_community"]
