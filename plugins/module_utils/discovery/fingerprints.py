@@ -545,10 +545,13 @@ FINGERPRINTS = [
         "match": [
             ("http.title", r"(?i)Venstar(?: ColorTouch)?(?: (?P<model>T\d{4}\w*))?", 3),
             ("ssdp.server", r"(?i)venstar", 2),
+            # Venstar Local API docs: SSDP answers ST venstar:thermostat:ecp, USN colortouch:ecp:MAC:...
+            ("ssdp.st", r"^venstar:thermostat:ecp$", 3),
+            ("ssdp.usn", r"(?i)^(?:colortouch|explorer):ecp:", 2),
             ("upnp.manufacturer", r"(?i)^Venstar", 3),
             ("oui.vendor", r"(?i)Venstar", 1),
         ],
-        "mgmt_protocols": ["http", "mqtt"],
+        "mgmt_protocols": ["http"],
         "default_credentials": [],
         "lockout": _UNKNOWN_LOCKOUT,
         "eol": None,

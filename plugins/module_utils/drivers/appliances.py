@@ -1,15 +1,13 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Printers, thermostats, VoIP phones and SOHO routers: small HTTP admin APIs.
+"""Printers, VoIP phones and SOHO routers: small HTTP admin APIs (thermostats: ``thermostats``).
 
 * HP Embedded Web Server (Basic, user ``admin``): ``POST /hp/device/SecuritySettings/Save``
   with ``NewPassword`` / ``ConfirmPassword``. The EWS has no side-effect-free login page, so a
   credential is proven by posting deliberately different ``NewPassword``/``ConfirmPassword``:
   the device authenticates first (401 when refused) and then declines the mismatch without
   changing anything.
-* Thermostat JSON API: ``POST /api/login`` -> bearer token (423 when locked), then
-  ``POST /api/password`` ``{"username", "new_password"}``.
 * Phone admin (Basic): ``GET /api/status`` to log in; ``POST /api/password`` form
   ``username``, ``new_password``, ``confirm``.
 * Router admin (Basic): ``GET /`` to log in; ``POST /password.cgi`` with ``sysOldPasswd``,
@@ -24,8 +22,6 @@ Settings (capabilities):
   no credential, as the standard has none); the IGD switched off with the admin form
   ``POST /upnp.cgi`` ``upnp_enabled=0`` (the lab's form; NETGEAR's real page carries a
   per-page token, see the lab README) and read back by whether the IGD still answers.
-* Thermostat JSON API (the lab's local API; Venstar's published local API has no such
-  endpoint, see the lab README): ``PUT /api/settings`` with ``lockout`` and ``mqtt_auth``.
 """
 
 from __future__ import annotations
@@ -47,10 +43,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base im
     clean,
 )
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import (
-    LockoutRange,
     LockoutRead,
-    LockoutSet,
-    MqttAuthSet,
     PortMappingRemoval,
     ServiceSwitch,
     SnmpCommunitySet,
@@ -291,98 +284,3 @@ class RouterHttpDriver(ServiceSwitch, PortMappingRemoval, BasicHttpDriver):
             old_password,
             {"sysOldPasswd": old_password, "sysNewPasswd": new_password, "sysConfirmPasswd": new_password},
         )
-
-
-class ThermostatApiDriver(LockoutSet, MqttAuthSet, HttpApiDriver):
-    name = "thermostat_api"
-    abstract = False
-    # the thermostats' local API as the simulated site exposes it (JSON login, settings)
-    aliases = ("venstar_local",)
-    lockout_range = LockoutRange((3, 10), (60, 3600))
-    password_policy = PasswordPolicy(
-        min_length=6,
-        max_length=12,
-        length=12,
-        classes=[PasswordPolicy.LOWER, PasswordPolicy.UPPER, PasswordPolicy.DIGITS],
-    )
-
-    def _token(self, username, password):
-        resp = self.http.request(
-            "POST",
-            "/api/login",
-            body=json.dumps({"username": username, "password": password}),
-            headers={"Content-Type": "application/json"},
-        )
-        if resp.status in (401, 403, 423):
-            return None
-        if resp.status != 200:
-            raise DriverError("/api/login answered HTTP %d" % resp.status)
-        try:
-            token = json.loads(resp.body.decode("utf-8"))["token"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise DriverError("/api/login answer holds no token") from exc
-        if not isinstance(token, str) or not token.isalnum() or len(token) > 256:
-            raise DriverError("/api/login answered an unusable token")
-        return token
-
-    def login(self, username, password):
-        return self._token(username, password) is not None
-
-    def _settings(self, username, password):
-        token = self._token(username, password)
-        if token is None:
-            raise DriverError("thermostat refused the login")
-        resp = self.http.request("GET", "/api/settings", headers={"Authorization": "Bearer " + token})
-        data = _json_object(resp, "GET /api/settings")
-        return {
-            clean(k, 64): v
-            for k, v in list(data.items())[:64]
-            if isinstance(v, (dict, bool, int, float, str))
-        }
-
-    def _send_json(self, method, path, username, password, body):
-        """One JSON request with a fresh token of ``username``."""
-        token = self._token(username, password)
-        if token is None:
-            raise DriverError("thermostat refused the login just before the change")
-        return self.http.request(
-            method,
-            path,
-            body=json.dumps(body),
-            headers={"Content-Type": "application/json", "Authorization": "Bearer " + token},
-        )
-
-    def _put_settings(self, username, password, body):
-        resp = self._send_json("PUT", "/api/settings", username, password, body)
-        if resp.status != 200:
-            raise DriverError(
-                "PUT /api/settings answered HTTP %d: %s" % (resp.status, clean(resp.body[:160]))
-            )
-
-    def lockout_policy(self, username, password):
-        return _lockout_policy(self._settings(username, password), "GET /api/settings")
-
-    def _write_lockout(self, username, password, lockout):
-        body = {k: lockout[k] for k in ("enabled", "threshold", "duration") if lockout.get(k) is not None}
-        self._put_settings(username, password, {"lockout": body})
-
-    def read_mqtt_auth(self, username, password):
-        value = (self._settings(username, password).get("settings") or {}).get("mqtt_auth")
-        return value if isinstance(value, bool) else None
-
-    def set_mqtt_auth(self, username, password, required):
-        self._put_settings(username, password, {"mqtt_auth": bool(required)})
-
-    def change_password(self, username, old_password, new_password):
-        resp = self._send_json(
-            "POST",
-            "/api/password",
-            username,
-            old_password,
-            {"username": username, "new_password": new_password},
-        )
-        if resp.status == 200:
-            return
-        if resp.status == 400:
-            raise PasswordRejected("/api/password: %s" % clean(resp.body[:160]))
-        raise DriverError("/api/password answered HTTP %d" % resp.status)

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Printers, thermostats, phones, speakers, the XP workstation and the router, each driven by
-a real client: snmpget, raw PJL, HTTP, an MQTT client written here, SIP/mDNS/SSDP datagrams,
+a real client: snmpget, raw PJL, HTTP (curl for Digest), SIP/mDNS/SSDP datagrams,
 SMB1 and DICOM byte by byte.
 """
 
@@ -72,87 +72,86 @@ def test_printer_snmp_pjl_and_ews(lab_site):
     assert not {"snmp_public", "default_credentials"} & set(truth["weaknesses"])
 
 
-# -- thermostat + MQTT ---------------------------------------------------------------------
-def mqtt_packet(kind: int, flags: int, body: bytes) -> bytes:
-    assert len(body) < 128
-    return bytes([(kind << 4) | flags, len(body)]) + body
+# -- thermostat (Venstar Local API) ---------------------------------------------------------------------
+def curl(*args: str) -> tuple[int, str]:
+    """curl (a client of its own, with its own Digest): HTTP status and body."""
+    out = subprocess.run(
+        ["curl", "-sS", "--max-time", "5", "-o", "-", "-w", "\\n%{http_code}", *args],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    body, _nl, code = out.stdout.rpartition("\n")
+    return int(code or 0), body
 
 
-def mqtt_str(s: str) -> bytes:
-    return struct.pack("!H", len(s)) + s.encode()
+def test_thermostat_speaks_venstars_local_api_with_digest(lab_site):
+    dev = lab_site.device("hvac-01")
+    base = f"http://{dev['address']}"
+    # no credential: a Digest challenge, on every path the API has
+    for path in ("/", "/query/info", "/query/sensors"):
+        code, _body = curl(base + path)
+        assert code == 401, path
+    assert "Digest" in http(base + "/query/info").challenges[0]
+    assert curl("--digest", "-u", "admin:wrong", base + "/query/info")[0] == 401
+    auth = ("--digest", "-u", "admin:admin")
+    code, body = curl(*auth, base + "/")
+    assert code == 200 and json.loads(body) == {
+        "api_ver": 7, "type": "residential", "model": "COLORTOUCH", "firmware": "6.92",
+    }  # fmt: skip
+    info = json.loads(curl(*auth, base + "/query/info")[1])
+    assert info["name"] == "hvac-01" and {"mode", "fan", "heattemp", "cooltemp", "away"} <= set(info)
+    sensors = json.loads(curl(*auth, base + "/query/sensors")[1])["sensors"]
+    assert sensors[0]["name"] == "Thermostat"
+    # form-encoded settings: {"success": true}, or an error with the reason
+    assert json.loads(curl(*auth, "-d", "away=1", base + "/settings")[1]) == {"success": True}
+    assert json.loads(curl(*auth, base + "/query/info")[1])["away"] == 1
+    bad = json.loads(curl(*auth, "-d", "heattemp=200", base + "/control")[1])
+    assert bad["error"] is True and "heattemp" in bad["reason"]
+    assert json.loads(curl(*auth, "-d", "away=0", base + "/settings")[1]) == {"success": True}
+    # none of the invented endpoints, and no MQTT broker
+    for path in ("/api/login", "/api/password", "/api/settings"):
+        assert curl(*auth, "-d", "x=1", base + path)[0] == 404, path
+    with pytest.raises(OSError):
+        socket.create_connection((dev["address"], 1883), timeout=2).close()
+    assert 1883 not in dev["tcp_ports"] and "mqtt_noauth" not in dev["weaknesses"]
+    # discovery by SSDP as the docs show it
+    reply = udp_exchange(dev["address"], 1900, M_SEARCH.format(st="venstar:thermostat:ecp").encode()).decode()
+    assert "ST: venstar:thermostat:ecp\r\n" in reply
+    assert f"USN: colortouch:ecp:{dev['mac'].lower()}:name:hvac-01:type:residential" in reply
 
 
-def mqtt_connect(
-    address: str, user: str | None = None, password: str | None = None
-) -> tuple[socket.socket, int]:
-    s = socket.create_connection((address, 1883), timeout=5)
-    flags = 0x02 | (0x80 if user is not None else 0) | (0x40 if password is not None else 0)
-    body = mqtt_str("MQTT") + bytes([4, flags]) + struct.pack("!H", 30) + mqtt_str("pytest")
-    if user is not None:
-        body += mqtt_str(user)
-    if password is not None:
-        body += mqtt_str(password)
-    s.sendall(mqtt_packet(1, 0, body))
-    ack = s.recv(4)
-    assert ack[:2] == b"\x20\x02"
-    return s, ack[3]
-
-
-def test_thermostat_mqtt_without_auth_then_locked_down(lab_site):
+def test_thermostat_open_local_api_answers_anyone(lab_site):
     dev = lab_site.device("hvac-02")
-    assert "mqtt_noauth" in dev["weaknesses"]
-    s, rc = mqtt_connect(dev["address"])
-    assert rc == 0
-    s.sendall(mqtt_packet(8, 2, struct.pack("!H", 1) + mqtt_str("thermostat/#") + b"\x00"))
-    data = b""
-    while b"setpoint" not in data or b"\x90\x03" not in data:
-        data += s.recv(4096)
-    assert data.startswith(b"\x90\x03\x00\x01\x00")  # SUBACK id 1, QoS 0
-    s.sendall(mqtt_packet(3, 0, mqtt_str("thermostat/hvac-02/cmd") + b"on"))
-    s.sendall(mqtt_packet(12, 0, b""))
-    tail = b""
-    while b"\xd0\x00" not in tail:
-        tail += s.recv(4096)
-    assert b"thermostat/hvac-02/cmd" in tail  # our own publish came back to our subscription
-    s.close()
-
-    api = f"http://{dev['address']}/api"
-    bad = http(f"{api}/login", method="POST", body=json.dumps({"username": "admin", "password": "x"}))
-    assert bad.status == 401
-    tok = json.loads(
-        http(f"{api}/login", method="POST", body=json.dumps({"username": "admin", "password": "admin"})).body
-    )
-    auth = {"Authorization": f"Bearer {tok['token']}"}
-    assert auth
-    put = _json(
-        f"{api}/settings",
-        "PUT",
-        {"mqtt_auth": True, "lockout": {"enabled": True, "threshold": 3}},
-        tok["token"],
-    )
-    assert put[0] == 200, put
-    weak = _json(f"{api}/password", "POST", {"new_password": "abc!defg1"}, tok["token"])
-    assert weak[0] == 400 and "not allowed" in weak[1]["error"]
-    ok = _json(f"{api}/password", "POST", {"new_password": "Hvac2026ok"}, tok["token"])
-    assert ok[0] == 200
-    assert mqtt_connect(dev["address"])[1] == 5  # not authorised without credentials now
-    assert mqtt_connect(dev["address"], "admin", "admin")[1] == 4
-    assert mqtt_connect(dev["address"], "admin", "Hvac2026ok")[1] == 0
-    truth = lab_site.device("hvac-02")
-    assert "mqtt_noauth" not in truth["weaknesses"] and truth["lockout"]["threshold"] == 3
+    code, body = curl(f"http://{dev['address']}/query/info")
+    assert code == 200 and json.loads(body)["name"] == "hvac-02"
+    assert json.loads(curl("-d", "away=1", f"http://{dev['address']}/settings")[1]) == {"success": True}
+    assert json.loads(curl("-d", "away=0", f"http://{dev['address']}/settings")[1]) == {"success": True}
+    assert dev["credentials"] == [] and dev["weaknesses"] == ["cleartext_http", "unauthenticated_api"]
 
 
-def _json(url: str, method: str, body: dict, token: str) -> tuple[int, dict]:
-    import urllib.request
+def test_thermostat_driver_proves_digest_and_reports_manual_steps(lab_site):
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import ManualStep
 
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method=method)  # noqa: S310 - loopback
-    req.add_header("Authorization", f"Bearer {token}")
-    req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - loopback
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    dev = lab_site.device("hvac-01")
+    drv = get_driver("venstar_local", dev["address"], timeout=5)
+    before = lab_site.device("hvac-01")["auth"]["failures"]
+    assert drv.login("admin", "admin") is True
+    assert drv.login("admin", "nope") is False
+    assert lab_site.device("hvac-01")["auth"]["failures"] == before + 1, "one refusal, one failed login"
+    assert drv.identify("admin", "admin")["model"] == "COLORTOUCH"
+    got = drv.read_settings("admin", "admin")
+    assert got["thermostat"]["hum_setpoint"] == dev["settings"]["hum_setpoint"]
+    assert got["lockout"] is None and got["mqtt_auth"] is None  # the API has neither
+    with pytest.raises(ManualStep, match="no password change"):
+        drv.change_password("admin", "admin", "Other2026x")
+    assert lab_site.device("hvac-01")["credentials"][0]["password"] == "admin"
+    opened = get_driver("venstar_local", lab_site.device("hvac-02")["address"], timeout=5)
+    with pytest.raises(ManualStep, match="asks for no credential") as exc:
+        opened.login("admin", "admin")
+    assert "turn authentication on" in exc.value.instruction
 
 
 # -- VoIP ----------------------------------------------------------------------------------

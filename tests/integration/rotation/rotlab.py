@@ -31,7 +31,7 @@ KIND_DRIVER = {
     "axis_camera": "axis_vapix",
     "busybox_device": "telnet_busybox",
     "printer": "hp_ews",
-    "thermostat": "thermostat_api",
+    "thermostat": "venstar_local",
     "voip_phone": "phone_http",
     "router": "router_http",
 }

@@ -35,12 +35,13 @@ def test_registry_is_derived_from_the_classes():
     assert "http_auth" not in DRIVERS  # a base, not an entry
     for name, cls in DRIVERS.items():
         assert cls.name == name and issubclass(cls, BaseDriver)
-    assert ALIASES["venstar_local"] == "thermostat_api"
+    assert ALIASES["thermostat_api"] == "venstar_local"
     assert get_driver_class("netmiko:cisco_ios").name == "cisco_ios"
     got = driver_capabilities()
     assert got["hikvision_isapi"] == ["password", "lockout_read", "lockout_set", "services"]
     assert got["router_http"] == ["password", "services", "port_mappings"]
-    assert got["thermostat_api"] == ["password", "lockout_read", "lockout_set", "mqtt_auth"]
+    # the Venstar Local API has no lockout or MQTT setting: the driver claims none
+    assert got["venstar_local"] == ["password"]
     assert got["hp_ews"] == ["password", "snmp_community"]
     assert got["cisco_ios"] == ["password"]
 
@@ -85,7 +86,7 @@ def test_lockout_range_names_field_value_and_range():
     ("driver", "call"),
     [
         ("hikvision_isapi", lambda d: d.set_lockout("admin", "x", {"enabled": True, "threshold": 21})),
-        ("thermostat_api", lambda d: d.set_lockout("admin", "x", {"enabled": True, "duration": 30})),
+        ("hikvision_isapi", lambda d: d.set_lockout("admin", "x", {"enabled": True, "duration": 30})),
         ("hikvision_isapi", lambda d: d.set_service("admin", "x", "ftp", False)),
         ("router_http", lambda d: d.set_service("admin", "x", "telnet", False)),
     ],
