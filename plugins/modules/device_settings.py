@@ -84,7 +84,8 @@ options:
       - "Driver to use, with what it can do - C(axis_vapix) (password, lockout_read, services);
         C(cisco_ios) (password); C(hikvision_isapi) (password, lockout_read, lockout_set,
         services); C(hp_ews) (password, snmp_community); C(hp_procurve) (password);
-        C(phone_http) (password, lockout_read); C(router_http) (password, services,
+        C(phone_http) (password, lockout_read); C(polycom_rest) (password, lockout_read,
+        lockout_set); C(router_http) (password, services,
         port_mappings); C(ssh_shell) (password); C(telnet_busybox) (password, lockout_read);
         C(venstar_local) (password)."
       - Defaults to the host var C(iot_driver), then the C(driver) of C(iot_fingerprint) that

@@ -62,7 +62,7 @@ options:
     description:
       - Driver to use - C(ssh_shell), C(telnet_busybox), C(hikvision_isapi), C(axis_vapix),
         C(hp_ews) (HP printers), C(venstar_local) (Venstar thermostats, a manual step),
-        C(phone_http), C(router_http), C(cisco_ios), C(hp_procurve).
+        C(phone_http), C(polycom_rest) (Polycom VVX REST), C(router_http), C(cisco_ios), C(hp_procurve).
       - Defaults to the host var C(iot_driver), then the C(driver) of C(iot_fingerprint) that
         discovery set.
     type: str

@@ -407,7 +407,11 @@ FINGERPRINTS = [
             _cred("Polycom", "456", "Polycom UC Software admin guide: admin password 456"),
             _cred("User", "123", "Polycom UC Software admin guide: user password 123"),
         ],
-        "lockout": {"supported": True, "threshold": 5, "note": "web login locked after 5 failures (UC 5.x)"},
+        "lockout": {
+            "supported": True,
+            "threshold": 5,
+            "note": "web UI locked 60 s after 5 failures by default since UC Software 5.5.0",
+        },
         "eol": None,
         "driver": "polycom_rest",
     },

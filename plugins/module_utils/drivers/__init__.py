@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 #: the modules holding drivers (netmiko and paramiko are optional: those modules import
 #: without them and their drivers say what is missing when used)
-MODULES = ("ssh_shell", "telnet", "cameras", "appliances", "switches", "thermostats")
+MODULES = ("ssh_shell", "telnet", "cameras", "appliances", "switches", "thermostats", "phones")
 
 _PKG = "ansible_collections.iotguard.hardening.plugins.module_utils.drivers"
 

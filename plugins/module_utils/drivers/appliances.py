@@ -1,15 +1,13 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright: iotguard.hardening contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Printers, VoIP phones and SOHO routers: small HTTP admin APIs (thermostats: ``thermostats``).
+"""Printers and SOHO routers: small HTTP admin APIs (thermostats: ``thermostats``, phones: ``phones``).
 
 * HP Embedded Web Server (Basic, user ``admin``): ``POST /hp/device/SecuritySettings/Save``
   with ``NewPassword`` / ``ConfirmPassword``. The EWS has no side-effect-free login page, so a
   credential is proven by posting deliberately different ``NewPassword``/``ConfirmPassword``:
   the device authenticates first (401 when refused) and then declines the mismatch without
   changing anything.
-* Phone admin (Basic): ``GET /api/status`` to log in; ``POST /api/password`` form
-  ``username``, ``new_password``, ``confirm``.
 * Router admin (Basic): ``GET /`` to log in; ``POST /password.cgi`` with ``sysOldPasswd``,
   ``sysNewPasswd``, ``sysConfirmPasswd``.
 
@@ -26,7 +24,6 @@ Settings (capabilities):
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import urllib.parse
@@ -43,7 +40,6 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base im
     clean,
 )
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import (
-    LockoutRead,
     PortMappingRemoval,
     ServiceSwitch,
     SnmpCommunitySet,
@@ -123,68 +119,6 @@ class HpEwsDriver(SnmpCommunitySet, BasicHttpDriver):
         _form_change(self, self.snmp_path, username, password, {"ReadCommunity": community})
         if not self._snmp_answers(community):
             raise DriverError("the device took the new SNMP community but does not answer with it")
-
-
-def _json_object(resp, where):
-    """The JSON object a 200 answer carries; ``DriverError`` naming ``where`` otherwise."""
-    if resp.status != 200:
-        raise DriverError("%s answered HTTP %d" % (where, resp.status))
-    try:
-        data = json.loads(resp.body.decode("utf-8"))
-    except ValueError as exc:
-        raise DriverError("%s is not JSON" % where) from exc
-    if not isinstance(data, dict):
-        raise DriverError("%s is not a JSON object" % where)
-    return data
-
-
-def _lockout_flag(settings, where):
-    """``(enabled, evidence)`` from a ``{"lockout": {"enabled": bool, ...}}`` answer."""
-    lockout = settings.get("lockout") if isinstance(settings, dict) else None
-    enabled = lockout.get("enabled") if isinstance(lockout, dict) else None
-    if not isinstance(enabled, bool):
-        return None
-    return enabled, "%s reports lockout enabled=%s" % (where, str(enabled).lower())
-
-
-def _lockout_policy(settings, where):
-    """The full lockout policy from a ``{"lockout": {...}}`` answer (threshold when given)."""
-    flag = _lockout_flag(settings, where)
-    if flag is None:
-        return None
-    lockout = settings["lockout"]
-    th, du = lockout.get("threshold"), lockout.get("duration")
-    ok = isinstance(th, int) and not isinstance(th, bool) and 0 < th < 100000
-    return {
-        "enabled": flag[0],
-        "threshold": th if ok and flag[0] else None,
-        "duration": du if isinstance(du, int) and not isinstance(du, bool) and du > 0 else None,
-        "evidence": flag[1] + (", threshold=%d" % th if ok else ""),
-    }
-
-
-class PhoneHttpDriver(LockoutRead, BasicHttpDriver):
-    name = "phone_http"
-    abstract = False
-    # the phones' admin API as the simulated site exposes it (one HTTP form for all makes)
-    aliases = ("yealink_http", "polycom_rest")
-    login_path = "/api/status"
-    password_policy = PasswordPolicy(min_length=6, max_length=32, length=20)
-
-    def _status(self, username, password):
-        return _json_object(self.http.request("GET", self.login_path, username, password), "GET /api/status")
-
-    def lockout_policy(self, username, password):
-        return _lockout_policy(self._status(username, password), "GET " + self.login_path)
-
-    def change_password(self, username, old_password, new_password):
-        _form_change(
-            self,
-            "/api/password",
-            username,
-            old_password,
-            {"username": username, "new_password": new_password, "confirm": new_password},
-        )
 
 
 class RouterHttpDriver(ServiceSwitch, PortMappingRemoval, BasicHttpDriver):

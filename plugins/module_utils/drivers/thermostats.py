@@ -24,9 +24,10 @@ A Local API switched on without authentication answers everyone: ``login`` then 
 
 from __future__ import annotations
 
-import json
-
-from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._http import HttpApiDriver
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._http import (
+    HttpApiDriver,
+    json_object,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
     DriverError,
     ManualStep,
@@ -47,18 +48,6 @@ TURN_ON_AUTH = (
 )
 #: the /query/info fields that are settings (``POST /settings``), as the docs name them
 SETTING_FIELDS = ("tempunits", "away", "schedule", "hum_setpoint", "dehum_setpoint")
-
-
-def _json(resp, where):
-    if resp.status != 200:
-        raise DriverError("%s answered HTTP %d" % (where, resp.status))
-    try:
-        data = json.loads(resp.body.decode("utf-8"))
-    except ValueError as exc:
-        raise DriverError("%s is not JSON" % where) from exc
-    if not isinstance(data, dict):
-        raise DriverError("%s is not a JSON object" % where)
-    return data
 
 
 def _number(value):
@@ -88,7 +77,7 @@ class VenstarLocalDriver(HttpApiDriver):
         """True when the Local API answers without any credential."""
         resp = self.http.request("GET", self.login_path)
         if resp.status == 200:
-            _json(resp, "GET " + self.login_path)
+            json_object(resp, "GET " + self.login_path)
             return True
         if resp.status == 401:
             return False
@@ -104,11 +93,11 @@ class VenstarLocalDriver(HttpApiDriver):
         resp = self.http.request("GET", self.login_path, username, password)
         if resp.status == 401:
             return False
-        _json(resp, "GET " + self.login_path)
+        json_object(resp, "GET " + self.login_path)
         return True
 
     def _get(self, path, username, password):
-        return _json(
+        return json_object(
             self._ok(self.http.request("GET", path, username, password), "GET " + path), "GET " + path
         )
 

@@ -99,8 +99,17 @@ def test_demo_then_second_run_changes_nothing(ns, tmp_path):
         still_default = {
             (d["address"], c["username"]) for d in truth["devices"] for c in d["credentials"] if c["default"]
         }
-        # every factory account closed by the first run, the ones only the assessment found too
-        assert rotated and not still_default, still_default
+        # every factory account closed by the first run, the ones only the assessment found too,
+        # except where only the device's own screen sets the password (the Venstar thermostat):
+        # those are manual steps with the instruction, listed, and nothing else is left open
+        where = {k: d["address"] for d in truth["devices"] for k in (d["name"], d["hostname"], d["address"])}
+        manual = {
+            (where.get(r["host"], r["host"]), r["user"])
+            for r in rotation["devices"]
+            if r["status"] == "manual"
+        }
+        listed = {(where.get(c["host"], c["host"]), c["user"]) for c in rotation["cannot_rotate"]}
+        assert rotated and manual and still_default == manual <= listed, (still_default, manual)
         placed = json.loads((reports / "segmentation.json").read_text())["ports"]
         state = {sw["name"]: sw["state"] for sw in truth["switches"]}
         for p in placed:

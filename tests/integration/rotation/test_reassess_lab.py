@@ -70,13 +70,14 @@ def test_assess_rotate_assess_fixed_equals_ground_truth(clinic):
     undecided = [
         dev["name"]
         for addr, dev in after_truth.items()
-        if dev["kind"] in READS_LOCKOUT and "IOTG-NO-LOCKOUT" in (by_addr.get(addr, {}).get("unknown") or [])
+        if dev["kind"] in READS_LOCKOUT
+        and "IOTG-NO-LOCKOUT" in (by_addr.get(addr, {}).get("undecided") or [])
     ]
     assert not undecided, "lockout not decided after rotation on: %s" % undecided
     # ... and where no driver can read it, the report says so instead of guessing
     for addr, dev in after_truth.items():
         if dev["kind"] == "thermostat" and dev["credentials"] and addr in by_addr:
-            assert "IOTG-NO-LOCKOUT" in (by_addr[addr].get("unknown") or []), by_addr[addr]
+            assert "IOTG-NO-LOCKOUT" in by_addr[addr]["undecided"], by_addr[addr]
     # the thermostat's password is set on its screen: listed as a manual step, not failed
     manual = [r for r in summary["cannot_rotate"] if r["status"] == "manual"]
     assert manual and all("Local API" in r["manual_step"] for r in manual), summary["cannot_rotate"]

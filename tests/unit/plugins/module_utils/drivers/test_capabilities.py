@@ -42,6 +42,8 @@ def test_registry_is_derived_from_the_classes():
     assert got["router_http"] == ["password", "services", "port_mappings"]
     # the Venstar Local API has no lockout or MQTT setting: the driver claims none
     assert got["venstar_local"] == ["password"]
+    assert got["polycom_rest"] == ["password", "lockout_read", "lockout_set"]
+    assert ALIASES["yealink_http"] == "phone_http" and "polycom_rest" in DRIVERS
     assert got["hp_ews"] == ["password", "snmp_community"]
     assert got["cisco_ios"] == ["password"]
 
@@ -88,6 +90,8 @@ def test_lockout_range_names_field_value_and_range():
         ("hikvision_isapi", lambda d: d.set_lockout("admin", "x", {"enabled": True, "threshold": 21})),
         ("hikvision_isapi", lambda d: d.set_lockout("admin", "x", {"enabled": True, "duration": 30})),
         ("hikvision_isapi", lambda d: d.set_service("admin", "x", "ftp", False)),
+        # UC Software takes 60-300 s for httpd.cfg.lockWebUI.lockOutDuration
+        ("polycom_rest", lambda d: d.set_lockout("Polycom", "x", {"enabled": True, "duration": 600})),
         ("router_http", lambda d: d.set_service("admin", "x", "telnet", False)),
     ],
 )
