@@ -200,12 +200,29 @@ LOCK_PARAMS = [
 ]
 
 
-def test_polycom_rest_api_and_driver(lab_site):
+@pytest.fixture
+def poly_lock_site(tmp_path):
+    """One UCS 5.9 Polycom (web UI lock on) in a site of its own: the shared sites run the
+    older UCS, whose lock-less phone the fleet tests' login budgets were sized on."""
+    from iotlab.testing import LabSite
+
+    (tmp_path / "poly.yml").write_text(
+        "name: poly-lock\nsubnet: 127.20.36.0/24\nfirst_device_address: 127.20.36.10\n"
+        "devices:\n  - {kind: voip_phone, name: phone-exam-01, variant: polycom-vvx410}\n"
+    )
+    site = LabSite(str(tmp_path / "poly.yml"), state_dir=tmp_path / "state")
+    site.up(fresh=True)
+    yield site
+    site.down()
+
+
+def test_polycom_rest_api_and_driver(poly_lock_site):
     from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
     from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import (
         SettingRejected,
     )
 
+    lab_site = poly_lock_site
     dev = lab_site.device("phone-exam-01")
     addr = dev["address"]
     code, info = poly(addr, "device/info")

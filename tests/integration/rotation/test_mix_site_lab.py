@@ -82,7 +82,14 @@ def test_discover_assess_rotate_reassess_on_the_second_mix(mix):
     )
     for c in summary["cannot_rotate"]:
         print("  can't rotate %s/%s: %s: %s" % (c["host"], c["user"], c["status"], (c["reason"] or "")[:120]))
-    assert closed >= 90, closed
+    # every factory account closed but the thermostats' (set on their own screen: listed as
+    # manual steps); 86 is the count of everything else the mix has
+    manual = {
+        (names.get(c["host"], c["host"]), c["user"])
+        for c in summary["cannot_rotate"]
+        if c["status"] == "manual"
+    }
+    assert set(open_now) == manual and len(manual) == 3 and closed >= 86, (closed, sorted(open_now))
 
     # 2. no false "fixed": what the report calls fixed is closed in ground truth
     truth_fixed = {
