@@ -156,6 +156,7 @@ class PolycomRestDriver(LockoutSet, HttpApiDriver):
     def lockout_policy(self, username, password):
         values = self._config_get(username, password, (LOCK_ENABLE, LOCK_ATTEMPTS, LOCK_DURATION))
         if values is None or LOCK_ENABLE not in values:
+            self.lockout_fixed = True  # this firmware has no web UI lock to set
             firmware = self.identify(username, password).get("firmware") or "?"
             return {
                 "enabled": False,

@@ -22,7 +22,7 @@ import json
 
 import pytest
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
-from rotlab import KIND_DRIVER, LABELS, TOP, assess, rules_of, run_playbook, site_with_inventory, store_for
+from rotlab import LABELS, TOP, assess, driver_of, rules_of, run_playbook, site_with_inventory, store_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -181,7 +181,7 @@ def test_discover_assess_rotate_reassess_on_the_second_mix(mix):
         for user, acct in store.load(host)["accounts"].items():
             if not acct.get("current"):
                 continue
-            drv = get_driver(KIND_DRIVER[dev["kind"]], addr, timeout=10)
+            drv = get_driver(driver_of(dev), addr, timeout=10)
             assert drv.login(user, acct["current"]), (host, user)
             checked += 1
     assert checked >= closed, (checked, closed)
