@@ -329,13 +329,14 @@ class Rotation:
             except DriverError as exc:
                 return self._finish("failed", "cannot verify the credential: %s" % exc)
             if ok is None:
-                if self.driver.manual_rotation and tries[0][1] == "pending" and index:
-                    # the password the engineer was asked to set is refused: not set yet
+                if self.driver.manual_rotation and (acct or {}).get("pending"):
+                    # the password the engineer was asked to set is not proven yet (refused, or
+                    # not tried within the login budget): still the engineer's step
                     reason, instruction = self.driver.manual_rotation
                     return self._manual(
-                        "%s; the password generated earlier is not set on the device yet (refused); "
-                        "the older one was not tried, to stay within the login budget (%s)"
-                        % (reason, self.budget.explain()),
+                        "%s; the password generated earlier is not proven on the device yet (%s); "
+                        "nothing more was tried, to stay within the login budget (%s)"
+                        % (reason, "refused" if index else "not tried", self.budget.explain()),
                         instruction + MANUAL_PENDING,
                     )
                 untried = len(tries) - index
