@@ -219,7 +219,9 @@ class DeviceHardening:
                     )
         lockout = want["lockout"]
         if lockout:
-            if isinstance(d, caps.LockoutSet):
+            # a driver that can set a lockout, on a device whose firmware has none (read in
+            # ``before``: the driver marks it ``lockout_fixed``), cannot set it there
+            if isinstance(d, caps.LockoutSet) and not getattr(d, "lockout_fixed", False):
                 d.lockout_range.check(lockout["threshold"], lockout["duration"])
                 if before["lockout"] != lockout:
                     changes.append(

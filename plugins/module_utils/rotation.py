@@ -45,6 +45,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.credstore impor
 )
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
     DriverError,
+    ManualStep,
     PasswordPolicy,
     PasswordRejected,
     Unreachable,
@@ -55,7 +56,10 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabil
 )
 
 POLICIES = ("never", "if_default", "max_age", "always")
-STATUSES = ("rotated", "compliant", "would_rotate", "reconciled", "not_in_use", "budget_exhausted", "failed")
+STATUSES = (
+    "rotated", "compliant", "would_rotate", "reconciled", "not_in_use", "manual",
+    "budget_exhausted", "failed",
+)  # fmt: skip
 
 
 def generate_password(policy=None, length=None, avoid=(), username=None):
@@ -268,6 +272,8 @@ class Rotation:
         if not rotate:
             status = "reconciled" if self.result["reconciled"] else "compliant"
             return self._finish(status, why)
+        if self.driver.manual_rotation:
+            return self._manual_change(acct, known, working, source, why)
         if self.check_mode:
             return self._finish("would_rotate", why, changed=True)
         new = self._new_password(known, working)
@@ -396,9 +402,21 @@ class Rotation:
                 ok = self._login(pw, "verify_%s" % src, src)
             except Unreachable as exc:
                 return self._finish("failed", "device unreachable: %s" % exc)
+            except ManualStep as exc:
+                return self._manual(str(exc), exc.instruction)
             except DriverError as exc:
                 return self._finish("failed", "cannot verify the credential: %s" % exc)
             if ok is None:
+                if self.driver.manual_rotation and (acct or {}).get("pending"):
+                    # the password the engineer was asked to set is not proven yet (refused, or
+                    # not tried within the login budget): still the engineer's step
+                    reason, instruction = self.driver.manual_rotation
+                    return self._manual(
+                        "%s; the password generated earlier is not proven on the device yet (%s); "
+                        "nothing more was tried, to stay within the login budget (%s)"
+                        % (reason, "refused" if index else "not tried", self.budget.explain()),
+                        instruction + MANUAL_PENDING,
+                    )
                 untried = len(tries) - index
                 return self._finish(
                     "budget_exhausted",
@@ -577,8 +595,9 @@ class Rotation:
             self.result["changed"] = True
             self._step("store_promote", "reconciled")
             return None
-        if pending and not self.check_mode:
-            # the change never reached the device
+        if pending and not self.check_mode and not self.driver.manual_rotation:
+            # the change never reached the device (on a device changed by hand, the pending
+            # password is the one the engineer was asked to set: it stays until proven)
             try:
                 self.store.clear_pending(self.host, self.username)
                 self._step("store_clear_pending", "reconciled")
@@ -619,6 +638,38 @@ class Rotation:
         if age > float(self.max_age_days):
             return True, "credential is %.0f days old (max_age_days=%s)" % (age, self.max_age_days)
         return False, "credential is %.1f days old, within max_age_days=%s" % (age, self.max_age_days)
+
+    def _manual_change(self, acct, known, working, source, why):
+        """A product with no API for its password: a new one is generated and kept as
+        *pending* (the journal, as before any change); the engineer sets it on the device and
+        the next run finds it working, promotes it and so proves it. Nothing is sent."""
+        reason, instruction = self.driver.manual_rotation
+        reason = "%s; %s" % (why, reason)
+        step = MANUAL_PENDING
+        if self.check_mode:
+            return self._manual(reason + "; would generate a password for it", instruction + step)
+        pending = (acct or {}).get("pending")
+        if pending and pending != working:
+            self._step("store_pending", "kept", "the password generated earlier is not set on the device yet")
+            return self._manual(
+                reason + "; the password generated earlier is still pending", instruction + step
+            )
+        new = self._new_password(known, working)
+        if isinstance(new, dict):
+            return new
+        try:
+            self.store.stage(self.host, self.username, working, source, new)
+        except StoreError as exc:
+            return self._finish("failed", "store not writable, device untouched: %s" % exc)
+        self._step("store_pending", "ok")
+        self.result["changed"] = True
+        return self._manual(reason + "; a new password is pending in the store", instruction + step)
+
+    def _manual(self, reason, instruction):
+        """The change is an engineer's to make on the device itself: the instruction goes
+        with the result (and into the "can't rotate" list); nothing was changed."""
+        self.result["manual_step"] = clean(instruction, 1024)
+        return self._finish("manual", reason)
 
     def _abandon(self, reason, working, already_verified=False):
         """The device kept the old password: drop pending, prove the old one, report."""
@@ -674,15 +725,23 @@ MANUAL_STEPS = {
     "(or name the account and its current password in credential_rotation_factory_accounts) and re-run",
     "budget_exhausted": "wait out the device's lockout window (or log in by hand with the password you "
     "expect), then re-run; nothing more was tried so the device was not locked",
+    "manual": "make the change on the device itself as its driver describes, store the new password, "
+    "and re-run to prove it",
     "not_managed": "check the device by hand: name its accounts and factory passwords in "
     "credential_rotation_factory_accounts if it has any, or record why it has none",
 }
+#: what follows a driver's instruction for a password it cannot change itself
+MANUAL_PENDING = (
+    "; enter the password this rotation generated (the credential store holds it as pending for this "
+    "account: lookup iotguard.hardening.credential with field=pending), then re-run the rotation: it "
+    "proves the new password and makes it current"
+)
 #: statuses of rows the rotation could not close (the "can't rotate" list)
 CANNOT = tuple(MANUAL_STEPS)
 #: per-account result fields kept in a summary row (none of them holds a secret)
 ROW_FIELDS = (
     "driver", "credential_source", "reconciled", "logins", "seconds", "rotated_at", "budget", "identity",
-    "learned_rule",
+    "learned_rule", "manual_step",
 )  # fmt: skip
 
 
@@ -738,7 +797,7 @@ def cannot_rotate(rows):
             "user": r.get("user"),
             "status": r["status"],
             "reason": r.get("reason"),
-            "manual_step": MANUAL_STEPS[r["status"]],
+            "manual_step": r.get("manual_step") or MANUAL_STEPS[r["status"]],
         }
         for r in rows
         if r.get("status") in CANNOT

@@ -61,8 +61,9 @@ options:
   driver:
     description:
       - Driver to use - C(ssh_shell), C(debian_shell), C(telnet_busybox), C(hikvision_isapi),
-        C(axis_vapix), C(dahua_http) (Dahua CGI API), C(hp_ews) (HP printers), C(thermostat_api),
-        C(phone_http), C(router_http), C(routeros_api) (MikroTik RouterOS API),
+        C(axis_vapix), C(dahua_http) (Dahua CGI API), C(hp_ews) (HP printers),
+        C(venstar_local) (Venstar thermostats, a manual step), C(phone_http),
+        C(polycom_rest) (Polycom VVX REST), C(router_http), C(routeros_api) (MikroTik RouterOS API),
         C(edgeos_cli) (Ubiquiti EdgeRouter CLI), C(cisco_ios), C(hp_procurve).
       - Defaults to the host var C(iot_driver), then the C(driver) of C(iot_fingerprint) that
         discovery set.
@@ -168,10 +169,19 @@ EXAMPLES = r"""
 
 RETURN = r"""
 status:
-  description: C(rotated), C(compliant), C(would_rotate), C(reconciled), C(not_in_use) or C(failed).
+  description:
+    - C(rotated), C(compliant), C(would_rotate), C(reconciled), C(not_in_use), C(manual) or C(failed).
+    - C(manual) when the product has no API for its password (a Venstar thermostat's local API
+      credentials are set on its own screen); nothing was sent to the device, a generated password
+      is pending in the store and RV(manual_step) says what to do.
   returned: always
   type: str
   sample: rotated
+manual_step:
+  description: With RV(status) C(manual), where on the device an engineer makes the change.
+  returned: when status is manual
+  type: str
+  sample: "On the thermostat's screen: Menu > Settings > WiFi > Local API Options ..."
 reason:
   description: Why, in words (no secrets).
   returned: always

@@ -34,6 +34,8 @@ _SERVICE_FIELDS = [
     ("snmp.sysobjectid", ("snmp",), "sysobjectid"),
     ("snmp.sysname", ("snmp",), "sysname"),
     ("ssdp.server", ("ssdp",), "server"),
+    ("ssdp.st", ("ssdp",), "st"),
+    ("ssdp.usn", ("ssdp",), "usn"),
     ("upnp.manufacturer", ("ssdp",), "manufacturer"),
     ("upnp.modelname", ("ssdp",), "modelname"),
     ("upnp.friendlyname", ("ssdp",), "friendlyname"),

@@ -430,7 +430,11 @@ FINGERPRINTS = [
             _cred("Polycom", "456", "Polycom UC Software admin guide: admin password 456"),
             _cred("User", "123", "Polycom UC Software admin guide: user password 123"),
         ],
-        "lockout": {"supported": True, "threshold": 5, "note": "web login locked after 5 failures (UC 5.x)"},
+        "lockout": {
+            "supported": True,
+            "threshold": 5,
+            "note": "web UI locked 60 s after 5 failures by default since UC Software 5.5.0",
+        },
         "eol": None,
         "driver": "polycom_rest",
     },
@@ -568,10 +572,13 @@ FINGERPRINTS = [
         "match": [
             ("http.title", r"(?i)Venstar(?: ColorTouch)?(?: (?P<model>T\d{4}\w*))?", 3),
             ("ssdp.server", r"(?i)venstar", 2),
+            # Venstar Local API docs: SSDP answers ST venstar:thermostat:ecp, USN colortouch:ecp:MAC:...
+            ("ssdp.st", r"^venstar:thermostat:ecp$", 3),
+            ("ssdp.usn", r"(?i)^(?:colortouch|explorer):ecp:", 2),
             ("upnp.manufacturer", r"(?i)^Venstar", 3),
             ("oui.vendor", r"(?i)Venstar", 1),
         ],
-        "mgmt_protocols": ["http", "mqtt"],
+        "mgmt_protocols": ["http"],
         "default_credentials": [],
         "lockout": _UNKNOWN_LOCKOUT,
         "eol": None,

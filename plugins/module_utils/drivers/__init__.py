@@ -28,6 +28,8 @@ MODULES = (
     "switches",
     "printers",
     "routers",
+    "thermostats",
+    "phones",
 )
 
 _PKG = "ansible_collections.iotguard.hardening.plugins.module_utils.drivers"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.client
+import json
 import os
 import re
 import socket
@@ -95,6 +96,19 @@ def digest_header(params, method, uri, username, password):
     if qop:
         parts += ["qop=%s" % qop, "nc=%s" % nc, 'cnonce="%s"' % cnonce]
     return "Digest " + ", ".join(parts)
+
+
+def json_object(resp, where):
+    """The JSON object a 200 answer carries; ``DriverError`` naming ``where`` otherwise."""
+    if resp.status != 200:
+        raise DriverError("%s answered HTTP %d" % (where, resp.status))
+    try:
+        data = json.loads(resp.body.decode("utf-8"))
+    except ValueError as exc:
+        raise DriverError("%s is not JSON" % where) from exc
+    if not isinstance(data, dict):
+        raise DriverError("%s is not a JSON object" % where)
+    return data
 
 
 class HttpClient:

@@ -70,6 +70,15 @@ class NotSupported(DriverError):
     """The driver cannot do that on this device kind."""
 
 
+class ManualStep(NotSupported):
+    """The product offers no API for the change: an engineer does it by hand on the device.
+    ``instruction`` says where (menu path on the device's own screen); no failure of ours."""
+
+    def __init__(self, reason, instruction):
+        super().__init__(reason)
+        self.instruction = instruction
+
+
 class PasswordPolicy:
     """What a device accepts as a password.
 
@@ -142,6 +151,9 @@ class BaseDriver:
     can_rollback = True
     #: how much longer than ``timeout`` a refused login may take to say so
     login_failure_delay = 5.0
+    #: set on drivers of products whose password has no API: ``(reason, instruction)``;
+    #: rotation then reports a manual step instead of changing anything
+    manual_rotation = None
 
     def __init__(self, host, port=None, timeout=10.0, username=None, **options):
         self.host = host

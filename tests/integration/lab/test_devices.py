@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Printers, thermostats, phones, speakers, the XP workstation and the router, each driven by
-a real client: snmpget, raw PJL, HTTP, an MQTT client written here, SIP/mDNS/SSDP datagrams,
+a real client: snmpget, raw PJL, HTTP (curl for Digest), SIP/mDNS/SSDP datagrams,
 SMB1 and DICOM byte by byte.
 """
 
@@ -168,87 +168,88 @@ def test_futuresmart_ews_sign_in_csrf_and_password(lab_site, tmp_path):
     assert lab_site.device("prn-lab-01")["credentials"][0]["password"] == "Lab-Ews-2026"
 
 
-# -- thermostat + MQTT ---------------------------------------------------------------------
-def mqtt_packet(kind: int, flags: int, body: bytes) -> bytes:
-    assert len(body) < 128
-    return bytes([(kind << 4) | flags, len(body)]) + body
+# -- thermostat (Venstar Local API) ---------------------------------------------------------------------
+def curl_digest(*args: str) -> tuple[int, str]:
+    """curl (a client of its own, with its own Digest): HTTP status and body."""
+    out = subprocess.run(
+        ["curl", "-sS", "--max-time", "5", "-o", "-", "-w", "\\n%{http_code}", *args],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    body, _nl, code = out.stdout.rpartition("\n")
+    return int(code or 0), body
 
 
-def mqtt_str(s: str) -> bytes:
-    return struct.pack("!H", len(s)) + s.encode()
+def test_thermostat_speaks_venstars_local_api_with_digest(lab_site):
+    dev = lab_site.device("hvac-01")
+    base = f"http://{dev['address']}"
+    # no credential: a Digest challenge, on every path the API has
+    for path in ("/", "/query/info", "/query/sensors"):
+        code, _body = curl_digest(base + path)
+        assert code == 401, path
+    assert "Digest" in http(base + "/query/info").challenges[0]
+    assert curl_digest("--digest", "-u", "admin:wrong", base + "/query/info")[0] == 401
+    auth = ("--digest", "-u", "admin:admin")
+    code, body = curl_digest(*auth, base + "/")
+    assert code == 200 and json.loads(body) == {
+        "api_ver": 7, "type": "residential", "model": "COLORTOUCH", "firmware": "6.92",
+    }  # fmt: skip
+    info = json.loads(curl_digest(*auth, base + "/query/info")[1])
+    assert info["name"] == "hvac-01" and {"mode", "fan", "heattemp", "cooltemp", "away"} <= set(info)
+    sensors = json.loads(curl_digest(*auth, base + "/query/sensors")[1])["sensors"]
+    assert sensors[0]["name"] == "Thermostat"
+    # form-encoded settings: {"success": true}, or an error with the reason
+    assert json.loads(curl_digest(*auth, "-d", "away=1", base + "/settings")[1]) == {"success": True}
+    assert json.loads(curl_digest(*auth, base + "/query/info")[1])["away"] == 1
+    bad = json.loads(curl_digest(*auth, "-d", "heattemp=200", base + "/control")[1])
+    assert bad["error"] is True and "heattemp" in bad["reason"]
+    assert json.loads(curl_digest(*auth, "-d", "away=0", base + "/settings")[1]) == {"success": True}
+    # none of the invented endpoints, and no MQTT broker
+    for path in ("/api/login", "/api/password", "/api/settings"):
+        assert curl_digest(*auth, "-d", "x=1", base + path)[0] == 404, path
+    with pytest.raises(OSError):
+        socket.create_connection((dev["address"], 1883), timeout=2).close()
+    assert 1883 not in dev["tcp_ports"] and "mqtt_noauth" not in dev["weaknesses"]
+    # discovery by SSDP as the docs show it
+    reply = udp_exchange(dev["address"], 1900, M_SEARCH.format(st="venstar:thermostat:ecp").encode()).decode()
+    assert "ST: venstar:thermostat:ecp\r\n" in reply
+    assert f"USN: colortouch:ecp:{dev['mac'].lower()}:name:hvac-01:type:residential" in reply
 
 
-def mqtt_connect(
-    address: str, user: str | None = None, password: str | None = None
-) -> tuple[socket.socket, int]:
-    s = socket.create_connection((address, 1883), timeout=5)
-    flags = 0x02 | (0x80 if user is not None else 0) | (0x40 if password is not None else 0)
-    body = mqtt_str("MQTT") + bytes([4, flags]) + struct.pack("!H", 30) + mqtt_str("pytest")
-    if user is not None:
-        body += mqtt_str(user)
-    if password is not None:
-        body += mqtt_str(password)
-    s.sendall(mqtt_packet(1, 0, body))
-    ack = s.recv(4)
-    assert ack[:2] == b"\x20\x02"
-    return s, ack[3]
-
-
-def test_thermostat_mqtt_without_auth_then_locked_down(lab_site):
+def test_thermostat_open_local_api_answers_anyone(lab_site):
     dev = lab_site.device("hvac-02")
-    assert "mqtt_noauth" in dev["weaknesses"]
-    s, rc = mqtt_connect(dev["address"])
-    assert rc == 0
-    s.sendall(mqtt_packet(8, 2, struct.pack("!H", 1) + mqtt_str("thermostat/#") + b"\x00"))
-    data = b""
-    while b"setpoint" not in data or b"\x90\x03" not in data:
-        data += s.recv(4096)
-    assert data.startswith(b"\x90\x03\x00\x01\x00")  # SUBACK id 1, QoS 0
-    s.sendall(mqtt_packet(3, 0, mqtt_str("thermostat/hvac-02/cmd") + b"on"))
-    s.sendall(mqtt_packet(12, 0, b""))
-    tail = b""
-    while b"\xd0\x00" not in tail:
-        tail += s.recv(4096)
-    assert b"thermostat/hvac-02/cmd" in tail  # our own publish came back to our subscription
-    s.close()
-
-    api = f"http://{dev['address']}/api"
-    bad = http(f"{api}/login", method="POST", body=json.dumps({"username": "admin", "password": "x"}))
-    assert bad.status == 401
-    tok = json.loads(
-        http(f"{api}/login", method="POST", body=json.dumps({"username": "admin", "password": "admin"})).body
-    )
-    auth = {"Authorization": f"Bearer {tok['token']}"}
-    assert auth
-    put = _json(
-        f"{api}/settings",
-        "PUT",
-        {"mqtt_auth": True, "lockout": {"enabled": True, "threshold": 3}},
-        tok["token"],
-    )
-    assert put[0] == 200, put
-    weak = _json(f"{api}/password", "POST", {"new_password": "abc!defg1"}, tok["token"])
-    assert weak[0] == 400 and "not allowed" in weak[1]["error"]
-    ok = _json(f"{api}/password", "POST", {"new_password": "Hvac2026ok"}, tok["token"])
-    assert ok[0] == 200
-    assert mqtt_connect(dev["address"])[1] == 5  # not authorised without credentials now
-    assert mqtt_connect(dev["address"], "admin", "admin")[1] == 4
-    assert mqtt_connect(dev["address"], "admin", "Hvac2026ok")[1] == 0
-    truth = lab_site.device("hvac-02")
-    assert "mqtt_noauth" not in truth["weaknesses"] and truth["lockout"]["threshold"] == 3
+    code, body = curl_digest(f"http://{dev['address']}/query/info")
+    assert code == 200 and json.loads(body)["name"] == "hvac-02"
+    settings = f"http://{dev['address']}/settings"
+    assert json.loads(curl_digest("-d", "away=1", settings)[1]) == {"success": True}
+    settings = f"http://{dev['address']}/settings"
+    assert json.loads(curl_digest("-d", "away=0", settings)[1]) == {"success": True}
+    assert dev["credentials"] == [] and dev["weaknesses"] == ["cleartext_http", "unauthenticated_api"]
 
 
-def _json(url: str, method: str, body: dict, token: str) -> tuple[int, dict]:
-    import urllib.request
+def test_thermostat_driver_proves_digest_and_reports_manual_steps(lab_site):
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import ManualStep
 
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method=method)  # noqa: S310 - loopback
-    req.add_header("Authorization", f"Bearer {token}")
-    req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - loopback
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    dev = lab_site.device("hvac-01")
+    drv = get_driver("venstar_local", dev["address"], timeout=5)
+    before = lab_site.device("hvac-01")["auth"]["failures"]
+    assert drv.login("admin", "admin") is True
+    assert drv.login("admin", "nope") is False
+    assert lab_site.device("hvac-01")["auth"]["failures"] == before + 1, "one refusal, one failed login"
+    assert drv.identify("admin", "admin")["model"] == "COLORTOUCH"
+    got = drv.read_settings("admin", "admin")
+    assert got["thermostat"]["hum_setpoint"] == dev["settings"]["hum_setpoint"]
+    assert got["lockout"] is None and got["mqtt_auth"] is None  # the API has neither
+    with pytest.raises(ManualStep, match="no password change"):
+        drv.change_password("admin", "admin", "Other2026x")
+    assert lab_site.device("hvac-01")["credentials"][0]["password"] == "admin"
+    opened = get_driver("venstar_local", lab_site.device("hvac-02")["address"], timeout=5)
+    with pytest.raises(ManualStep, match="asks for no credential") as exc:
+        opened.login("admin", "admin")
+    assert "turn authentication on" in exc.value.instruction
 
 
 # -- VoIP ----------------------------------------------------------------------------------
@@ -276,6 +277,111 @@ def test_voip_sip_options_and_fixed_lockout(lab_site):
 def dns_query(name: str, qtype: int = 12) -> bytes:
     q = b"".join(bytes([len(p)]) + p.encode() for p in name.strip(".").split(".")) + b"\0"
     return struct.pack("!6H", 0x1234, 0, 1, 0, 0, 0) + q + struct.pack("!HH", qtype, 1)
+
+
+def poly(address: str, path: str, body: dict | None = None, password: str = "456") -> tuple[int, dict]:
+    """curl against the Polycom REST API (Basic auth as the Poly REST manual shows)."""
+    args = ["-u", f"Polycom:{password}", f"http://{address}/api/v1/mgmt/{path}"]
+    if body is not None:
+        args = ["-H", "Content-Type: application/json", "-d", json.dumps(body), *args]
+    code, text = curl_digest(*args)
+    try:
+        return code, json.loads(text)
+    except ValueError:
+        return code, {"text": text}
+
+
+LOCK_PARAMS = [
+    "httpd.cfg.lockWebUI.enable",
+    "httpd.cfg.lockWebUI.noOfInvalidAttempts",
+    "httpd.cfg.lockWebUI.lockOutDuration",
+]
+
+
+@pytest.fixture
+def poly_lock_site(tmp_path):
+    """One UCS 5.9 Polycom (web UI lock on) in a site of its own: the shared sites run the
+    older UCS, whose lock-less phone the fleet tests' login budgets were sized on."""
+    from iotlab.testing import LabSite
+
+    (tmp_path / "poly.yml").write_text(
+        "name: poly-lock\nsubnet: 127.20.36.0/24\nfirst_device_address: 127.20.36.10\n"
+        "devices:\n  - {kind: voip_phone, name: phone-exam-01, variant: polycom-vvx410}\n"
+    )
+    site = LabSite(str(tmp_path / "poly.yml"), state_dir=tmp_path / "state")
+    site.up(fresh=True)
+    yield site
+    site.down()
+
+
+def test_polycom_rest_api_and_driver(poly_lock_site):
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import (
+        SettingRejected,
+    )
+
+    lab_site = poly_lock_site
+    dev = lab_site.device("phone-exam-01")
+    addr = dev["address"]
+    code, info = poly(addr, "device/info")
+    assert code == 200 and info["Status"] == "2000" and info["data"]["FirmwareRelease"] == "5.9.5.0614"
+    assert poly(addr, "device/info", password="nope")[0] == 401
+    code, got = poly(addr, "config/get", {"data": LOCK_PARAMS})
+    assert got == {"Status": "2000", "data": dict(zip(LOCK_PARAMS, ["1", "5", "60"], strict=True))}, got
+    # out of UC Software's range: refused, nothing changed
+    code, bad = poly(addr, "config/set", {"data": {LOCK_PARAMS[2]: "600"}})
+    assert bad["Status"] == "4000" and "60-300" in bad["Message"]
+    assert lab_site.device("phone-exam-01")["lockout"]["duration"] == 60
+
+    drv = get_driver("polycom_rest", addr, timeout=5)
+    assert drv.login("Polycom", "456") is True and drv.login("Polycom", "nope") is False
+    assert drv.lockout_policy("Polycom", "456") | {"evidence": ""} == {
+        "enabled": True, "threshold": 5, "duration": 60, "evidence": "",
+    }  # fmt: skip
+    with pytest.raises(SettingRejected, match=r"60\.\.300"):
+        drv.set_lockout("Polycom", "456", {"enabled": True, "threshold": 5, "duration": 600})
+    drv.set_lockout("Polycom", "456", {"enabled": True, "threshold": 4, "duration": 120})
+    assert lab_site.device("phone-exam-01")["lockout"] | {"configurable": True} == {
+        "enabled": True, "threshold": 4, "duration": 120, "configurable": True,
+    }  # fmt: skip
+    drv.set_lockout("Polycom", "456", {"enabled": True, "threshold": 5, "duration": 60})
+    drv.change_password("Polycom", "456", "Exam-Room-2026")
+    assert lab_site.device("phone-exam-01")["credentials"][0]["password"] == "Exam-Room-2026"
+    assert drv.login("Polycom", "Exam-Room-2026") and not drv.login("Polycom", "456")
+    drv.change_password("Polycom", "Exam-Room-2026", "456")  # the site's factory state again
+    assert drv.login("Polycom", "456")
+
+    # the lock as UC Software 5.5+ applies it: 5 failures, then even the right password is
+    # refused for 60 s (the last test on this phone: the lock lapses on its own)
+    for _unused in range(5):
+        assert poly(addr, "device/info", password="wrong")[0] == 401
+    code, locked = poly(addr, "device/info")
+    assert code == 401 and "locked" in locked["text"].lower()
+    assert lab_site.device("phone-exam-01")["auth"]["lockouts"] >= 1
+
+
+def test_polycom_before_ucs_5_5_has_no_web_ui_lock(tmp_path):
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
+    from iotlab.testing import LabSite
+
+    (tmp_path / "old-poly.yml").write_text(
+        "name: old-poly\nsubnet: 127.20.35.0/24\nfirst_device_address: 127.20.35.10\n"
+        "devices:\n  - {kind: voip_phone, name: phone-old, variant: polycom-vvx410-ucs54}\n"
+    )
+    site = LabSite(str(tmp_path / "old-poly.yml"), state_dir=tmp_path / "state")
+    site.up(fresh=True)
+    try:
+        dev = site.device("phone-old")
+        code, got = poly(dev["address"], "config/get", {"data": LOCK_PARAMS})
+        assert code == 200 and got["Status"] == "4000", got
+        drv = get_driver("polycom_rest", dev["address"], timeout=5)
+        read = drv.lockout_policy("Polycom", "456")
+        assert read["enabled"] is False and "5.4.5.0367" in read["evidence"], read
+        with pytest.raises(Exception, match="Status 4000"):
+            drv.set_lockout("Polycom", "456", {"enabled": True, "threshold": 5, "duration": 60})
+        assert "no_lockout" in site.device("phone-old")["weaknesses"]
+    finally:
+        site.down()
 
 
 def test_speaker_announces_itself_and_cannot_be_managed(lab_site):

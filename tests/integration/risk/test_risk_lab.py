@@ -45,6 +45,9 @@ LABELS = {
 }
 # labels that name no weakness to fix (a speaker without any management interface)
 INFORMATIONAL = {"unmanageable"}
+# real weaknesses the catalogue has no rule for: the report must say so in the device's notes
+# (a thermostat's Local API switched on without authentication)
+UNCATALOGUED = {"unauthenticated_api": "asks for no credential"}
 
 
 def _env():
@@ -130,9 +133,11 @@ def test_report_matches_the_planted_weaknesses(lab_site, first_run):
     for dev in truth:
         got = found.get(dev["address"])
         assert got is not None, "device %s (%s) missing from the report" % (dev["name"], dev["address"])
-        assert set(dev["weaknesses"]) <= set(LABELS) | INFORMATIONAL, (
+        assert set(dev["weaknesses"]) <= set(LABELS) | INFORMATIONAL | set(UNCATALOGUED), (
             "unmapped lab label in %s" % dev["weaknesses"]
         )
+        for label in set(dev["weaknesses"]) & set(UNCATALOGUED):
+            assert any(UNCATALOGUED[label] in n for n in got["notes"]), (dev["name"], got["notes"])
         rules = {f["rule"] for f in got["findings"]} - {"IOTG-MGMT-OUTSIDE-VPN", "IOTG-FLAT-NETWORK"}
         expected = {LABELS[w] for w in dev["weaknesses"] if w in LABELS}
         if "ftp" in dev["management"]:
@@ -154,8 +159,15 @@ def test_report_matches_the_planted_weaknesses(lab_site, first_run):
             dev["name"]
         )
     assert misses == [] and false == [], "missed: %s; false: %s" % (misses, false)
-    # no planted weakness is left undecided either: the report finds every one
-    assert undecided == [], "undecided: %s" % undecided
+    # no planted weakness is left undecided either: the report finds every one, except the
+    # lockout of a Venstar thermostat: its Local API has no lockout setting to read and the
+    # product data states none, so the report leaves it undecided rather than guess
+    cannot_tell = sorted(
+        "%s: IOTG-NO-LOCKOUT" % d["name"]
+        for d in truth
+        if d["kind"] == "thermostat" and "no_lockout" in d["weaknesses"]
+    )
+    assert cannot_tell and undecided == cannot_tell, "undecided: %s" % undecided
     by_name = {d["name"]: found[d["address"]] for d in truth}
     # the camera the router exposes, and the Windows XP workstation
     exposed = {f["rule"] for f in by_name["cam-lobby-01"]["findings"]}

@@ -31,13 +31,22 @@ KIND_DRIVER = {
     "axis_camera": "axis_vapix",
     "busybox_device": "telnet_busybox",
     "printer": "hp_ews",
-    "thermostat": "thermostat_api",
-    "voip_phone": "phone_http",
+    "thermostat": "venstar_local",
+    "voip_phone": "phone_http",  # Polycom: VENDOR_DRIVER
     "router": "router_http",
     "dahua_camera": "dahua_http",
     "mikrotik_router": "routeros_api",
     "edgeos_router": "edgeos_cli",
 }
+# where a vendor's own driver replaces the kind's
+VENDOR_DRIVER = {("voip_phone", "Polycom"): "polycom_rest"}
+
+
+def driver_of(d):
+    """The driver for a ground-truth device (its vendor's, else its kind's)."""
+    return VENDOR_DRIVER.get((d["kind"], d["vendor"]), KIND_DRIVER[d["kind"]])
+
+
 SWITCH_FACTORY = {"cisco_ios": ("admin", "Cisco123"), "hp_procurve": ("manager", "procurve")}
 SWITCH_ENABLE = {"cisco_ios": "Enable123"}
 
@@ -82,7 +91,7 @@ def write_inventory(truth, inv_dir, include_switches=True):
             continue  # nothing to log in to (speakers, workstations)
         hosts[d["name"]] = {
             "ansible_host": d["address"],
-            "iot_driver": KIND_DRIVER[d["kind"]],
+            "iot_driver": driver_of(d),
             "iot_class": d["class"],
             "iot_vendor": d["vendor"],
             "iot_default_credentials": d["factory_credentials"],
@@ -218,7 +227,7 @@ def targets(truth, include_switches=True):
         if d["kind"] not in KIND_DRIVER or not d["factory_credentials"]:
             continue
         creds = [(c["username"], c["password"]) for c in d["factory_credentials"]]
-        out.append((d["name"], KIND_DRIVER[d["kind"]], d["address"], None, creds))
+        out.append((d["name"], driver_of(d), d["address"], None, creds))
     if include_switches:
         for s in truth.get("switches") or []:
             out.append((s["name"], s["dialect"], s["address"], s["ssh_port"], [SWITCH_FACTORY[s["dialect"]]]))

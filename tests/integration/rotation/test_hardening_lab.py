@@ -2,9 +2,10 @@
 """Device hardening against a private copy of the clinic site, judged by third parties:
 hydra finds the rotated password before the policy and not after; the router's IGD stops
 answering once its mappings are gone (a SOAP GetGenericPortMappingEntry walk); telnet and
-FTP refuse connections; the MQTT broker refuses an anonymous CONNECT; SNMP ``public`` gets
-no answer while the stored community does; a second run and check mode change nothing; bad
-values fail naming the device, the field and the range, leaving the device as it was."""
+FTP refuse connections; SNMP ``public`` gets no answer while the stored community does; the
+thermostat (its Local API has no lockout setting) is left to the gateway rate limit; a second
+run and check mode change nothing; bad values fail naming the device, the field and the
+range, leaving the device as it was."""
 
 from __future__ import annotations
 
@@ -94,43 +95,16 @@ def hydra_http_get(address, user, password, path, tmp_path):
     return m.group(1) if m else None, proc.stdout[-1500:] + proc.stderr[-500:]
 
 
-def curl_json_login(address, user, password, path):
-    """The same wordlist through curl against a JSON login (hydra's web-form module refuses a
-    form that answers 401, as this API does): the password that got a 200, or None."""
-    tried = []
-    for word in wordlist(password):
-        body = json.dumps({"username": user, "password": word})
-        proc = subprocess.run(
-            [
-                shutil.which("curl"),
-                "-s",
-                "-o",
-                "/dev/null",
-                "-w",
-                "%{http_code}",
-                "-m",
-                "10",
-                "-H",
-                "Content-Type: application/json",
-                "--data-binary",
-                "@-",
-                "http://%s%s" % (address, path),
-            ],
-            input=body,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        tried.append(proc.stdout)
-        if proc.stdout == "200":
-            return word, " ".join(tried)
-    return None, " ".join(tried)
+def crack_thermostat(hvac, store, tmp_path):
+    """hydra against the thermostat's Digest-protected Local API."""
+    return hydra_http_get(
+        hvac["address"], "admin", store.current(hvac["name"], "admin"), "/query/info", tmp_path
+    )
 
 
 def crackers(devices, store, tmp_path):
     """(device name, cracker) for each device kind with a lockout setting."""
-    hik, hvac = devices["hik"], devices["hvac"]
+    hik = devices["hik"]
     return [
         (
             hik["name"],
@@ -142,13 +116,6 @@ def crackers(devices, store, tmp_path):
                 tmp_path,
             ),
             store.current(hik["name"], "admin"),
-        ),
-        (
-            hvac["name"],
-            lambda: curl_json_login(
-                hvac["address"], "admin", store.current(hvac["name"], "admin"), "/api/login"
-            ),
-            store.current(hvac["name"], "admin"),
         ),
     ]
 
@@ -205,7 +172,9 @@ def test_hardening_end_to_end(site, tmp_path):
     before = probes.upnp_port_mappings(igd)
     assert any(m["internal_client"] == devices["hik"]["address"] for m in before), before
     assert not refused(hik["address"], 23)
-    assert probes.mqtt_connect(hvac["address"])["accepted"]
+    assert refused(hvac["address"], 1883)  # the Local API has no MQTT broker
+    found, log = crack_thermostat(hvac, store, tmp_path)
+    assert found == store.current(hvac["name"], "admin"), log
     assert probes.snmp_get(printer["address"], "public")["answered"]
 
     # -- check mode: the plan, nothing changed on any device -----------------------------
@@ -253,13 +222,17 @@ def test_hardening_end_to_end(site, tmp_path):
     assert refused(router["address"], 5000)
     assert refused(hik["address"], 23), "telnet still accepts connections"
     assert refused(axis["address"], 21), "FTP still accepts connections"
-    mqtt = probes.mqtt_connect(hvac["address"])
-    assert not mqtt["accepted"] and mqtt["return_code"] in (4, 5), mqtt
+    # the thermostat cannot lock out (its API has no such setting): a compensating control,
+    # and no MQTT setting asked of a device that runs no broker
+    therm = rows[hvac["name"]]
+    assert therm["compensate"] == ["no_lockout"], therm
+    assert [n["field"] for n in therm["not_done"]] == ["lockout"], therm
     assert not probes.snmp_get(printer["address"], "public", timeout=1)["answered"]
     community = store.current(printer["name"], SNMP_ACCOUNT)
     assert community and probes.snmp_get(printer["address"], community)["answered"]
     assert community not in out.stdout
-    for host in (hik["name"], hvac["name"]):
+    assert lab.device(hvac["name"])["lockout"]["enabled"] is False
+    for host in (hik["name"],):
         assert lab.device(host)["lockout"] | {"configurable": True} == {
             "enabled": True,
             "threshold": 5,
@@ -283,13 +256,17 @@ def test_hardening_end_to_end(site, tmp_path):
         found, log = crack()
         assert found is None, "%s: the cracker still found the password after the policy:\n%s" % (name, log)
         assert lab.device(name)["auth"]["lockouts"] >= 1, name
+    # the thermostat has no lockout: the cracker still finds its password (the gateway's rate
+    # limit is the control, see the row's compensate)
+    found, log = crack_thermostat(hvac, store, tmp_path)
+    assert found == store.current(hvac["name"], "admin"), log
 
     # -- the engineer's stored credential works once the lock has passed ------------------
     time.sleep(LOCK_SECONDS + 1)
     assert login("hikvision_isapi", hik["address"], None, "admin", store.current(hik["name"], "admin"))
     # (under the NVR's factory lock of 1800 s this login would still be refused)
     assert login("hikvision_isapi", nvr["address"], None, "admin", store.current(nvr["name"], "admin"))
-    assert login("thermostat_api", hvac["address"], None, "admin", store.current(hvac["name"], "admin"))
+    assert login("venstar_local", hvac["address"], None, "admin", store.current(hvac["name"], "admin"))
 
     # -- a second run changes nothing; check mode on the hardened site has nothing to do --
     out, rows = harden(inv, limit)

@@ -22,7 +22,7 @@ import json
 
 import pytest
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
-from rotlab import KIND_DRIVER, LABELS, TOP, assess, rules_of, run_playbook, site_with_inventory, store_for
+from rotlab import LABELS, TOP, assess, driver_of, rules_of, run_playbook, site_with_inventory, store_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -82,7 +82,14 @@ def test_discover_assess_rotate_reassess_on_the_second_mix(mix):
     )
     for c in summary["cannot_rotate"]:
         print("  can't rotate %s/%s: %s: %s" % (c["host"], c["user"], c["status"], (c["reason"] or "")[:120]))
-    assert closed >= 90, closed
+    # every factory account closed but the thermostats' (set on their own screen: listed as
+    # manual steps); 86 is the count of everything else the mix has
+    manual = {
+        (names.get(c["host"], c["host"]), c["user"])
+        for c in summary["cannot_rotate"]
+        if c["status"] == "manual"
+    }
+    assert set(open_now) == manual and len(manual) == 3 and closed >= 86, (closed, sorted(open_now))
 
     # 2. no false "fixed": what the report calls fixed is closed in ground truth
     truth_fixed = {
@@ -115,10 +122,13 @@ def test_discover_assess_rotate_reassess_on_the_second_mix(mix):
     undecided = sorted(
         dev["name"]
         for addr, dev in after_truth.items()
-        if dev["kind"]
-        in ("hikvision_camera", "hikvision_nvr", "axis_camera", "voip_phone", "thermostat", "busybox_device")
+        if dev["kind"] in ("hikvision_camera", "hikvision_nvr", "axis_camera", "voip_phone", "busybox_device")
         and "IOTG-NO-LOCKOUT" in devices[addr]["undecided"]
     )
+    # Venstar's Local API has no lockout to read: the report leaves it undecided, not guessed
+    for addr, dev in after_truth.items():
+        if dev["kind"] == "thermostat" and dev["credentials"]:
+            assert "IOTG-NO-LOCKOUT" in devices[addr]["undecided"], (dev["name"], devices[addr]["findings"])
     # the camera hardened by hand answers no password we know: it cannot tell us its
     # lockout, and the report says so instead of taking the product data's word
     assert undecided == ["cam-ward-01"], "lockout not decided on: %s" % undecided
@@ -171,7 +181,7 @@ def test_discover_assess_rotate_reassess_on_the_second_mix(mix):
         for user, acct in store.load(host)["accounts"].items():
             if not acct.get("current"):
                 continue
-            drv = get_driver(KIND_DRIVER[dev["kind"]], addr, timeout=10)
+            drv = get_driver(driver_of(dev), addr, timeout=10)
             assert drv.login(user, acct["current"]), (host, user)
             checked += 1
     assert checked >= closed, (checked, closed)

@@ -48,6 +48,11 @@ def site(tmp_path_factory):
     lab.down()
 
 
+def screen_only(truth):
+    """(device, user) of the accounts only the device's own screen changes (Venstar)."""
+    return sorted((t[0], u) for t in targets(truth) if t[1] == "venstar_local" for u, _pw in t[4])
+
+
 def descendants(root):
     children = {}
     for entry in os.listdir("/proc"):
@@ -102,7 +107,9 @@ def test_check_mode_changes_nothing(site):
     assert out.returncode == 0, out.stdout[-4000:]
     s = summary(inv)
     n_accounts = account_count(lab.truth)
-    assert s["counts"]["would_rotate"] == n_accounts, s["counts"]
+    n_manual = len(screen_only(lab.truth))
+    assert s["counts"]["would_rotate"] == n_accounts - n_manual, s["counts"]
+    assert s["counts"]["manual"] == n_manual > 0, s["counts"]
     managed = {t[0] for t in targets(lab.truth)}
     truth = lab.refresh()
     assert all("default_credentials" in d["weaknesses"] for d in truth["devices"] if d["name"] in managed)
@@ -117,7 +124,21 @@ def test_rotates_every_default_then_idempotent(site):
     assert out.returncode == 0, out.stdout[-6000:]
     s = summary(inv)
     n_accounts = account_count(lab.truth)
-    assert s["counts"]["rotated"] == n_accounts and s["counts"]["failed"] == 0, s
+    # a thermostat's Local API password is set on its screen: a manual step, nothing failed
+    manual = [r for r in s["devices"] if r["status"] == "manual"]
+    assert sorted((r["host"], r["user"]) for r in manual) == screen_only(lab.truth), manual
+    assert s["counts"]["rotated"] == n_accounts - len(manual) and s["counts"]["failed"] == 0, s
+    steps = {(c["host"], c["user"]): c["manual_step"] for c in s["cannot_rotate"]}
+    store = store_for(inv)
+    for r in manual:
+        assert "Menu > Settings > WiFi > Local API" in steps[(r["host"], r["user"])], steps
+        assert lab.device(r["host"])["credentials"][0]["default"], "nothing may change the device"
+        # the engineer at the thermostat types in the password the rotation left pending
+        lab.screen(r["host"], r["user"], store.account(r["host"], r["user"])["pending"])
+    settle = play(inv)
+    assert settle.returncode == 0, settle.stdout[-4000:]
+    rows = {(r["host"], r["user"]): r["status"] for r in summary(inv)["devices"]}
+    assert {k: rows[k] for k in screen_only(lab.truth)} == dict.fromkeys(screen_only(lab.truth), "reconciled")
     truth = lab.refresh()
     for d in truth["devices"]:
         assert "default_credentials" not in d["weaknesses"], d["name"]
@@ -186,7 +207,7 @@ def test_fault_leaves_device_reachable(site, device, operation, fault, extra):
 
 @pytest.mark.parametrize(
     ("driver", "key"),
-    [("hikvision_isapi", "lockout"), ("axis_vapix", "services"), ("thermostat_api", "lockout")],
+    [("hikvision_isapi", "lockout"), ("axis_vapix", "services"), ("venstar_local", "thermostat")],
 )
 def test_read_settings_with_the_stored_credential(site, driver, key):
     lab, inv = site
@@ -199,6 +220,10 @@ def test_read_settings_with_the_stored_credential(site, driver, key):
     assert got[key], got
     if key == "lockout":
         assert got["lockout"]["enabled"] is bool(truth["lockout"]["enabled"]), (got, truth["lockout"])
+    elif key == "thermostat":
+        # what the Local API exposes, as the device holds it; no lockout or MQTT it has not
+        assert got["thermostat"]["dehum_setpoint"] == truth["settings"]["dehum_setpoint"], got
+        assert got["lockout"] is None and got["mqtt_auth"] is None, got
     else:
         assert got["services"]["ftp"] is bool(truth["settings"]["ftp_enabled"]), (got, truth["settings"])
 

@@ -98,7 +98,7 @@ class LabControl:
             except LabError as exc:
                 errors.append(str(exc))
         cmd = msg.get("cmd")
-        if cmd == "fault":  # the one shard that has the device (or every one, for '*')
+        if cmd in ("fault", "screen"):  # the one shard that has the device (or every one, for '*')
             if replies:
                 return replies[0]
             raise LabError(errors[-1])
@@ -133,6 +133,10 @@ class LabControl:
         return self.request(
             cmd="fault", device=device, operation=operation, fault=fault, times=times, delay=delay
         )["fault"]
+
+    def screen(self, device: str, username: str, password: str) -> None:
+        """Set a credential as an engineer does on the device's own screen (a thermostat)."""
+        self.request(cmd="screen", device=device, username=username, password=password)
 
     def clear(self, device: str | None = None) -> int:
         return self.request(cmd="clear", device=device)["cleared"]

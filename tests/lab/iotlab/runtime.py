@@ -311,6 +311,12 @@ class Lab:
                 device, str(msg["operation"]), str(msg["fault"]), msg.get("times"), msg.get("delay")
             )
             return {"ok": True, "fault": entry.to_dict()}
+        if cmd == "screen":  # what an engineer types on a device's own screen
+            dev = self.devices.get(str(msg["device"]))
+            if dev is None or not hasattr(dev, "at_screen"):
+                raise LabError(f"device={msg['device']!r} has no screen in site {self.site.name}")
+            dev.at_screen(str(msg["username"]), str(msg["password"]))
+            return {"ok": True}
         if cmd == "clear":
             return {"ok": True, "cleared": self.faults.clear(msg.get("device"))}
         if cmd == "faults":
@@ -321,7 +327,9 @@ class Lab:
         if cmd == "shutdown":
             self._stopping.set()
             return {"ok": True}
-        raise LabError(f"cmd={cmd!r} is unknown; use ping, status, fault, clear, faults, flush or shutdown")
+        raise LabError(
+            f"cmd={cmd!r} is unknown; use ping, status, fault, screen, clear, faults, flush or shutdown"
+        )
 
     def site_switch_names(self) -> list[str]:
         return [s.name for s in self.site.switches]

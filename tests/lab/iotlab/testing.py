@@ -117,6 +117,9 @@ class LabSite:
     ):
         return self.control.fault(device, operation, fault, times, delay)
 
+    def screen(self, device: str, username: str, password: str) -> None:
+        self.control.screen(device, username, password)
+
     def clear_faults(self) -> int:
         return self.control.clear()
 

@@ -35,7 +35,7 @@ def test_registry_is_derived_from_the_classes():
     assert "http_auth" not in DRIVERS  # a base, not an entry
     for name, cls in DRIVERS.items():
         assert cls.name == name and issubclass(cls, BaseDriver)
-    assert ALIASES["venstar_local"] == "thermostat_api"
+    assert ALIASES["thermostat_api"] == "venstar_local"
     assert get_driver_class("netmiko:cisco_ios").name == "cisco_ios"
     got = driver_capabilities()
     assert got["hikvision_isapi"] == [
@@ -46,7 +46,10 @@ def test_registry_is_derived_from_the_classes():
         "initial_password",
     ]
     assert got["router_http"] == ["password", "services", "port_mappings"]
-    assert got["thermostat_api"] == ["password", "lockout_read", "lockout_set", "mqtt_auth"]
+    # the Venstar Local API has no lockout or MQTT setting: the driver claims none
+    assert got["venstar_local"] == ["password"]
+    assert got["polycom_rest"] == ["password", "lockout_read", "lockout_set"]
+    assert ALIASES["yealink_http"] == "phone_http" and "polycom_rest" in DRIVERS
     assert got["hp_ews"] == ["password", "snmp_community"]
     assert got["cisco_ios"] == ["password"]
 
@@ -91,8 +94,10 @@ def test_lockout_range_names_field_value_and_range():
     ("driver", "call"),
     [
         ("hikvision_isapi", lambda d: d.set_lockout("admin", "x", {"enabled": True, "threshold": 21})),
-        ("thermostat_api", lambda d: d.set_lockout("admin", "x", {"enabled": True, "duration": 30})),
+        ("hikvision_isapi", lambda d: d.set_lockout("admin", "x", {"enabled": True, "duration": 30})),
         ("hikvision_isapi", lambda d: d.set_service("admin", "x", "ftp", False)),
+        # UC Software takes 60-300 s for httpd.cfg.lockWebUI.lockOutDuration
+        ("polycom_rest", lambda d: d.set_lockout("Polycom", "x", {"enabled": True, "duration": 600})),
         ("router_http", lambda d: d.set_service("admin", "x", "telnet", False)),
     ],
 )
