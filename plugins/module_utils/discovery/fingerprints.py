@@ -580,7 +580,11 @@ FINGERPRINTS = [
         ],
         "mgmt_protocols": ["http"],
         "default_credentials": [],
-        "lockout": _UNKNOWN_LOCKOUT,
+        "lockout": {
+            "supported": False,
+            "threshold": None,
+            "note": "Venstar's Local API has no login lockout (developer.venstar.com, API v5-9)",
+        },
         "eol": None,
         "driver": "venstar_local",
     },
