@@ -580,11 +580,7 @@ FINGERPRINTS = [
         ],
         "mgmt_protocols": ["http"],
         "default_credentials": [],
-        "lockout": {
-            "supported": False,
-            "threshold": None,
-            "note": "Venstar's Local API has no login lockout (developer.venstar.com, API v5-9)",
-        },
+        "lockout": _UNKNOWN_LOCKOUT,
         "eol": None,
         "driver": "venstar_local",
     },
