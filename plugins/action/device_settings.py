@@ -24,6 +24,11 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import StoreError
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import UnknownDriver
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import DriverError, clean
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import (
+    INITIAL_PASSWORD,
+    PASSWORD,
+    capabilities_of,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.hardening import (
     DeviceHardening,
     PolicyError,
@@ -84,8 +89,12 @@ class ActionModule(ActionBase):
             return result
         except (UnknownDriver, StoreError, BudgetError, ValueError) as exc:
             raise AnsibleActionFail("%s: %s" % (host, exc)) from None
+        # a driver that can read or set none of the settings sends nothing to the device (its
+        # answer is the policy's not-done list and compensating controls): no login to prove,
+        # none of the device's login budget spent (a Venstar thermostat: password only)
+        settings_driver = bool(set(capabilities_of(type(driver))) - {PASSWORD, INITIAL_PASSWORD})
         try:
-            ok = budget.attempt(driver.login, username, password, "stored")
+            ok = budget.attempt(driver.login, username, password, "stored") if settings_driver else True
         except DriverError as exc:
             raise AnsibleActionFail("%s: the device cannot be reached: %s" % (host, clean(exc))) from None
         if not ok:
