@@ -335,7 +335,10 @@ def test_sigkill_mid_run_loses_nothing(site):
     assert counts["failed"] == 0, summary(inv)["failures"]
     print("killed run left %d pending; re-run counts %s" % (len(pending), counts))
     assert pending, "the kill came too late to leave anything pending: the test proved nothing"
-    assert counts["reconciled"] >= len(pending), counts
+    # a device whose password only its own screen sets keeps its pending one until the
+    # engineer has typed it in (a manual step, listed): every other pending one is reconciled
+    manual = {r["host"] for r in summary(inv)["devices"] if r["status"] == "manual"}
+    assert counts["reconciled"] >= len([h for h in pending if h not in manual]), counts
     assert_every_device_reachable(lab, inv)
 
 
