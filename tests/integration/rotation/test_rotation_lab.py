@@ -81,13 +81,19 @@ def summary(inv):
     return json.loads((inv / "reports" / "client-clinic" / "credential-rotation.json").read_text())
 
 
-def assert_every_device_reachable(lab, inv):
-    """Every device accepts the store's current password; pending is empty; defaults fail."""
+def assert_every_device_reachable(lab, inv, manual=()):
+    """Every device accepts the store's current password; pending is empty; defaults fail.
+    ``manual``: (device, user) whose change is the engineer's step on the device itself: the
+    current password still logs in and the pending one waits for that step."""
     store = store_for(inv)
     for name, driver, address, port, creds in targets(lab.truth):
         for user, factory in creds:
             acct = store.account(name, user)
             assert acct and acct["current"], "%s/%s has no stored credential" % (name, user)
+            if (name, user) in manual:
+                assert acct["pending"], "%s/%s: the manual step's password is lost" % (name, user)
+                assert login(driver, address, port, user, acct["current"]), "%s/%s: lost" % (name, user)
+                continue
             assert acct["pending"] is None, "%s/%s left a pending credential" % (name, user)
             assert login(driver, address, port, user, acct["current"]), "%s/%s: stored password refused" % (
                 name,
@@ -337,9 +343,11 @@ def test_sigkill_mid_run_loses_nothing(site):
     assert pending, "the kill came too late to leave anything pending: the test proved nothing"
     # a device whose password only its own screen sets keeps its pending one until the
     # engineer has typed it in (a manual step, listed): every other pending one is reconciled
-    manual = {r["host"] for r in summary(inv)["devices"] if r["status"] == "manual"}
-    assert counts["reconciled"] >= len([h for h in pending if h not in manual]), counts
-    assert_every_device_reachable(lab, inv)
+    manual = [r for r in summary(inv)["devices"] if r["status"] == "manual"]
+    assert counts["reconciled"] >= len([h for h in pending if h not in {r["host"] for r in manual}]), counts
+    # (typing it in now would not help at once: this run's refused try of it spent the
+    # thermostat's one failed login of the window, so the next run proves it after the window)
+    assert_every_device_reachable(lab, inv, manual={(r["host"], r["user"]) for r in manual})
 
 
 def test_no_secret_in_output_reports_or_repo(site):
