@@ -13,7 +13,7 @@ from pathlib import Path
 TOP = Path(__file__).resolve().parents[1]
 # role -> the hosts its step runs on (discovery.json's step_hosts); the device roles run on
 # every discovered device
-STEP_HOSTS = {"lockout_policy": "gateways", "wireguard": "vpn"}
+STEP_HOSTS = {"lockout_policy": "gateways", "wireguard": "vpn", "openvpn": "vpn"}
 PROOF = {
     "credential_rotation": "new password logged in, factory one refused, re-checked by the after-assessment",
 }
@@ -60,6 +60,9 @@ def site_roles():
             for entry in book.read_text().splitlines():
                 if "role: iotguard.hardening." in entry:
                     roles.add(entry.split("iotguard.hardening.", 1)[1].strip())
+                elif "iotguard.hardening.{{ iotguard_vpn_type" in entry:
+                    # vpn.yml picks its role at run time: either VPN fixes what a VPN fixes
+                    roles.update(("wireguard", "openvpn"))
     return roles
 
 

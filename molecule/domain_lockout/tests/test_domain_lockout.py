@@ -29,6 +29,7 @@ CONTAINER = "domain_lockout-dc"
 SAM = "/var/lib/samba/private/sam.ldb"
 EPHEMERAL = pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
 STATE = {}
+HYDRA_RACE = ("[ERROR] 1 target did not resolve or could not be connected", "[ERROR] 0 target did not complete")
 
 
 def _password(user: str) -> str:
@@ -62,11 +63,18 @@ def account(host, user: str) -> dict:
 
 def hydra(user: str, wordlist: pathlib.Path, name: str) -> list:
     out = EPHEMERAL / name
-    subprocess.run(
+    run = subprocess.run(
         ["hydra", "-l", f"{user}@lab.example", "-P", str(wordlist), "-t", "16", "-I", "-f",
          "-o", str(out), "-b", "json", f"ldap2s://{ADDRESS}"],
-        check=True, capture_output=True, cwd=EPHEMERAL, timeout=120,
+        capture_output=True, text=True, cwd=EPHEMERAL, timeout=120,
     )  # fmt: skip
+    # hydra 9.4 with more tasks than a task's share of the guesses sometimes ends with exit
+    # 255 and "1 target did not resolve or could not be connected" although every guess was
+    # answered: a child's last "done" is not read before the end. That ending is accepted;
+    # the account's own records below say whether the guesses arrived.
+    race = run.returncode == 255 and "1 of 1 target completed" in run.stdout
+    race = race and set(run.stderr.strip().splitlines()) == set(HYDRA_RACE)
+    assert run.returncode == 0 or race, f"hydra exited {run.returncode}:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}"
     return json.loads(out.read_text())["results"]
 
 
@@ -99,9 +107,11 @@ def test_admins_and_break_glass_have_their_own_pso(host):
 
 def test_parallel_cracker_is_stopped_by_the_lockout(host):
     wordlist = EPHEMERAL / "hydra-wordlist"
-    position = len(wordlist.read_text().split())
-    # beyond hydra's 16 tasks: the first 16 guesses go out at once, in any order
-    assert position > 16 and wordlist.read_text().split()[-1] == _password("alice")
+    guesses = wordlist.read_text().split()
+    position = guesses.index(_password("alice")) + 1
+    # beyond hydra's 16 tasks (the first 16 guesses go out at once, in any order), and not
+    # among the last ones (whose answers hydra may not read before it ends)
+    assert 16 < position <= len(guesses) - 16
     assert account(host, "alice").get("lockoutTime", 0) == 0
     found = hydra("alice", wordlist, "hydra-after.json")
     STATE["locked_at"] = time.monotonic()
