@@ -29,7 +29,10 @@ CONTAINER = "domain_lockout-dc"
 SAM = "/var/lib/samba/private/sam.ldb"
 EPHEMERAL = pathlib.Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
 STATE = {}
-HYDRA_RACE = ("[ERROR] 1 target did not resolve or could not be connected", "[ERROR] 0 target did not complete")
+HYDRA_RACE = (
+    "[ERROR] 1 target did not resolve or could not be connected",
+    "[ERROR] 0 target did not complete",
+)
 
 
 def _password(user: str) -> str:
@@ -74,7 +77,8 @@ def hydra(user: str, wordlist: pathlib.Path, name: str) -> list:
     # the account's own records below say whether the guesses arrived.
     race = run.returncode == 255 and "1 of 1 target completed" in run.stdout
     race = race and set(run.stderr.strip().splitlines()) == set(HYDRA_RACE)
-    assert run.returncode == 0 or race, f"hydra exited {run.returncode}:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}"
+    said = f"{run.stdout[-2000:]}\n{run.stderr[-2000:]}"
+    assert run.returncode == 0 or race, f"hydra exited {run.returncode}:\n{said}"
     return json.loads(out.read_text())["results"]
 
 
