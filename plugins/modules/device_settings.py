@@ -92,7 +92,7 @@ options:
         lockout_set); C(router_http) (password, services,
         port_mappings); C(routeros_api) (password, services); C(ssh_shell) (password);
         C(telnet_busybox) (password, lockout_read);
-        C(venstar_local) (password)."
+        C(venstar_local) (password); C(web_login) (password)."
       - Defaults to the host var C(iot_driver), then the C(driver) of C(iot_fingerprint) that
         discovery set.
     type: str

@@ -64,9 +64,11 @@ options:
         C(axis_vapix), C(dahua_http) (Dahua CGI API), C(hp_ews) (HP printers),
         C(venstar_local) (Venstar thermostats, a manual step), C(phone_http),
         C(polycom_rest) (Polycom VVX REST), C(router_http), C(routeros_api) (MikroTik RouterOS API),
-        C(edgeos_cli) (Ubiquiti EdgeRouter CLI), C(cisco_ios), C(hp_procurve).
+        C(edgeos_cli) (Ubiquiti EdgeRouter CLI), C(cisco_ios), C(hp_procurve), C(web_login) (a web
+        interface that only asks for HTTP Basic/Digest, a manual step).
       - Defaults to the host var C(iot_driver), then the C(driver) of C(iot_fingerprint) that
-        discovery set.
+        discovery set; a device with neither, no shell we can use and a web login that asks for
+        HTTP Basic/Digest gets C(web_login).
     type: str
   username:
     description: The account to rotate. The enable secret of a switch is the account C(enable).

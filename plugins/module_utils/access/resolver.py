@@ -30,6 +30,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import 
     get_driver,
     get_driver_class,
 )
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.web import web_login_port
 
 try:
     from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import fingerprints
@@ -48,6 +49,7 @@ ACCESS_VARS = (
     "iot_fingerprint",
     "iot_fingerprint_id",
     "iot_open_ports",
+    "iot_services",
     "iot_default_credentials",
     "iot_port",
     "iot_mac",
@@ -261,6 +263,13 @@ class DeviceAccess:
         """A driver instance for logging in as ``username`` (switches get the second
         credential they need from the store or the factory defaults)."""
         if not self.driver_name:
+            port, tls = web_login_port(self.hostvars.get("iot_services"))
+            if port is not None:
+                # no driver and no shell, but a web login that asks for Basic/Digest: one that
+                # proves credentials and makes the change an engineer's manual step
+                options = dict(self.overrides.get("driver_options") or {}, use_tls=tls)
+                port = self.port or port
+                return get_driver("web_login", self.address, port=port, timeout=timeout, **options)
             raise AccessError(
                 "host %r: no driver for this device: discovery set no iot_driver (the product is not "
                 "manageable or not supported yet); set iot_driver for the host (for example "

@@ -30,6 +30,7 @@ MODULES = (
     "routers",
     "thermostats",
     "phones",
+    "web",
 )
 
 _PKG = "ansible_collections.iotguard.hardening.plugins.module_utils.drivers"

@@ -119,6 +119,12 @@ class PasswordPolicy:
         return None
 
     @classmethod
+    def typed(cls, min_length, max_length, length):
+        """Letters and digits only: a password an engineer types in by hand (a touch screen,
+        a web form, a config line), with no character any of them reads as syntax."""
+        return cls(min_length, max_length, length, classes=[cls.LOWER, cls.UPPER, cls.DIGITS])
+
+    @classmethod
     def from_dict(cls, data):
         """From fingerprint data: ``min_length``, ``max_length``, ``length``, and either
         ``classes`` (names lower/upper/digit/symbol or literal sets) or ``symbols`` (the

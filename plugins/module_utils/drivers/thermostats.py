@@ -62,12 +62,7 @@ class VenstarLocalDriver(HttpApiDriver):
     login_path = "/query/info"
     can_rollback = False
     # typed in on a touch screen: letters and digits (the docs state no rule of the device's)
-    password_policy = PasswordPolicy(
-        min_length=8,
-        max_length=16,
-        length=12,
-        classes=[PasswordPolicy.LOWER, PasswordPolicy.UPPER, PasswordPolicy.DIGITS],
-    )
+    password_policy = PasswordPolicy.typed(min_length=8, max_length=16, length=12)
     manual_rotation = (
         "the Venstar Local API has no password change: the credential is set on the thermostat's screen",
         SET_PASSWORD,
