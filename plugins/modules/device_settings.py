@@ -88,11 +88,11 @@ options:
         C(edgeos_cli) (password);
         C(hikvision_isapi) (password, lockout_read, lockout_set,
         services, initial_password); C(hp_ews) (password, snmp_community); C(hp_procurve) (password);
-        C(phone_http) (password, lockout_read); C(polycom_rest) (password, lockout_read,
+        C(polycom_rest) (password, lockout_read,
         lockout_set); C(router_http) (password, services,
         port_mappings); C(routeros_api) (password, services); C(ssh_shell) (password);
         C(telnet_busybox) (password, lockout_read);
-        C(venstar_local) (password)."
+        C(venstar_local) (password); C(yealink_http) (password)."
       - Defaults to the host var C(iot_driver), then the C(driver) of C(iot_fingerprint) that
         discovery set.
     type: str
