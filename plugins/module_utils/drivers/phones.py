@@ -15,6 +15,17 @@
   ``httpd.cfg.lockWebUI.noOfInvalidAttempts`` (3-20, default 5) and
   ``httpd.cfg.lockWebUI.lockOutDuration`` (60-300 s, default 60). Older UCS does not know
   those parameters: the lock does not exist there and cannot be set.
+  The second web account ``User`` (factory password 123; Poly "UC Software Administrator
+  Guide", "Administrator and User Passwords") has no REST access: it proves a credential
+  through the Web Configuration Utility's sign-in, ``POST /form-submit/auth.htm`` with Basic
+  credentials, answered ``lockparams|SUCCESS|0`` (else ``INVALID_LOGIN`` or
+  ``ONE_ATTEMPT_LEFT``), as public clients of the VVX web UI use it. Its password is the
+  parameter ``device.auth.localUserPassword``, set with ``config/set`` as the admin: the admin's
+  password comes as the second credential the access resolver gives (``enable_account`` =
+  ``Polycom``: the store's current one, else the factory 456, or ``driver_options.enable_secret``).
+  Unverified on a real phone: that ``config/set`` takes ``device.auth.localUserPassword`` (the
+  REST manual lists no per-parameter exceptions) and the sign-in's answer to a locked web UI
+  (taken as no verdict).
 * Yealink SIP-T4x/T5x (``yealink_http``, alias ``phone_http``): the phone's own web UI, the
   ``servlet`` session of firmware 8x (e.g. T46S 66.86). Sources: Yealink "SIP-T4 Series IP
   Phones Administrator Guide" (security chapter "User and Administrator Passwords": accounts
@@ -257,6 +268,24 @@ LOCK_ENABLE = "httpd.cfg.lockWebUI.enable"
 LOCK_ATTEMPTS = "httpd.cfg.lockWebUI.noOfInvalidAttempts"
 LOCK_DURATION = "httpd.cfg.lockWebUI.lockOutDuration"
 ADMIN_PASSWORD = "device.auth.localAdminPassword"  # noqa: S105 - a parameter name
+USER_PASSWORD = "device.auth.localUserPassword"  # noqa: S105 - a parameter name
+POLY_ADMIN, POLY_USER = "Polycom", "User"
+WEB_AUTH = "/form-submit/auth.htm"
+_LOCKPARAMS = re.compile(r"^\s*lockparams\|([A-Z_]{1,32})\|(\d{0,8})")
+
+
+def web_auth_verdict(body):
+    """True/False from the Web Configuration Utility's ``lockparams|STATE|n`` answer;
+    ``DriverError`` for anything else (a locked web UI is no verdict on the password)."""
+    m = _LOCKPARAMS.match(body[:256])
+    if m and m.group(1) == "SUCCESS":
+        return True
+    if m and m.group(1) in ("INVALID_LOGIN", "ONE_ATTEMPT_LEFT"):
+        return False
+    raise DriverError(
+        "%s answered %s: no verdict on the password (a locked web UI?)"
+        % (WEB_AUTH, clean(body[:80]) or "nothing")
+    )
 
 
 def _int(value):
@@ -271,6 +300,8 @@ class PolycomRestDriver(LockoutSet, HttpApiDriver):
     abstract = False
     login_path = "/api/v1/mgmt/device/info"
     lockout_range = LockoutRange((3, 20), (60, 300))
+    #: the admin, whose password the resolver hands over (``enable_secret``) to set ``User``'s
+    enable_account = POLY_ADMIN
     # UCS takes printable ASCII up to 32; our safe symbols are JSON- and shell-safe
     password_policy = PasswordPolicy(min_length=8, max_length=32, length=20)
 
@@ -310,6 +341,8 @@ class PolycomRestDriver(LockoutSet, HttpApiDriver):
         }
 
     def lockout_policy(self, username, password):
+        if username != POLY_ADMIN:
+            return None  # the User account has no REST access to ask with
         values = self._config_get(username, password, (LOCK_ENABLE, LOCK_ATTEMPTS, LOCK_DURATION))
         if values is None or LOCK_ENABLE not in values:
             self.lockout_fixed = True  # this firmware has no web UI lock to set
@@ -341,13 +374,32 @@ class PolycomRestDriver(LockoutSet, HttpApiDriver):
         if failed:
             raise DriverError("config/set of the web UI lock answered Status %s: %s" % failed)
 
+    def login(self, username, password):
+        if username == POLY_ADMIN:
+            return super().login(username, password)
+        # the User account has no REST access: the web UI's own sign-in proves it
+        token = base64.b64encode(("%s:%s" % (username, password)).encode("utf-8")).decode("ascii")
+        resp = self.http.request("POST", WEB_AUTH, headers={"Authorization": "Basic " + token})
+        if resp.status != 200:
+            raise DriverError("%s answered HTTP %d" % (WEB_AUTH, resp.status))
+        return web_auth_verdict(resp.text)
+
     def change_password(self, username, old_password, new_password):
-        if username != "Polycom":
+        if username == POLY_ADMIN:
+            admin, param = old_password, ADMIN_PASSWORD
+        elif username == POLY_USER:
+            admin, param = self.options.get("enable_secret"), USER_PASSWORD
+            if not admin:
+                raise DriverError(
+                    "setting User's password needs the admin Polycom's: store it as account Polycom "
+                    "or pass driver_options.enable_secret"
+                )
+        else:
             raise NotSupported(
-                "polycom_rest sets the admin account Polycom's password only, not %r's" % clean(username, 32)
+                "polycom_rest sets the web accounts Polycom and User only, not %r" % clean(username, 32)
             )
-        failed = self._config_set(username, old_password, {ADMIN_PASSWORD: new_password})
+        failed = self._config_set(POLY_ADMIN, admin, {param: new_password})
         if failed:
             # 4xxx: the phone refused the input (the password); anything else is no verdict on it
             error = PasswordRejected if failed[0].startswith("4") else DriverError
-            raise error("config/set %s answered Status %s: %s" % (ADMIN_PASSWORD, *failed))
+            raise error("config/set %s answered Status %s: %s" % (param, *failed))

@@ -381,6 +381,7 @@ def poly_lock_site(tmp_path):
 
 def test_polycom_rest_api_and_driver(poly_lock_site):
     from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import DriverError
     from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import (
         SettingRejected,
     )
@@ -415,6 +416,29 @@ def test_polycom_rest_api_and_driver(poly_lock_site):
     assert drv.login("Polycom", "Exam-Room-2026") and not drv.login("Polycom", "456")
     drv.change_password("Polycom", "Exam-Room-2026", "456")  # the site's factory state again
     assert drv.login("Polycom", "456")
+
+    # the second web account, User (factory 123): the web UI's sign-in takes it, REST does not
+    web = f"http://{addr}/form-submit/auth.htm"
+    code, body = curl_digest("-X", "POST", "-i", "-u", "User:123", web)
+    assert code == 200 and body.endswith("\n\nlockparams|SUCCESS|0") and "Set-Cookie: session=" in body
+    assert curl_digest("-X", "POST", "-u", "User:nope", web) == (200, "lockparams|INVALID_LOGIN|0")
+    assert curl_digest("-u", "User:123", f"http://{addr}/api/v1/mgmt/device/info")[0] == 403
+    assert drv.login("User", "123") is True and drv.login("User", "nope") is False
+    assert drv.lockout_policy("User", "123") is None  # no REST access to ask with
+    # its password is the admin's to set (device.auth.localUserPassword over config/set)
+    with pytest.raises(DriverError, match="needs the admin Polycom's"):
+        drv.change_password("User", "123", "Exam-User-2026")
+    as_admin = get_driver("polycom_rest", addr, timeout=5, enable_secret="456")
+    as_admin.change_password("User", "123", "Exam-User-2026")
+    creds = {c["username"]: c["password"] for c in lab_site.device("phone-exam-01")["credentials"]}
+    assert creds == {"Polycom": "456", "User": "Exam-User-2026"}
+    assert drv.login("User", "Exam-User-2026") and not drv.login("User", "123")
+    with pytest.raises(DriverError, match="refused the login"):
+        get_driver("polycom_rest", addr, timeout=5, enable_secret="wrong").change_password(
+            "User", "Exam-User-2026", "Other-User-2026"
+        )
+    as_admin.change_password("User", "Exam-User-2026", "123")
+    assert drv.login("User", "123")
 
     # the lock as UC Software 5.5+ applies it: 5 failures, then even the right password is
     # refused for 60 s (the last test on this phone: the lock lapses on its own)

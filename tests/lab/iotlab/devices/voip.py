@@ -8,7 +8,14 @@ Polycom VVX follows Poly's "UC Software REST API Reference Manual" (5.9-6.4) and
 account ``Polycom``, answering ``{"Status": "2000"}`` (``4000`` for input it refuses). The web UI
 lock (``httpd.cfg.lockWebUI.*``, on by default: 5 failures, 60 s) exists from UCS 5.5.0; the
 ``polycom-vvx410-ucs54`` variant predates it. The admin password is
-``device.auth.localAdminPassword``.
+``device.auth.localAdminPassword``; the second web account ``User`` (factory password 123,
+Poly's "UC Software Administrator Guide", "Administrator and User Passwords") has
+``device.auth.localUserPassword``, set the same way by the admin. ``User`` has no REST access
+(the lab answers it 403, Status 4003); it signs in to the Web Configuration Utility with
+``POST /form-submit/auth.htm`` and Basic credentials, answered ``lockparams|SUCCESS|0`` and a
+``session`` cookie, else ``lockparams|INVALID_LOGIN|0`` or ``ONE_ATTEMPT_LEFT`` (public
+clients of the VVX web UI show these); a locked web UI answers ``lockparams|LOCKED|seconds``
+(the lab's own: no public source shows that answer).
 
 Yealink T46S (firmware 66.86) serves its web UI as the ``servlet`` session that Yealink's
 "SIP-T4 Series IP Phones Administrator Guide" (security chapter: ``admin``/``admin`` and
@@ -51,6 +58,7 @@ YL_ROUTES = {
     ("mod_password", "security", "change"),
 }
 YL_MAX_SESSIONS = 16
+WEB_AUTH = "/form-submit/auth.htm"
 YL_MAX_FIELD = 1024
 
 
@@ -79,7 +87,10 @@ class VoipPhone(Device):
             "model": "VVX 410",
             "firmware": "5.9.5.0614",
             "oui": "00:04:f2",
-            "users": [{"username": "Polycom", "password": "456", "role": "admin"}],
+            "users": [
+                {"username": "Polycom", "password": "456", "role": "admin"},
+                {"username": "User", "password": "123", "role": "user"},
+            ],
             "policy": {"min_length": 3, "max_length": 32, "min_classes": 1},
             "lockout": {"enabled": True, "threshold": 5, "duration": 60, "configurable": True},
             "user_agent": "PolycomVVX-VVX_410-UA/5.9.5.0614",
@@ -93,7 +104,10 @@ class VoipPhone(Device):
             "model": "VVX 410",
             "firmware": "5.4.5.0367",
             "oui": "00:04:f2",
-            "users": [{"username": "Polycom", "password": "456", "role": "admin"}],
+            "users": [
+                {"username": "Polycom", "password": "456", "role": "admin"},
+                {"username": "User", "password": "123", "role": "user"},
+            ],
             "policy": {"min_length": 3, "max_length": 32, "min_classes": 1},
             "lockout": {"enabled": False, "configurable": False},
             "user_agent": "PolycomVVX-VVX_410-UA/5.4.5.0367",
@@ -278,7 +292,11 @@ class VoipPhone(Device):
         "httpd.cfg.lockWebUI.noOfInvalidAttempts": ("threshold", 3, 20),
         "httpd.cfg.lockWebUI.lockOutDuration": ("duration", 60, 300),
     }
-    ADMIN_PASSWORD = "device.auth.localAdminPassword"
+    #: the web accounts' passwords (the admin ``Polycom`` and ``User``), set only
+    PASSWORDS: ClassVar[dict[str, str]] = {
+        "device.auth.localAdminPassword": "Polycom",
+        "device.auth.localUserPassword": "User",
+    }
 
     @staticmethod
     def _status(code: str, message: str = "", data: Any = None, http_status: int = 200) -> Response:
@@ -289,8 +307,39 @@ class VoipPhone(Device):
             body["data"] = data
         return Response.json(body, http_status)
 
+    async def poly_web_auth(self, req: Request) -> Response:
+        """The Web Configuration Utility's sign-in: Basic credentials of ``Polycom`` (admin) or
+        ``User``, answered ``lockparams|SUCCESS|0`` with a ``session`` cookie, else
+        ``lockparams|INVALID_LOGIN|0`` (``ONE_ATTEMPT_LEFT`` before a lock)."""
+        if req.method != "POST":
+            return Response(405, "Method Not Allowed")
+        scheme, _sep, token = req.headers.get("authorization", "").partition(" ")
+        try:
+            user, _sep, password = (
+                base64.b64decode(token.strip()[:512], validate=True).decode().partition(":")
+            )
+        except (ValueError, UnicodeDecodeError, binascii.Error):
+            user, password = "", ""
+        if scheme.lower() != "basic" or not user:
+            return Response(200, "lockparams|INVALID_LOGIN|0", "text/plain")
+        fault = await self.gate("login")
+        if fault == "drop_after":
+            raise DropConnection
+        result = "bad" if fault == "reject" else self.check_password(user[:64], password)
+        if result == "locked":
+            return Response(200, f"lockparams|LOCKED|{int(self.locked_for(user)) + 1}", "text/plain")
+        if result != "ok":
+            lock = self.state["lockout"]
+            left = int(lock.get("threshold", 5)) - self._failures.get(user, 0)
+            state = "ONE_ATTEMPT_LEFT" if lock.get("enabled") and left == 1 else "INVALID_LOGIN"
+            return Response(200, f"lockparams|{state}|0", "text/plain")
+        cookie = ("Set-Cookie", f"session={secrets.token_hex(16)}; Path=/; HttpOnly")
+        return Response(200, "lockparams|SUCCESS|0", "text/plain", headers=[cookie])
+
     async def poly_rest(self, req: Request) -> Response:
         path = req.path
+        if path == WEB_AUTH:
+            return await self.poly_web_auth(req)
         if path not in ("/api/v1/mgmt/device/info", "/api/v1/mgmt/config/get", "/api/v1/mgmt/config/set"):
             return Response(404, "<html><body>404 Not Found</body></html>")
         denied = await self.auth.check(req, self._locked_page)
@@ -340,8 +389,8 @@ class VoipPhone(Device):
             return self._status("4000", "Invalid input parameters")
         lock: dict[str, Any] = {}
         for param, value in values.items():
-            if param == self.ADMIN_PASSWORD:
-                problem = self.policy_problem("Polycom", value)
+            if param in self.PASSWORDS:
+                problem = self.policy_problem(self.PASSWORDS[param], value)
                 if problem:
                     return self._status("4000", problem)
                 continue
@@ -351,11 +400,12 @@ class VoipPhone(Device):
             if not lo <= int(value) <= hi:
                 return self._status("4000", f"{param} must be {lo}-{hi}")
             lock[key] = bool(int(value)) if key == "enabled" else int(value)
-        fault = await self.gate("change_password" if self.ADMIN_PASSWORD in values else "set_config")
+        changes = {self.PASSWORDS[p]: v for p, v in values.items() if p in self.PASSWORDS}
+        fault = await self.gate("change_password" if changes else "set_config")
         if fault == "reject":
             return self._status("5000", "Failed to process request")
-        if self.ADMIN_PASSWORD in values:
-            self.change_password("Polycom", values[self.ADMIN_PASSWORD])
+        for account, password in changes.items():
+            self.change_password(account, password)
         if lock:
             self.set_lockout(**lock)
         if fault == "drop_after":
