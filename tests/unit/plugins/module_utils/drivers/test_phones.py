@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Yealink's web UI: what the driver reads from the pages and how it encrypts a field."""
+"""Yealink's web UI (what the driver reads from the pages, how it encrypts a field) and the
+Poly web UI sign-in's verdicts."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.phones 
     login_page,
     login_verdict,
     page_var,
+    web_auth_verdict,
 )
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -84,3 +86,12 @@ def test_cipher_fields_decrypt_with_the_page_key():
         nonce, session, got = (dec.update(data) + dec.finalize()).rstrip(b"\0").decode().split(";", 2)
         assert nonce.startswith("0.") and session == "SESSION42" and got == secret
     assert cipher.encrypt("same") != cipher.encrypt("same")  # a fresh random each field
+
+
+def test_poly_web_sign_in_verdicts():
+    assert web_auth_verdict("lockparams|SUCCESS|0") is True
+    assert web_auth_verdict("lockparams|INVALID_LOGIN|0") is False
+    assert web_auth_verdict("lockparams|ONE_ATTEMPT_LEFT|0") is False
+    for body in ("lockparams|LOCKED|42", "<html>Polycom</html>", ""):
+        with pytest.raises(DriverError, match="no verdict on the password"):
+            web_auth_verdict(body)
