@@ -83,6 +83,7 @@ options:
     description:
       - "Driver to use, with what it can do - C(axis_vapix) (password, lockout_read, services,
         initial_password);
+        C(busybox_httpd) (password);
         C(cisco_ios) (password); C(dahua_http) (password, lockout_read, lockout_set);
         C(debian_shell) (password, lockout_read, lockout_set, services, snmp_community, mqtt_auth);
         C(edgeos_cli) (password);

@@ -63,6 +63,7 @@ options:
       - Driver to use - C(ssh_shell), C(debian_shell), C(telnet_busybox), C(hikvision_isapi),
         C(axis_vapix), C(dahua_http) (Dahua CGI API), C(hp_ews) (HP printers),
         C(venstar_local) (Venstar thermostats, a manual step), C(yealink_http) (Yealink web UI),
+        C(busybox_httpd) (BusyBox httpd Basic auth, a manual step),
         C(polycom_rest) (Polycom VVX REST), C(router_http), C(routeros_api) (MikroTik RouterOS API),
         C(edgeos_cli) (Ubiquiti EdgeRouter CLI), C(cisco_ios), C(hp_procurve).
       - Defaults to the host var C(iot_driver), then the C(driver) of C(iot_fingerprint) that

@@ -313,6 +313,21 @@ FINGERPRINTS = [
         "driver": "telnet_busybox",
     },
     {
+        # the web server, not the device: whatever runs BusyBox httpd with its default realm
+        # (networking/httpd.c); its accounts are lines of httpd.conf, changed by hand
+        "id": "busybox.httpd",
+        "vendor": "BusyBox",
+        "model": "httpd",
+        "class": "unknown",
+        "os": "Linux (BusyBox)",
+        "match": [("http.realm", r"^Web Server Authentication$", 3)],
+        "mgmt_protocols": ["http"],
+        "default_credentials": [],  # none shipped: the device maker writes httpd.conf
+        "lockout": _NO_LOCKOUT,  # httpd.c counts no failed logins
+        "eol": None,
+        "driver": "busybox_httpd",
+    },
+    {
         "id": "synology.surveillance",
         "vendor": "Synology",
         "model": "DiskStation (Surveillance Station)",

@@ -30,6 +30,7 @@ MODULES = (
     "routers",
     "thermostats",
     "phones",
+    "webservers",
 )
 
 _PKG = "ansible_collections.iotguard.hardening.plugins.module_utils.drivers"
