@@ -66,7 +66,6 @@ import json
 import os
 import re
 import secrets
-import urllib.parse
 
 try:
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -77,10 +76,10 @@ except ImportError:  # pragma: no cover - cryptography comes with ansible-core
     HAS_CRYPTOGRAPHY = False
 
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._http import (
+    CookieSession,
     HttpApiDriver,
     json_object,
 )
-from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.appliances import FORM
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
     DriverError,
     NotSupported,
@@ -103,7 +102,6 @@ YL_SECURITY = "/servlet?m=mod_data&p=security&q=load"
 YL_CHANGE = "/servlet?m=mod_password&p=security&q=change"
 YL_ACCOUNTS = ("admin", "user")
 _JS_VAR = r'var\s+%s\s*=\s*["\']([^"\'<>]{0,%d})["\']'
-_SESSION = re.compile(r"(?:^|[;,]\s*)JSESSIONID=([A-Za-z0-9._-]{1,128})")
 _LOCKED = re.compile(r"try again\s+(\d{1,4})\s+minutes? later", re.I)
 _RESULT = re.compile(r"""["']result["']\s*:\s*["']?(-?\d{1,6})""")
 
@@ -178,24 +176,6 @@ class WebCipher:
         return base64.b64encode(enc.update(data) + enc.finalize()).decode("ascii")
 
 
-class _YealinkSession:
-    """One web UI session: the ``JSESSIONID`` cookie carried from answer to answer."""
-
-    def __init__(self, http):
-        self.http = http
-        self.cookie = None
-
-    def request(self, method, path, fields=None):
-        headers = dict(FORM) if fields is not None else {}
-        if self.cookie:
-            headers["Cookie"] = "JSESSIONID=" + self.cookie
-        body = urllib.parse.urlencode(fields) if fields is not None else None
-        resp = self.http.request(method, path, body=body, headers=headers)
-        m = _SESSION.search(resp.headers.get("set-cookie", "") or "")
-        self.cookie = m.group(1) if m else self.cookie
-        return resp
-
-
 class YealinkWebDriver(HttpApiDriver):
     name = "yealink_http"
     abstract = False
@@ -215,7 +195,7 @@ class YealinkWebDriver(HttpApiDriver):
 
     def _sign_in(self, username, password):
         """A signed-in session and its cipher, or None when the phone refused."""
-        session = _YealinkSession(self.http)
+        session = CookieSession(self.http, "JSESSIONID")
         page = self._form(session)
         cipher = WebCipher(page["n"], page["e"], session.cookie)
         fields = {"username": username, "pwd": cipher.encrypt(password), "jumpto": "status", "acc": ""}
@@ -229,7 +209,7 @@ class YealinkWebDriver(HttpApiDriver):
         return self._sign_in(username, password) is not None
 
     def identify(self, username, password):
-        page = self._form(_YealinkSession(self.http))
+        page = self._form(CookieSession(self.http, "JSESSIONID"))
         return {"model": page["model"], "firmware": page["firmware"]}
 
     def change_password(self, username, old_password, new_password):
