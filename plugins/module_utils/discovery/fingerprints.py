@@ -466,7 +466,13 @@ FINGERPRINTS = [
         ],
         "mgmt_protocols": ["http", "https", "sip"],
         "default_credentials": [_cred("admin", "admin", "Yealink admin guide")],
-        "lockout": {"supported": True, "threshold": 5, "note": "web login locked 3 min after 5 failures"},
+        "lockout": {
+            "supported": True,
+            "threshold": 5,
+            # the lock is seen in the wild ("try again N minutes later", Greenbone's detection
+            # script); no public source gives its figures: 5 / 3 min is unverified
+            "note": "web login locked after failed logins (5 failures, 3 min: unverified)",
+        },
         "eol": None,
         "driver": "yealink_http",
     },
