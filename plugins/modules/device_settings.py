@@ -83,16 +83,17 @@ options:
     description:
       - "Driver to use, with what it can do - C(axis_vapix) (password, lockout_read, services,
         initial_password);
+        C(busybox_httpd) (password);
         C(cisco_ios) (password); C(dahua_http) (password, lockout_read, lockout_set);
         C(debian_shell) (password, lockout_read, lockout_set, services, snmp_community, mqtt_auth);
         C(edgeos_cli) (password);
         C(hikvision_isapi) (password, lockout_read, lockout_set,
         services, initial_password); C(hp_ews) (password, snmp_community); C(hp_procurve) (password);
-        C(phone_http) (password, lockout_read); C(polycom_rest) (password, lockout_read,
+        C(polycom_rest) (password, lockout_read,
         lockout_set); C(router_http) (password, services,
         port_mappings); C(routeros_api) (password, services); C(ssh_shell) (password);
         C(telnet_busybox) (password, lockout_read);
-        C(venstar_local) (password); C(web_login) (password)."
+        C(venstar_local) (password); C(web_login) (password); C(yealink_http) (password)."
       - Defaults to the host var C(iot_driver), then the C(driver) of C(iot_fingerprint) that
         discovery set.
     type: str

@@ -62,7 +62,8 @@ options:
     description:
       - Driver to use - C(ssh_shell), C(debian_shell), C(telnet_busybox), C(hikvision_isapi),
         C(axis_vapix), C(dahua_http) (Dahua CGI API), C(hp_ews) (HP printers),
-        C(venstar_local) (Venstar thermostats, a manual step), C(phone_http),
+        C(venstar_local) (Venstar thermostats, a manual step), C(yealink_http) (Yealink web UI),
+        C(busybox_httpd) (BusyBox httpd Basic auth, a manual step),
         C(polycom_rest) (Polycom VVX REST), C(router_http), C(routeros_api) (MikroTik RouterOS API),
         C(edgeos_cli) (Ubiquiti EdgeRouter CLI), C(cisco_ios), C(hp_procurve), C(web_login) (a web
         interface that only asks for HTTP Basic/Digest, a manual step).

@@ -313,6 +313,21 @@ FINGERPRINTS = [
         "driver": "telnet_busybox",
     },
     {
+        # the web server, not the device: whatever runs BusyBox httpd with its default realm
+        # (networking/httpd.c); its accounts are lines of httpd.conf, changed by hand
+        "id": "busybox.httpd",
+        "vendor": "BusyBox",
+        "model": "httpd",
+        "class": "unknown",
+        "os": "Linux (BusyBox)",
+        "match": [("http.realm", r"^Web Server Authentication$", 3)],
+        "mgmt_protocols": ["http"],
+        "default_credentials": [],  # none shipped: the device maker writes httpd.conf
+        "lockout": _NO_LOCKOUT,  # httpd.c counts no failed logins
+        "eol": None,
+        "driver": "busybox_httpd",
+    },
+    {
         "id": "synology.surveillance",
         "vendor": "Synology",
         "model": "DiskStation (Surveillance Station)",
@@ -451,7 +466,13 @@ FINGERPRINTS = [
         ],
         "mgmt_protocols": ["http", "https", "sip"],
         "default_credentials": [_cred("admin", "admin", "Yealink admin guide")],
-        "lockout": {"supported": True, "threshold": 5, "note": "web login locked 3 min after 5 failures"},
+        "lockout": {
+            "supported": True,
+            "threshold": 5,
+            # the lock is seen in the wild ("try again N minutes later", Greenbone's detection
+            # script); no public source gives its figures: 5 / 3 min is unverified
+            "note": "web login locked after failed logins (5 failures, 3 min: unverified)",
+        },
         "eol": None,
         "driver": "yealink_http",
     },

@@ -18,6 +18,7 @@ import os
 import re
 import socket
 import ssl
+import urllib.parse
 
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
     BaseDriver,
@@ -172,6 +173,32 @@ class HttpClient:
                 "device asks for HTTP auth scheme %r, which is not supported" % clean(scheme, 32)
             )
         return self._once(method, path, body, headers)
+
+
+def cookie_value(headers, name):
+    """The value of cookie ``name`` an answer sets (bounded, token characters only), or None."""
+    pattern = r"(?:^|[;,]\s*)%s=([A-Za-z0-9+/=_.-]{1,256})" % re.escape(name)
+    m = re.search(pattern, headers.get("set-cookie", "") or "")
+    return m.group(1) if m else None
+
+
+class CookieSession:
+    """One web UI session: the cookie ``name`` carried from answer to answer; ``fields`` go
+    form-encoded."""
+
+    def __init__(self, http, name):
+        self.http = http
+        self.name = name
+        self.cookie = None
+
+    def request(self, method, path, fields=None):
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} if fields is not None else {}
+        if self.cookie:
+            headers["Cookie"] = "%s=%s" % (self.name, self.cookie)
+        body = urllib.parse.urlencode(fields) if fields is not None else None
+        resp = self.http.request(method, path, body=body, headers=headers)
+        self.cookie = cookie_value(resp.headers, self.name) or self.cookie
+        return resp
 
 
 class HttpApiDriver(BaseDriver):

@@ -44,7 +44,11 @@ from __future__ import annotations
 import re
 import urllib.parse
 
-from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._http import HttpApiDriver
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._http import (
+    CookieSession,
+    HttpApiDriver,
+    cookie_value,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
     DriverError,
     PasswordPolicy,
@@ -68,7 +72,6 @@ _INPUT = re.compile(r"<input\b[^>]{0,1000}>", re.I)
 _ATTR = re.compile(r"""(\w+)\s*=\s*(?:"([^"]{0,1000})"|'([^']{0,1000})'|([^\s>]{1,1000}))""")
 _ERROR = re.compile(r"""class=["'][^"']*error[^"']*["'][^>]*>([^<]{1,300})<""", re.I)
 _TOKEN = re.compile(r"^[A-Za-z0-9+/=_.:-]{8,512}$")
-_SESSION = re.compile(r"(?:^|[;,]\s*)sessionId=([A-Za-z0-9+/=_.-]{1,256})")
 
 
 def _inputs(html):
@@ -107,8 +110,7 @@ def page_error(html):
 
 def session_cookie(headers):
     """The ``sessionId`` a response sets, or None."""
-    m = _SESSION.search(headers.get("set-cookie", "") or "")
-    return m.group(1) if m else None
+    return cookie_value(headers, "sessionId")
 
 
 def csrf_token(html, where):
@@ -119,21 +121,11 @@ def csrf_token(html, where):
     return token
 
 
-class _Session:
+class _Session(CookieSession):
     """One FutureSmart EWS session: the ``sessionId`` cookie carried from answer to answer."""
 
     def __init__(self, http):
-        self.http = http
-        self.cookie = None
-
-    def request(self, method, path, fields=None):
-        headers = dict(FORM) if fields is not None else {}
-        if self.cookie:
-            headers["Cookie"] = "sessionId=" + self.cookie
-        body = urllib.parse.urlencode(fields) if fields is not None else None
-        resp = self.http.request(method, path, body=body, headers=headers)
-        self.cookie = session_cookie(resp.headers) or self.cookie
-        return resp
+        super().__init__(http, "sessionId")
 
 
 def _redirected_away(resp):

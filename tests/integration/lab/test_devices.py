@@ -7,6 +7,7 @@ SMB1 and DICOM byte by byte.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import struct
 import subprocess
@@ -253,7 +254,9 @@ def test_thermostat_driver_proves_digest_and_reports_manual_steps(lab_site):
 
 
 # -- VoIP ----------------------------------------------------------------------------------
-def test_voip_sip_options_and_fixed_lockout(lab_site):
+def test_voip_sip_options_and_yealink_web_ui(lab_site, tmp_path):
+    """SIP OPTIONS, then Yealink's servlet web UI as curl sees it: the login form sets a
+    JSESSIONID and carries the page's RSA key; no session, no page; the lab's old form is gone."""
     phone = lab_site.device("phone-desk-03")
     req = (
         "OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/UDP nm;branch=foo;rport\r\nFrom: <sip:nm@nm>;tag=root\r\n"
@@ -263,14 +266,76 @@ def test_voip_sip_options_and_fixed_lockout(lab_site):
     reply = udp_exchange(phone["address"], 5060, req.encode()).decode()
     assert reply.startswith("SIP/2.0 200 OK\r\n")
     assert "User-Agent: Yealink SIP-T46S 66.86.0.15\r\n" in reply and "CSeq: 42 OPTIONS" in reply
-    url = f"http://{phone['address']}/api/status"
-    status = http(url, "admin", "admin")
-    assert status.status == 200
-    assert json.loads(status.body)["lockout"] == {"enabled": True, "threshold": 5, "duration": 180}
-    for _unused in range(5):
-        assert http(url, "admin", "nope").status == 401
-    locked = http(url, "admin", "admin")
-    assert locked.status == 401 and "locked" in locked.body
+    base = f"http://{phone['address']}"
+    assert "servlet?m=mod_listener&p=login&q=loginForm" in http(base + "/").body
+    for path in ("/api/status", "/api/password"):
+        assert http(base + path, "admin", "admin").status == 404, path
+    jar = tmp_path / "jar.txt"
+    code, _loc, form = curl(jar, base + "/servlet?m=mod_listener&p=login&q=loginForm&jumpto=status")
+    assert code == 200 and 'var g_strFirmware = "66.86.0.15";' in form
+    assert 'var g_phonetype = "T46S";' in form and 'var g_rsa_e = "10001";' in form
+    assert len(re.search(r'g_rsa_n = "([0-9a-f]+)"', form).group(1)) == 512  # 2048-bit
+    assert "JSESSIONID" in jar.read_text()
+    security = base + "/servlet?m=mod_data&p=security&q=load"
+    assert curl(jar, security)[:2] == (302, base + "/servlet?m=mod_listener&p=login&q=loginForm")
+    failures = lab_site.device("phone-desk-03")["auth"]["failures"]
+    login = base + "/servlet?m=mod_listener&p=login&q=login"
+    code, _loc, bogus = curl(jar, "-d", "username=admin&pwd=bm90LWl0&rsakey=00&rsaiv=00", login)
+    assert code == 200 and json.loads(bogus) == {"authstatus": "error"}
+    assert lab_site.device("phone-desk-03")["auth"]["failures"] == failures + 1
+    assert curl(jar, security)[0] == 302
+
+
+def test_yealink_driver_signs_in_rotates_and_meets_the_lock(lab_site):
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
+        DriverError,
+        NotSupported,
+        PasswordRejected,
+    )
+
+    def password(name, user):
+        return {c["username"]: c["password"] for c in lab_site.device(name)["credentials"]}[user]
+
+    dev = lab_site.device("phone-desk-02")
+    drv = get_driver("yealink_http", dev["address"], timeout=5)
+    assert get_driver("phone_http", dev["address"]).name == "yealink_http"  # the old name still works
+    before = dev["auth"]["failures"]
+    assert drv.login("admin", "admin") is True and drv.login("user", "user") is True
+    assert drv.login("admin", "nope") is False
+    assert lab_site.device("phone-desk-02")["auth"]["failures"] == before + 1, "one refusal, one failure"
+    assert drv.identify("admin", "admin") == {"model": "T46S", "firmware": "66.86.0.15"}
+    assert drv.read_settings("admin", "admin")["lockout"] is None  # the web UI shows no lock setting
+    # each account changes its own password through the security page
+    drv.change_password("user", "user", "Desk-User-2026")
+    assert password("phone-desk-02", "user") == "Desk-User-2026"
+    assert drv.login("user", "Desk-User-2026") and not drv.login("user", "user")
+    drv.change_password("admin", "admin", "Desk-Admin-2026")
+    assert password("phone-desk-02", "admin") == "Desk-Admin-2026"
+    assert drv.login("admin", "Desk-Admin-2026")
+    with pytest.raises(NotSupported, match="admin and user only"):
+        drv.change_password("var", "var", "Desk-Var-2026x")
+    # the policy (two character classes) refuses the factory password back: the phone's own
+    # menu takes it, for the other tests of this site
+    with pytest.raises(PasswordRejected, match="refused the new password of admin"):
+        drv.change_password("admin", "Desk-Admin-2026", "admin")
+    assert password("phone-desk-02", "admin") == "Desk-Admin-2026"
+    lab_site.screen("phone-desk-02", "admin", "admin")
+    lab_site.screen("phone-desk-02", "user", "user")
+    assert drv.login("admin", "admin") and drv.login("user", "user")
+    # the lock: five refusals, then even the right password meets the wait, never a verdict
+    phone = lab_site.device("phone-desk-03")
+    drv = get_driver("yealink_http", phone["address"], timeout=5)
+    lockouts = lab_site.device("phone-desk-03")["auth"]["lockouts"]
+    refused = 0  # the first test on this phone spent one failure already
+    while lab_site.device("phone-desk-03")["auth"]["lockouts"] == lockouts:
+        assert drv.login("admin", "nope") is False
+        refused += 1
+        assert refused <= 5, "no lock after 5 refusals"
+    with pytest.raises(DriverError, match="locked: it says try again 3 minute"):
+        drv.login("admin", "admin")
+    with pytest.raises(DriverError, match="locked"):
+        drv.login("admin", "nope")
 
 
 # -- speaker -------------------------------------------------------------------------------
@@ -316,6 +381,7 @@ def poly_lock_site(tmp_path):
 
 def test_polycom_rest_api_and_driver(poly_lock_site):
     from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import DriverError
     from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.capabilities import (
         SettingRejected,
     )
@@ -350,6 +416,29 @@ def test_polycom_rest_api_and_driver(poly_lock_site):
     assert drv.login("Polycom", "Exam-Room-2026") and not drv.login("Polycom", "456")
     drv.change_password("Polycom", "Exam-Room-2026", "456")  # the site's factory state again
     assert drv.login("Polycom", "456")
+
+    # the second web account, User (factory 123): the web UI's sign-in takes it, REST does not
+    web = f"http://{addr}/form-submit/auth.htm"
+    code, body = curl_digest("-X", "POST", "-i", "-u", "User:123", web)
+    assert code == 200 and body.endswith("\n\nlockparams|SUCCESS|0") and "Set-Cookie: session=" in body
+    assert curl_digest("-X", "POST", "-u", "User:nope", web) == (200, "lockparams|INVALID_LOGIN|0")
+    assert curl_digest("-u", "User:123", f"http://{addr}/api/v1/mgmt/device/info")[0] == 403
+    assert drv.login("User", "123") is True and drv.login("User", "nope") is False
+    assert drv.lockout_policy("User", "123") is None  # no REST access to ask with
+    # its password is the admin's to set (device.auth.localUserPassword over config/set)
+    with pytest.raises(DriverError, match="needs the admin Polycom's"):
+        drv.change_password("User", "123", "Exam-User-2026")
+    as_admin = get_driver("polycom_rest", addr, timeout=5, enable_secret="456")
+    as_admin.change_password("User", "123", "Exam-User-2026")
+    creds = {c["username"]: c["password"] for c in lab_site.device("phone-exam-01")["credentials"]}
+    assert creds == {"Polycom": "456", "User": "Exam-User-2026"}
+    assert drv.login("User", "Exam-User-2026") and not drv.login("User", "123")
+    with pytest.raises(DriverError, match="refused the login"):
+        get_driver("polycom_rest", addr, timeout=5, enable_secret="wrong").change_password(
+            "User", "Exam-User-2026", "Other-User-2026"
+        )
+    as_admin.change_password("User", "Exam-User-2026", "123")
+    assert drv.login("User", "123")
 
     # the lock as UC Software 5.5+ applies it: 5 failures, then even the right password is
     # refused for 60 s (the last test on this phone: the lock lapses on its own)

@@ -32,7 +32,7 @@ KIND_DRIVER = {
     "busybox_device": "telnet_busybox",
     "printer": "hp_ews",
     "thermostat": "venstar_local",
-    "voip_phone": "phone_http",  # Polycom: VENDOR_DRIVER
+    "voip_phone": "yealink_http",  # Polycom: VENDOR_DRIVER
     "router": "router_http",
     "dahua_camera": "dahua_http",
     "mikrotik_router": "routeros_api",

@@ -136,3 +136,15 @@ def test_any_account_driver_can_prove_the_enable_secret(store):
     drv = resolve("sw3", hv, {}, store).driver(None)
     assert drv.options["login_username"] == "admin" and drv.options["login_password"] == "Stored-Admin-1"
     assert drv.options["enable_secret"] == "Stored-Enable-1"
+
+
+def test_polycom_user_account_gets_the_admin_password(store):
+    """Poly's User password is set over REST as the admin: the admin's stored password, else
+    the factory one, comes with the driver (as a switch's enable secret)."""
+    hv = {"ansible_host": "127.99.7.6", "iot_fingerprint_id": "polycom.phone", "iot_driver": "polycom_rest"}
+    access = resolve("vvx", hv, {}, store)
+    assert access.factory_accounts() == ["Polycom", "User"]
+    assert access.driver("User").options["enable_secret"] == "456"
+    store.set_current("vvx", "Polycom", "Stored-Admin-1", "rotated")
+    assert resolve("vvx", hv, {}, store).driver("User").options["enable_secret"] == "Stored-Admin-1"
+    assert "enable_secret" not in resolve("vvx", hv, {}, store).driver("Polycom").options

@@ -135,6 +135,12 @@ CASES = [
         None,
         ("nvr", "Xiongmai", "XMEye DVR/NVR", "xiongmai.dvr"),
     ),
+    (
+        "BusyBox httpd with its default realm (the web server, not the device)",
+        _scan(p80_tcp={"protocol": "http", "realm": "Web Server Authentication", "status_code": 401}),
+        None,
+        ("unknown", "BusyBox", "httpd", "busybox.httpd"),
+    ),
 ]
 
 

@@ -49,7 +49,7 @@ def test_registry_is_derived_from_the_classes():
     # the Venstar Local API has no lockout or MQTT setting: the driver claims none
     assert got["venstar_local"] == ["password"]
     assert got["polycom_rest"] == ["password", "lockout_read", "lockout_set"]
-    assert ALIASES["yealink_http"] == "phone_http" and "polycom_rest" in DRIVERS
+    assert ALIASES["phone_http"] == "yealink_http" and "polycom_rest" in DRIVERS
     assert got["hp_ews"] == ["password", "snmp_community"]
     assert got["cisco_ios"] == ["password"]
 
