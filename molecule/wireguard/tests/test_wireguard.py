@@ -771,7 +771,16 @@ def test_ssh_audit_finds_nothing_weak_on_the_hub(alice):
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    out = alice.run("cd /opt/ssh-audit && python3 -m ssh_audit -j --skip-rate-test -p 22 %s", WAN_HUB)
+    # a connection that does not come up is no verdict: on a loaded machine (every scenario at
+    # once) the first one timed out once; the judge's verdict itself is never retried
+    for _attempt in range(3):
+        assert tcp_open(alice, WAN_HUB, 22, timeout=10), "the hub's sshd does not answer from the WAN"
+        out = alice.run(
+            "cd /opt/ssh-audit && python3 -m ssh_audit -j -t 15 --skip-rate-test -p 22 %s", WAN_HUB
+        )
+        if "cannot connect" not in out.stdout:
+            break
+        time.sleep(5)
     report = json.loads(out.stdout)
     assert report["kex"], "ssh-audit saw no key exchange: %s" % out.stdout[:500]
     critical = report.get("recommendations", {}).get("critical", {})
