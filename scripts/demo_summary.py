@@ -19,26 +19,26 @@ PROOF = {
 }
 # rule -> the device_hardening change that closes it, and what the after-assessment re-checked
 HARDENED_BY = {
-    "IOTG-NO-LOCKOUT": ("lockout", "lockout setting read from the device"),
-    "IOTG-CLEARTEXT-MGMT": ("services.telnet", "answered on"),
-    "IOTG-UPNP-IGD": ("services.upnp", "answered on"),
-    "IOTG-INTERNET-EXPOSED": ("port_mappings", "answered on"),
-    "IOTG-MQTT-NOAUTH": ("mqtt_auth", "MQTT login without password"),
-    "IOTG-SNMP-PUBLIC": ("snmp_community", "SNMP community 'public'"),
+    "IOTG-NO-LOCKOUT": (("lockout",), "lockout setting read from the device"),
+    "IOTG-CLEARTEXT-MGMT": (("services.telnet", "services.ftp"), "closed since discovery"),
+    "IOTG-UPNP-IGD": (("services.upnp",), "answered on"),
+    "IOTG-INTERNET-EXPOSED": (("port_mappings",), "answered on"),
+    "IOTG-MQTT-NOAUTH": (("mqtt_auth",), "MQTT login without password"),
+    "IOTG-SNMP-PUBLIC": (("snmp_community",), "SNMP community 'public'"),
 }
 
 
 def closed_by(finding, hardening, rechecks):
     """How one closed finding was closed and re-checked, in words (no secrets)."""
-    field, check = HARDENED_BY.get(finding["rule"], (None, None))
+    fields, check = HARDENED_BY.get(finding["rule"], ((), None))
     row = hardening.get(finding["device"]) or {}
-    made = [c for c in row.get("changes", []) if field and c["field"].startswith(field.split(".")[0])]
-    if not made and field == "port_mappings":  # removed on the router that mapped the device
+    made = [c for c in row.get("changes", []) if c["field"] in fields]
+    if not made and fields == ("port_mappings",):  # removed on the router that mapped the device
         made = [
             c
             for r in hardening.values()
             for c in r.get("changes", [])
-            if c["field"] == field and "> %s:" % finding["device"] in str(c["before"])
+            if c["field"] == "port_mappings" and "> %s:" % finding["device"] in str(c["before"])
         ]
     if made:
         how = "device_hardening set " + ", ".join("%s (read back)" % c["field"] for c in made)

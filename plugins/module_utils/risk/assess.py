@@ -18,6 +18,9 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device imp
 PROBES = ("credentials", "mqtt", "snmp", "rtsp", "management")
 MGMT_TCP = ("telnet", "ssh", "http", "https", "ftp", "rdp", "vnc", "winrm")
 MAX_REACH_PORTS = 8
+#: services whose findings come from their port being open (cleartext management, web
+#: without TLS, SMBv1, DICOM): probed first, so a port closed since discovery is seen closed
+RECHECKED_SERVICES = ("telnet", "ftp", "http", "smb", "dicom")
 
 #: products whose lockout exists but is off at factory settings: while the factory default
 #: credential still works the device is at factory settings, so lockout is off too
@@ -536,17 +539,37 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, acce
         "observations": obs,
     }
 
-    tcp = [s for s in device.services.values() if s.proto == "tcp"][:MAX_REACH_PORTS]
-    answered = [s for s in tcp if probes.tcp_open(device.address, s.port, opts.timeout)]
+    # the services a check judges by their port go first: each is tried again now, so a
+    # finding stands on what the device runs today, not on discovery's list
+    tcp = sorted(
+        (s for s in device.services.values() if s.proto == "tcp"),
+        key=lambda s: (s.name not in RECHECKED_SERVICES, s.port),
+    )[:MAX_REACH_PORTS]
+    state = {s.port: probes.tcp_state(device.address, s.port, opts.timeout) for s in tcp}
+    answered = [s for s in tcp if state[s.port] == "open"]
     if tcp and not answered:
         result["assessed"] = False
-        result["errors"].append(
-            "unreachable: no port of %s answered within %.0fs (tried %s); check that the device is on and "
-            "routable from the controller, or remove it from the inventory"
-            % (device.address, opts.timeout, ", ".join("tcp/%d" % s.port for s in tcp))
-        )
+        tried = ", ".join("tcp/%d" % s.port for s in tcp)
+        if all(v == "refused" for v in state.values()):
+            result["errors"].append(
+                "unreachable: every port discovery saw on %s now refuses the connection (%s): the device "
+                "closed them, or it is gone and something else holds its address; run discovery again"
+                % (device.address, tried)
+            )
+        else:
+            result["errors"].append(
+                "unreachable: no port of %s answered within %.0fs (tried %s); check that the device is on "
+                "and routable from the controller, or remove it from the inventory"
+                % (device.address, opts.timeout, tried)
+            )
         return result
     obs["answered"] = ["tcp/%d" % s.port for s in answered]
+    # only a refusal proves a port closed; a silent port keeps what discovery saw
+    refused = [s.port for s in tcp if state[s.port] == "refused"]
+    if refused and answered:
+        device.closed(refused)
+        obs["refused"] = ["tcp/%d" % p for p in refused]
+        result["device"] = device.summary()
 
     if "management" in opts.probes:
         upnp_ports = device.upnp_ports()

@@ -240,6 +240,15 @@ class Device:
     def ports_of(self, name):
         return sorted(s.port for s in self.services.values() if s.name == name)
 
+    def closed(self, ports):
+        """Forget the TCP services whose port refused a connection in this run: discovery saw
+        them, the device has closed them since (a hardening turned telnet off). The checks
+        then judge what the device runs now. Returns the services dropped."""
+        gone = [s for key, s in self.services.items() if key[0] == "tcp" and s.port in set(ports)]
+        for s in gone:
+            del self.services[(s.proto, s.port)]
+        return gone
+
     def upnp_ports(self):
         """TCP ports that serve the device's own UPnP description (not an admin interface)."""
         import urllib.parse

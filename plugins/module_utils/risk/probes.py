@@ -58,13 +58,22 @@ def _connect(host, port, timeout):
         raise ProbeError("%s:%s: %s" % (host, port, hostile.text(exc.strerror or exc, 128))) from exc
 
 
-def tcp_open(host, port, timeout=3.0):
+def tcp_state(host, port, timeout=3.0):
+    """``"open"`` (the handshake completed), ``"refused"`` (the host answered with a reset:
+    nothing listens there; the only answer that proves a port closed) or ``"silent"`` (a
+    timeout or another error: dropped on the way, unreachable or overloaded; proves nothing)."""
     try:
         s = socket.create_connection((host, int(port)), timeout=timeout)
+    except ConnectionRefusedError:
+        return "refused"
     except OSError:
-        return False
+        return "silent"
     s.close()
-    return True
+    return "open"
+
+
+def tcp_open(host, port, timeout=3.0):
+    return tcp_state(host, port, timeout) == "open"
 
 
 # --- MQTT ------------------------------------------------------------------------------------

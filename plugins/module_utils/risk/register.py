@@ -407,6 +407,8 @@ def device_checks(result, undecided):
     done, not_done = [], []
     if obs.get("answered"):
         done.append("answered on %s" % ", ".join(obs["answered"][:8]))
+    if obs.get("refused"):
+        done.append("closed since discovery (connection refused) on %s" % ", ".join(obs["refused"][:8]))
     if "management_reachable" in obs:
         done.append("management ports tested from the assessment's network")
     creds = obs.get("credentials")

@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A finding that rests on an open port (telnet, FTP, web without TLS, SMBv1, DICOM) stands on
+what the device answers in this run, not on discovery's list: a port that now refuses the
+connection is closed (the after-assessment proves a hardening that turned telnet off), a
+port that stays silent proves nothing and keeps what discovery saw."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import assess, probes, register, report
+
+ADDRESS = "127.99.9.1"
+
+
+def _listener():
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((ADDRESS, 0))
+    srv.listen(8)
+    return srv
+
+
+@pytest.fixture
+def ports():
+    """A web port and a telnet port, both listening; the test closes the telnet one."""
+    web, telnet = _listener(), _listener()
+    yield {"web": web, "telnet": telnet}
+    for s in (web, telnet):
+        s.close()
+
+
+def _hostvars(web, telnet):
+    return {
+        "ansible_host": ADDRESS,
+        "iot_class": "camera",
+        "iot_mac": "02:00:00:99:09:01",
+        "iot_services": {
+            "%d/tcp" % web: {"protocol": "http"},
+            "%d/tcp" % telnet: {"protocol": "telnet"},
+        },
+    }
+
+
+def _assess(hostvars, tmp_path):
+    opts = assess.Options(probes=("management",), ledger=str(tmp_path / "ledger.json"), timeout=2.0)
+    return assess.assess_device("cam", hostvars, opts)
+
+
+def _rules(res):
+    return {(f["rule"], f["location"]) for f in res["findings"]}
+
+
+def test_a_port_closed_since_discovery_is_fixed_by_the_recheck(ports, tmp_path):
+    web, telnet = ports["web"].getsockname()[1], ports["telnet"].getsockname()[1]
+    hostvars = _hostvars(web, telnet)
+    before = _assess(hostvars, tmp_path)
+    assert ("IOTG-CLEARTEXT-MGMT", "tcp/%d" % telnet) in _rules(before)
+    assert "refused" not in before["observations"]
+
+    ports["telnet"].close()  # the hardening turned telnet off; discovery's facts still list it
+    after = _assess(hostvars, tmp_path)
+    assert after["assessed"] is True
+    assert ("IOTG-CLEARTEXT-MGMT", "tcp/%d" % telnet) not in _rules(after)
+    assert ("IOTG-HTTP-NO-TLS", "http") in _rules(after), "the web port still answers"
+    assert after["observations"]["refused"] == ["tcp/%d" % telnet]
+    assert telnet not in [s["port"] for s in after["device"]["services"]]
+    assert "closed since discovery (connection refused) on tcp/%d" % telnet in " ".join(
+        register.device_checks(after, [])["checked"]
+    )
+    ident = after["device"]["mac"]
+    prev = next(dict(f, identity=ident) for f in before["findings"] if f["rule"] == "IOTG-CLEARTEXT-MGMT")
+    now = {f["key"] for f in after["findings"]}
+    assert report.finding_status(prev, now, {ident}, {ident: after["unknown"]}) == "fixed"
+
+
+def test_a_silent_port_keeps_what_discovery_saw(ports, tmp_path, monkeypatch):
+    web, telnet = ports["web"].getsockname()[1], ports["telnet"].getsockname()[1]
+    real = probes.tcp_state
+
+    def dropped(host, port, timeout=3.0):
+        return "silent" if port == telnet else real(host, port, timeout)
+
+    monkeypatch.setattr(probes, "tcp_state", dropped)
+    res = _assess(_hostvars(web, telnet), tmp_path)
+    assert ("IOTG-CLEARTEXT-MGMT", "tcp/%d" % telnet) in _rules(res), "a timeout proves no port closed"
+    assert "refused" not in res["observations"]
+
+
+def test_every_port_refused_is_not_assessed_and_says_why(ports, tmp_path):
+    web, telnet = ports["web"].getsockname()[1], ports["telnet"].getsockname()[1]
+    ports["web"].close()
+    ports["telnet"].close()
+    res = _assess(_hostvars(web, telnet), tmp_path)
+    assert res["assessed"] is False and res["findings"] == []
+    assert "now refuses the connection" in res["errors"][0] and "run discovery again" in res["errors"][0]
+
+
+def test_tcp_state_tells_refused_from_open(ports):
+    port = ports["web"].getsockname()[1]
+    assert probes.tcp_state(ADDRESS, port, 2.0) == "open"
+    ports["web"].close()
+    assert probes.tcp_state(ADDRESS, port, 2.0) == "refused"
+    assert probes.tcp_open(ADDRESS, port, 2.0) is False
