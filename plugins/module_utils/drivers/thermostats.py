@@ -78,6 +78,15 @@ class VenstarLocalDriver(HttpApiDriver):
             return False
         raise DriverError("GET %s answered HTTP %d" % (self.login_path, resp.status))
 
+    def unauthenticated(self):
+        """The Local API's answer to a request without credentials, when authentication is off
+        (the assessment's finding); None when it asks for them (401)."""
+        if self._open():
+            return (
+                "GET %s answered 200 with no credentials (Local API authentication is off)" % self.login_path
+            )
+        return None
+
     def login(self, username, password):
         if self._open():
             raise ManualStep(

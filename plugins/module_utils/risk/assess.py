@@ -175,6 +175,23 @@ def unclaimed_account(driver, notes):
         return None
 
 
+def open_interface(driver, notes):
+    """What the device answered without any credential when its management API needs none
+    (a thermostat's Local API with authentication off), as the driver words it; None when
+    it asks for credentials or the driver cannot tell."""
+    asker = getattr(driver, "unauthenticated", None)
+    if asker is None:
+        return None
+    try:
+        said = asker()
+    except Exception as exc:  # noqa: BLE001 - the question is a bonus; the usual checks follow
+        notes.append(
+            "credentials: could not ask whether the API needs credentials: %s" % hostile.text(exc, 200)
+        )
+        return None
+    return hostile.text(said, 200) if said else None
+
+
 def _unclaimed_result(name, account):
     claim = {
         "username": account,
@@ -215,10 +232,14 @@ def probe_credentials(device, opts, hostvars, driver_factory, notes, access):
         probe = factory(device.address, opts.timeout)
         try:
             account = unclaimed_account(probe, notes)
+            opened = None if account else open_interface(probe, notes)
         finally:
             probe.close()
         if account:
             return _unclaimed_result(name, account)
+        if opened:
+            # no account exists to test: no password was tried, none of the budget spent
+            return {"protocol": name, "open": opened, "tried": 0, "skipped": 0}
     candidates = _candidates(device, opts, name, _known_factory(access, notes))
     if not candidates:
         notes.append("credentials: no known default or supplied credential for this device; not tried")

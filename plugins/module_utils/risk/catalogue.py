@@ -348,6 +348,24 @@ FINDINGS += (
         "cwe": ["CWE-306"],
         "hipaa": ["164.312(a)(1)", "164.312(d)", "164.312(e)(1)"],
     },
+    {
+        "id": "IOTG-API-NOAUTH",
+        "likelihood": "moderate",
+        "impact": "moderate",
+        "owner": "msp",
+        "published_default": False,
+        "threat": "Anyone on the network reads the device and changes its settings through its API, without any password.",
+        "action": "Turn authentication on in the device's own settings (on its screen where the API cannot) with a unique password, store it, and re-run.",
+        "title": "Device API answers without authentication",
+        "severity": "high",
+        "check": "api_unauthenticated",
+        "evidence": "The device's management API answered a request that carried no credentials.",
+        "description": "There is no account to protect: anyone who reaches the device controls it.",
+        "remediation": "Turn the API's authentication on with a unique credential, or turn the API off; allow its port only from the VPN.",
+        "fixed_by": ["credential_rotation"],
+        "cwe": ["CWE-306"],
+        "hipaa": ["164.312(a)(1)", "164.312(d)"],
+    },
 )
 
 #: operating systems and firmware whose vendor no longer ships security fixes, matched

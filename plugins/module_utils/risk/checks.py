@@ -195,6 +195,13 @@ def dicom_unauthenticated(device, obs, ctx):
     ]
 
 
+def api_unauthenticated(device, obs, ctx):
+    creds = obs.get("credentials") or {}
+    if not creds.get("open"):
+        return []
+    return [(creds.get("protocol") or "api", creds["open"])]
+
+
 def mqtt_unauthenticated(device, obs, ctx):
     return [
         ("tcp/%s" % port, "MQTT CONNECT without credentials accepted on tcp/%s" % port)
@@ -243,6 +250,7 @@ CHECKS = {
     "upnp_gateway": upnp_gateway,
     "smbv1": smbv1,
     "dicom_unauthenticated": dicom_unauthenticated,
+    "api_unauthenticated": api_unauthenticated,
 }
 
 

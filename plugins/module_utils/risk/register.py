@@ -412,7 +412,9 @@ def device_checks(result, undecided):
     if "management_reachable" in obs:
         done.append("management ports tested from the assessment's network")
     creds = obs.get("credentials")
-    if isinstance(creds, dict) and creds.get("credentialed"):
+    if isinstance(creds, dict) and creds.get("open"):
+        done.append("the management API asked for no credential: %s" % creds["open"][:120])
+    elif isinstance(creds, dict) and creds.get("credentialed"):
         done.append(
             "logged in with the stored credential(s) of %s; factory passwords re-checked: %s tried, %s"
             % (

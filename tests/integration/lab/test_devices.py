@@ -247,7 +247,9 @@ def test_thermostat_driver_proves_digest_and_reports_manual_steps(lab_site):
     with pytest.raises(ManualStep, match="no password change"):
         drv.change_password("admin", "admin", "Other2026x")
     assert lab_site.device("hvac-01")["credentials"][0]["password"] == "admin"
+    assert drv.unauthenticated() is None, "the Digest-protected API answered 401 without credentials"
     opened = get_driver("venstar_local", lab_site.device("hvac-02")["address"], timeout=5)
+    assert "answered 200 with no credentials" in opened.unauthenticated()
     with pytest.raises(ManualStep, match="asks for no credential") as exc:
         opened.login("admin", "admin")
     assert "turn authentication on" in exc.value.instruction

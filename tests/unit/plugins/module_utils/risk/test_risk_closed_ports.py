@@ -103,3 +103,44 @@ def test_tcp_state_tells_refused_from_open(ports):
     ports["web"].close()
     assert probes.tcp_state(ADDRESS, port, 2.0) == "refused"
     assert probes.tcp_open(ADDRESS, port, 2.0) is False
+
+
+class _OpenApi:
+    """A driver whose management API answers without credentials (login never called)."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.logins = 0
+
+    def unauthenticated(self):
+        return self.answer
+
+    def login(self, username, password):
+        self.logins += 1
+        return False
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("answer", ["GET /query/info answered 200 with no credentials", None])
+def test_an_api_that_asks_for_no_credential_is_a_finding(ports, tmp_path, answer):
+    web, telnet = ports["web"].getsockname()[1], ports["telnet"].getsockname()[1]
+    hostvars = dict(
+        _hostvars(web, telnet), iot_default_credentials=[{"username": "admin", "password": "admin"}]
+    )
+    drv = _OpenApi(answer)
+
+    def factory(hostvars, device=None):
+        return "venstar_local", (lambda host, timeout: drv)
+
+    opts = assess.Options(probes=("credentials",), ledger=str(tmp_path / "ledger.json"), timeout=2.0)
+    res = assess.assess_device("stat", hostvars, opts, driver_factory=factory)
+    found = {f["rule"]: f for f in res["findings"]}
+    if answer:
+        assert found["IOTG-API-NOAUTH"]["evidence"] == answer
+        assert found["IOTG-API-NOAUTH"]["location"] == "venstar_local"
+        assert drv.logins == 0, "no password is tried on an API that needs none"
+        assert "asked for no credential" in " ".join(register.device_checks(res, [])["checked"])
+    else:
+        assert "IOTG-API-NOAUTH" not in found and drv.logins >= 1
