@@ -49,6 +49,7 @@ _SERVICE_FIELDS = [
 EVIDENCE_FIELDS = sorted(
     {f for f, _p, _k in _SERVICE_FIELDS}
     | {"bacnet.vendor", "oui.vendor", "dhcp.hostname", "nmap.product", "nmap.os", "nmap.devicetype", "port"}
+    | {"switch.cli"}
 )
 
 _COMPILED = {}
@@ -79,6 +80,14 @@ def evidence(scan, target=None, oui_vendor=None):
                 out.append(("bacnet.vendor", name, "bacnet %s" % key))
         out.append(("port", key, "connect %s" % key))
     if target:
+        if target.get("cli"):
+            out.append(
+                (
+                    "switch.cli",
+                    target["cli"],
+                    "switch source: its MAC table read with the %s CLI" % target["cli"],
+                )
+            )
         if target.get("hostname"):
             out.append(("dhcp.hostname", target["hostname"], "dhcp lease"))
         nm = target.get("nmap") or {}

@@ -81,6 +81,13 @@ def gather_targets(options):
                 tables.append(switches.read_switch(spec, i, options.get("source_timeout", 30)))
             except switches.SourceError as exc:
                 warnings.append("%s; its devices are missing switch/port data" % exc)
+                continue
+            # the switch itself answered that platform's CLI: evidence of what it is, for the
+            # address when it is one the run scans anyway (no new target is added)
+            if spec.get("host") in ranges:
+                me = targets.Target(spec["host"], "switch_cli:%s" % tables[-1].name)
+                me.cli = switches.check_spec(spec, i)[1]
+                found.append(me)
         neighbours = []
         if options.get("neighbour_table", switches.NEIGHBOUR_TABLE):
             neighbours = switches.read_neighbours(options.get("neighbour_table", switches.NEIGHBOUR_TABLE))

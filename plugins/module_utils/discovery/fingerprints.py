@@ -810,6 +810,7 @@ FINGERPRINTS = [
             ("snmp.sysdescr", r"Cisco IOS Software.*(?P<model>C(?:2960|3560|3750|3850|9200|9300)\w*)", 3),
             ("snmp.sysdescr", r"Cisco IOS Software", 2),
             ("ssh.banner", r"^SSH-[\d.]+-Cisco-", 2),
+            ("switch.cli", r"^cisco_ios$", 3),
             ("telnet.banner", r"User Access Verification", 1),
             ("http.realm", r"^level_15_access", 2),
             ("oui.vendor", r"(?i)^Cisco", 1),
@@ -831,13 +832,16 @@ FINGERPRINTS = [
             ("snmp.sysdescr", r"(?P<model>ProCurve [\w]+ Switch [\w-]+|Aruba \w+ [\w-]+ Switch)", 3),
             ("telnet.banner", r"(?i)ProCurve|HP .*Switch", 2),
             ("http.title", r"(?i)ProCurve|HP .* Switch", 2),
+            ("switch.cli", r"^hp_procurve$", 3),
         ],
         "mgmt_protocols": ["ssh", "telnet", "snmp", "http"],
         "default_credentials": [_cred("manager", "", "ProCurve: no manager password until set")],
         "lockout": _UNKNOWN_LOCKOUT,
         "eol": None,
         "driver": "netmiko:hp_procurve",
-        "network_os": "community.network.aruba",
+        # no ``network_os``: community.network.aruba (Aruba controllers, not ArubaOS-Switch)
+        # left the Ansible community package with Ansible 10, and a host naming a missing one
+        # is unreachable in every play; the netmiko session speaks the CLI itself
     },
     {
         "id": "mikrotik.routeros",

@@ -35,7 +35,7 @@ def normalize_mac(value):
 class Target:
     """One address and what the sources said about it."""
 
-    __slots__ = ("address", "hostname", "mac", "nmap", "sources", "switch", "switch_port", "vlan")
+    __slots__ = ("address", "cli", "hostname", "mac", "nmap", "sources", "switch", "switch_port", "vlan")
 
     def __init__(self, address, source, mac=None, hostname=None):
         self.address = address
@@ -46,12 +46,15 @@ class Target:
         self.switch = None
         self.switch_port = None
         self.vlan = None
+        # the switch CLI (netmiko platform) that answered at this address: the switch source
+        # logged in there and read its tables with that platform's commands
+        self.cli = None
 
     def merge(self, other):
         for s in other.sources:
             if s not in self.sources:
                 self.sources.append(s)
-        for attr in ("mac", "hostname", "nmap", "switch", "switch_port", "vlan"):
+        for attr in ("mac", "hostname", "nmap", "switch", "switch_port", "vlan", "cli"):
             if getattr(self, attr) is None and getattr(other, attr) is not None:
                 setattr(self, attr, getattr(other, attr))
 

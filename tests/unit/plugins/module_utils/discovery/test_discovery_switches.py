@@ -141,3 +141,41 @@ def test_bad_switch_options_name_the_field(spec, field):
     with pytest.raises(switches.DiscoveryError) as err:
         switches.check_spec(spec, 0)
     assert err.value.field == field
+
+
+def test_a_switch_read_over_its_cli_is_named_by_it(monkeypatch):
+    """The switch source logged in to a switch whose banners name nothing (an SSH server
+    string of OpenSSH): the CLI that answered is the evidence of what it is, for an address
+    the run scans anyway; a switch outside the ranges adds no target."""
+    from ansible_collections.iotguard.hardening.plugins.module_utils.discovery import classify, engine
+
+    def read(spec, index, timeout):
+        return switches.SwitchTables(spec["name"], "switches[%d]" % index, [], [], has_arp=True)
+
+    monkeypatch.setattr(switches, "read_switch", read)
+    specs = [
+        {
+            "name": "sw-floor2",
+            "host": "192.0.2.3",
+            "device_type": "hp_procurve",
+            "username": "m",
+            "password": "p",
+        },
+        {
+            "name": "sw-far",
+            "host": "198.51.100.9",
+            "device_type": "cisco_ios",
+            "username": "a",
+            "password": "p",
+        },
+    ]
+    found, _ranges, _warnings = engine.gather_targets(
+        {"networks": ["192.0.2.0/29"], "switches": specs, "neighbour_table": ""}
+    )
+    assert found["192.0.2.3"].cli == "hp_procurve" and "switch_cli:sw-floor2" in found["192.0.2.3"].sources
+    assert "198.51.100.9" not in found, "a switch outside the scanned ranges is not scanned"
+    scan = {"open_ports": [22], "services": {"22/tcp": {"protocol": "ssh", "banner": "SSH-2.0-OpenSSH_7.9"}}}
+    facts = classify.classify(scan, found["192.0.2.3"].as_dict())
+    assert facts["iot_fingerprint_id"] == "hp.procurve" and facts["iot_class"] == "network_switch"
+    assert any(e["field"] == "switch.cli" for e in facts["iot_evidence"])
+    assert classify.classify(scan, {"address": "192.0.2.4"})["iot_class"] != "network_switch"
