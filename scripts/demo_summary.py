@@ -178,13 +178,18 @@ def main(client_dir: str) -> int:
         + ", ".join(f"{s} {sev[s]}" for s in ("critical", "high", "medium", "low") if sev[s])
         + "):"
     )
-    unrotated = {}
+    unrotated, statuses = {}, {}
     for row in rotation.get("devices", []):
         if row["status"] not in ("rotated", "compliant"):
             unrotated.setdefault(row["host"], set()).add(row["reason"])
+            statuses.setdefault(row["host"], set()).add(row["status"])
     for rule, n in sorted(Counter(f["rule"] for f in remaining).items(), key=lambda kv: -kv[1]):
         devices = {f["device"] for f in remaining if f["rule"] == rule}
         rot = set().union(*(unrotated.get(d, set()) for d in devices))
+        if rot and set().union(*(statuses.get(d, set()) for d in devices)) == {"not_managed"}:
+            # no account to rotate (an API that asks for none): the step is the engineer's
+            action = (after.get("rules", {}).get(rule) or {}).get("action", "")
+            rot = {"nothing to rotate on the device; the engineer's step: " + action}
         reason = why(rule, fixed_by.get(rule, []), roles, discovery.get("step_hosts", {}), rot)
         print(f"         {n:3d} x {rule}: {reason}")
     print("REPORTS")
