@@ -14,6 +14,8 @@ together, they never cause the failure that would lock it:
   With a threshold of N we allow at most N - 1 - reserve failures (``reserve`` leaves room
   for the device's rightful user), never fewer than one when N >= 2, so the last attempt
   before a lock is never ours. A device that reports its lockout off gets ``max_attempts``.
+  ``max_attempts`` caps what one run causes; the device's own share caps every failure in
+  its lockout window, whoever caused it: a run gets the smaller of what is left of each.
 * failures are counted in a **ledger** shared between processes (a small JSON file beside
   the client's inventory, no secrets in it: user names, the kind of credential tried and
   times). A login that works clears that user's failures (devices reset their counter on a
@@ -99,6 +101,8 @@ def lockout_evidence(reported=None, product=None, configured=None):
 #: stricter: until the device itself reported its setting we cause at most this many
 #: failures (a device set to the strictest common threshold, 3, survives them)
 FALLBACK_CAP = 2
+#: ``max_attempts`` of the device's own share: its lockout alone decides it
+NO_CAP = 1 << 30
 
 
 def budget_size(lockout, reserve=1, max_attempts=DEFAULT_MAX_ATTEMPTS):
@@ -204,9 +208,10 @@ class Ledger:
         with self._locked() as data:
             return any(ev[1] == user and ev[2] == tag for ev in self._events(data, keys, window))
 
-    def failures(self, keys, window=DEFAULT_WINDOW):
+    def failures(self, keys, window=DEFAULT_WINDOW, since=None):
+        """Failed logins still counting in the window (``since``: only those from then on)."""
         with self._locked() as data:
-            return len(self._events(data, keys, window))
+            return sum(1 for ev in self._events(data, keys, window) if since is None or ev[0] >= since)
 
     def last_success(self, keys, user):
         with self._locked() as data:
@@ -277,10 +282,14 @@ class LoginBudget:
         self.ledger = ledger if ledger is not None else Ledger()
         self.who = who
         self.size = budget_size(self.lockout, reserve, max_attempts)
+        # what the device allows in its lockout window, whoever spends it; ``size`` also caps
+        # what this run may cause (``max_attempts``)
+        self.device_size = budget_size(self.lockout, reserve, NO_CAP)
         self.window = self.lockout.get("duration") or DEFAULT_WINDOW
         self.reserve = reserve
         self.max_attempts = max_attempts
         self.spent_before = self.ledger.failures(self.keys, self.window)
+        self.started = self.ledger.clock()
         self.attempts = []
         self.exhausted = False
         # credentials this budget saw accepted (digests, in memory only): logging in again
@@ -304,6 +313,7 @@ class LoginBudget:
         self.ledger.remember_lockout(self.keys, reported)
         self.lockout = lockout_evidence(reported)
         self.size = budget_size(self.lockout, self.reserve, self.max_attempts)
+        self.device_size = budget_size(self.lockout, self.reserve, NO_CAP)
         self.window = self.lockout.get("duration") or DEFAULT_WINDOW
 
     # -- the account -------------------------------------------------------------------
@@ -311,7 +321,10 @@ class LoginBudget:
         if self.lockout.get("source") == SOURCE_DEVICE and self.lockout.get("enabled") is False:
             # the device itself says failed logins lock nothing: only this run's own cap counts
             return max(0, self.size - sum(1 for a in self.attempts if a["result"] == "refused"))
-        return max(0, self.size - self.ledger.failures(self.keys, self.window))
+        # this run's cap (its failures the device still counts), and what the device's lockout
+        # leaves after every failure in its window, earlier runs and the other parts included
+        mine = self.ledger.failures(self.keys, self.window, since=self.started)
+        return max(0, min(self.size - mine, self.device_size - self.ledger.failures(self.keys, self.window)))
 
     def order(self, tries, user=None):
         """``tries``: (password, kind) pairs -> sorted by likelihood, the kind that worked
@@ -391,5 +404,10 @@ class LoginBudget:
             "login budget exhausted: %d failed login(s) allowed on this device (lockout threshold %s, %s), "
             "%d already spent in the lockout window; stopped before the device could lock the account. "
             "Log in by hand with the password you expect, or wait out the lockout window, then re-run"
-            % (self.size, thr if thr else "unknown", self.lockout.get("source"), self.size - self.remaining())
+            % (
+                min(self.size, self.device_size),
+                thr if thr else "unknown",
+                self.lockout.get("source"),
+                self.ledger.failures(self.keys, self.window),
+            )
         )

@@ -197,3 +197,27 @@ def test_a_public_default_refused_once_is_not_sent_again(tmp_path):
     assert rotation.exhausted and len(dev.sent) == 1
     with open(path, encoding="utf-8") as fh:
         assert "Cisco123" not in fh.read(), "the ledger holds no password"
+
+
+def test_the_cap_is_per_run_and_the_lockout_counts_every_failure_in_its_window():
+    """A camera that reports 7 tries: an earlier run's three refused guesses leave this run
+    two failures (7 - 1 - reserve 1 = 5 in the window), not none, although its own cap is 3;
+    and no run ever takes the window past those 5."""
+    now = [1000.0]
+    ledger = Ledger(clock=lambda: now[0])
+    keys = ["mac:44:19:b6:3b:cf:04"]
+    reported = {"enabled": True, "threshold": 7, "duration": 300}
+    before = LoginBudget(lockout_evidence(reported), keys, ledger, who="assessment", max_attempts=3)
+    dev = LockoutDevice({"admin": "Rotated-1"}, threshold=7)
+    for user in ("user", "guest", "support"):
+        assert before.attempt(dev.login, user, "guess", "guess") is False
+    assert before.remaining() == 0, "the earlier run's own cap of 3 is spent"
+    now[0] += 60
+    after = LoginBudget(lockout_evidence(reported), keys, ledger, who="assessment", max_attempts=3)
+    assert after.size == 3 and after.device_size == 5 and after.remaining() == 2
+    assert after.attempt(dev.login, "admin", "12345", "default") is False
+    assert after.attempt(dev.login, "admin", "admin", "default") is False
+    assert after.remaining() == 0 and after.attempt(dev.login, "admin", "other", "default") is None
+    assert ledger.failures(keys, 300) == 5 and not dev.locked
+    now[0] += 301  # the device forgot them: a new run has its whole cap again
+    assert LoginBudget(lockout_evidence(reported), keys, ledger, max_attempts=3).remaining() == 3
