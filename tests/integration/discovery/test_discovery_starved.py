@@ -78,7 +78,10 @@ def test_host_deadline_cut_short_is_said_and_kept(lab_site, tmp_path):
     assert summary["hosts_deadline"] >= len(partial)
     assert summary["ports_not_probed"] >= len(partial)
     telnet = {d["address"] for d in lab_site.truth["devices"] if 23 in d["tcp_ports"]}
-    assert telnet & set(partial)
+    # cut short either after the port answered (partial) or, on a loaded machine, before
+    # anything answered (not scanned): said and kept both ways, never taken for complete
+    cut = set(partial) | members(out, "iot_not_scanned")
+    assert telnet & cut, {a: (hv.get(a) or {}).get("iot_scan_status") for a in sorted(telnet)}
 
 
 def test_descriptor_starvation_lists_not_scanned_addresses(lab_site, tmp_path):
