@@ -20,4 +20,10 @@ scripts/stage.sh build scripts/build-collection.sh || failed=1
 echo
 echo "make test summary ($(( $(date +%s) - start ))s in all):"
 cat .build/stages.txt
+for why in .build/stage-logs/*.why; do
+  [ -s "$why" ] || continue
+  echo
+  echo "why stage $(basename "$why" .why) failed (whole output: .build/stage-logs/):"
+  cat "$why"
+done
 exit $failed
