@@ -3,9 +3,12 @@
 whole run, and each stage's share (the inventory's discovery scan, then every play).
 
 The site runs in a network namespace of the benchmark's own (the `large` site, fresh), the
-client folder is a copy of inventories/lab/large. Memory is the summed RSS of
-ansible-playbook and every process it started (forks, modules), sampled every 0.2 s; the
-lab's own process is not counted. Timings are printed, not asserted; the run must succeed.
+client folder is a copy of inventories/lab/large. Memory is that of ansible-playbook and every
+process it started (forks, modules); the lab's own process is not counted. Two figures: the
+summed PSS (each page shared copy-on-write between the forks counted once, split between
+them: the memory the run really holds), sampled every 2 s, and the summed RSS (each shared
+page counted in every fork: an upper bound), sampled every 0.2 s. Timings are printed, not
+asserted; the run must succeed.
 
     .venv/bin/python tests/bench/site/bench_site.py [--forks 50] [--site large]
 """
@@ -33,8 +36,20 @@ sys.path[:0] = [
 from clientlab import Namespace, NamespacedSite  # noqa: E402
 
 
-def tree_rss(root):
-    """Summed RSS (bytes) of ``root`` and its descendants."""
+def _pss(pid):
+    """PSS (bytes) of one process, or 0 when it is gone or unreadable."""
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def tree_memory(root, with_pss):
+    """(summed RSS, summed PSS or None) in bytes of ``root`` and its descendants."""
     parents, rss = {}, {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -46,23 +61,36 @@ def tree_rss(root):
             rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, ValueError, IndexError):
             continue
-    total, todo = 0, [root]
+    tree, todo = [], [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        tree.append(pid)
         todo.extend(child for child, parent in parents.items() if parent == pid)
-    return total
+    total_rss = sum(rss.get(pid, 0) for pid in tree)
+    return total_rss, (sum(_pss(pid) for pid in tree) if with_pss else None)
 
 
 class Sampler(threading.Thread):
+    """Samples (time, RSS, PSS or None): RSS every 0.2 s, PSS every 10th sample (reading
+    every fork's smaps_rollup costs more)."""
+
     def __init__(self, pid):
         super().__init__(daemon=True)
         self.pid, self.samples, self.stop = pid, [], threading.Event()
 
     def run(self):
+        n = 0
         while not self.stop.is_set():
-            self.samples.append((time.monotonic(), tree_rss(self.pid)))
+            self.samples.append((time.monotonic(), *tree_memory(self.pid, n % 10 == 0)))
+            n += 1
             self.stop.wait(0.2)
+
+
+def peak(samples, index, t_start=None, t_end=None):
+    values = [
+        s[index] for s in samples if s[index] is not None and (t_start is None or t_start <= s[0] <= t_end)
+    ]
+    return max(values, default=0)
 
 
 def main():
@@ -125,22 +153,26 @@ def main():
             print("".join(tail))
             raise SystemExit("site.yml failed (%d)" % rc)
         wall = end - start
-        peak = max(s[1] for s in sampler.samples)
         print(
-            "site.yml, %d forks: wall %.1f s, peak memory %.0f MiB (ansible-playbook and its forks)"
-            % (args.forks, wall, peak / 2**20)
+            "site.yml, %d forks: wall %.1f s, peak memory %.0f MiB PSS (summed RSS %.0f MiB, an upper"
+            " bound), ansible-playbook and its forks"
+            % (args.forks, wall, peak(sampler.samples, 2) / 2**20, peak(sampler.samples, 1) / 2**20)
         )
-        print("%-42s %8s %6s %10s" % ("stage", "seconds", "share", "peak MiB"))
+        print("%-42s %8s %6s %9s %9s" % ("stage", "seconds", "share", "PSS MiB", "RSS MiB"))
         stages = []
         for (name, t_start), (_next, t_end) in zip(marks, [*marks[1:], ("end", end)], strict=True):
-            mem = max((s[1] for s in sampler.samples if t_start <= s[0] <= t_end), default=0)
-            stages.append((name, t_end - t_start, mem))
+            pss = peak(sampler.samples, 2, t_start, t_end)
+            rss = peak(sampler.samples, 1, t_start, t_end)
+            stages.append((name, t_end - t_start, pss, rss))
         seen, labelled = {}, []
-        for name, took, mem in stages:
+        for name, took, pss, rss in stages:
             seen[name] = seen.get(name, 0) + 1
             label = name if seen[name] == 1 else "%s (%d)" % (name, seen[name])
             labelled.append((label, took))
-            print("%-42s %8.1f %5.1f%% %10.0f" % (label[:42], took, 100 * took / wall, mem / 2**20))
+            print(
+                "%-42s %8.1f %5.1f%% %9.0f %9.0f"
+                % (label[:42], took, 100 * took / wall, pss / 2**20, rss / 2**20)
+            )
         slowest = max(labelled, key=lambda s: s[1])
         print("slowest stage: %s (%.0f%% of the run)" % (slowest[0], 100 * slowest[1] / wall))
         reports = inv / "reports" / args.site
