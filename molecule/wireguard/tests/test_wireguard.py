@@ -395,6 +395,8 @@ def test_spoofed_management_vlan_source_is_dropped(host, alice, bob):
 
 ECHO_PORT = 8080  # wireguard_mgmt_ports: the zone host echoes lines there
 RATE_PORT = 8000  # wireguard_mgmt_ports: limited per source by the probe contribution
+# another of them: limited the same, and the management zones by a limit of their own
+MGMT_RATE_PORT = 8080
 HOLD = (
     "import json, os, socket, sys, time\n"
     "s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)\n"
@@ -431,9 +433,10 @@ BURST = (
     "        return 1\n"
     "    except OSError:\n"
     "        return 0\n"
-    "with concurrent.futures.ThreadPoolExecutor(12) as pool:\n"
-    "    ok = sum(pool.map(one, range(12)))\n"
-    "print(json.dumps({'ok': ok, 'failed': 12 - ok}))\n"
+    "n = int(sys.argv[3]) if len(sys.argv) > 3 else 12\n"
+    "with concurrent.futures.ThreadPoolExecutor(n) as pool:\n"
+    "    ok = sum(pool.map(one, range(n)))\n"
+    "print(json.dumps({'ok': ok, 'failed': n - ok}))\n"
 )
 
 
@@ -472,7 +475,15 @@ def test_firewall_reload_keeps_established_connections_and_sessions(host, alice)
         "zones": [{"name": "probe", "networks": ["10.215.%d.0/24" % (200 + int(time.time()) % 50)]}],
         "sets": [{"name": "probe_seen", "family": "ipv4", "timeout": True}],
         "rate_limits": [
-            {"to": [MGMT_HOST + "/32"], "ports": [RATE_PORT], "per_source": "6/minute", "burst": 3}
+            {"to": [MGMT_HOST + "/32"], "ports": [RATE_PORT], "per_source": "6/minute", "burst": 3},
+            {
+                "to": [MGMT_HOST + "/32"],
+                "ports": [MGMT_RATE_PORT],
+                "per_source": "6/minute",
+                "burst": 3,
+                "management_per_source": "120/minute",
+                "management_burst": 20,
+            },
         ],
     }
     rc, out = playbook(
@@ -485,7 +496,13 @@ def test_firewall_reload_keeps_established_connections_and_sessions(host, alice)
         assert left <= kept, "the reload renewed the session (%s s left, %s before)" % (left, kept)
         assert reaches_mgmt(alice), "the kept session opens no new connection"
         table = host.check_output("nft list table inet iotguard")
-        for part in ("z_probe_4", "set probe_seen", "rate limit probe.rate_limits[0]", "@wg_authed"):
+        for part in (
+            "z_probe_4",
+            "set probe_seen",
+            "rate limit probe.rate_limits[0]",
+            "management rate limit probe.rate_limits[1]",
+            "@wg_authed",
+        ):
             assert part in table, "%s is not in the reloaded table" % part
     finally:
         alice.run("touch /root/hold.go")
@@ -512,6 +529,39 @@ def test_rate_limit_drops_what_is_over_it(host, bob):
     assert dropped >= result["failed"] >= 8, "%d connections failed, the limit dropped %d packets" % (
         result["failed"],
         dropped,
+    )
+
+
+def test_management_zones_have_a_rate_limit_of_their_own(host, bob):
+    """The probe contribution's second rate limit is the devices' one (6 a minute, burst 3)
+    with the management zones' own limit (120 a minute, burst 20), as device hardening puts
+    in front of a device without a lockout, so that the MSP's own runs are not throttled by
+    it. bob, on the management VLAN (a management zone), opens 12 connections at once: all
+    get through, and the devices' limit counted none of them. Then 40 at once: the management
+    zones' limit drops what is over its burst, and its own counter counted it."""
+    zone = peer("gateway-mgmt")
+    tcp_listen(zone, MGMT_RATE_PORT)
+    assert tcp_open(zone, "127.0.0.1", MGMT_RATE_PORT)
+    hub_route(bob, MGMT_HOST + "/32", via="10.215.1.10", dev="vlan0")
+    devices, own = "rate limit probe.rate_limits[1]", "management rate limit probe.rate_limits[1]"
+    try:
+        before = counter(host, "forward", devices), counter(host, "forward", own)
+        first = json.loads(bob.check_output("python3 -c %s %s %s 12", BURST, MGMT_HOST, str(MGMT_RATE_PORT)))
+        between = counter(host, "forward", devices), counter(host, "forward", own)
+        second = json.loads(bob.check_output("python3 -c %s %s %s 40", BURST, MGMT_HOST, str(MGMT_RATE_PORT)))
+        after = counter(host, "forward", devices), counter(host, "forward", own)
+    finally:
+        bob.run("ip route del %s/32", MGMT_HOST)
+    assert first["ok"] == 12, "the management VLAN was throttled: %d of 12 connections" % first["ok"]
+    assert between == before, "a limit dropped management VLAN connections under 20: %s -> %s" % (
+        before,
+        between,
+    )
+    assert second["ok"] <= 20 and second["failed"] >= 20, "the management limit let through %s" % second
+    assert after[0] == before[0], "the devices' limit counted the management VLAN"
+    assert after[1] - between[1] >= second["failed"], "the management limit dropped %d packets for %d" % (
+        after[1] - between[1],
+        second["failed"],
     )
 
 

@@ -26,7 +26,15 @@ RESERVED = ("any", "gateway")
 ZONE_KEYS = {"name", "networks", "interface", "management", "tunnel"}
 FLOW_KEYS = {"from", "to", "proto", "ports", "session_set", "comment", "per_source_connections"}
 SET_KEYS = {"name", "family", "timeout"}
-RATE_KEYS = {"to", "ports", "per_source", "burst", "management_only"}
+RATE_KEYS = {
+    "to",
+    "ports",
+    "per_source",
+    "burst",
+    "management_only",
+    "management_per_source",
+    "management_burst",
+}
 TOP_KEYS = {"zones", "flows", "sets", "rate_limits"}
 
 
@@ -168,12 +176,12 @@ def _flow(field, f):
 def _set(field, s):
     _keys(field, s, SET_KEYS)
     name = _name(field + ".name", s.get("name"), "set")
-    if name.startswith(("z_", "rl_", "cc_")):
+    if name.startswith(("z_", "rl_", "rlm_", "cc_")):
         raise FirewallError(
             field + ".name",
             name,
             "uses a prefix the role keeps for itself",
-            "do not start with z_, rl_ or cc_",
+            "do not start with z_, rl_, rlm_ or cc_",
         )
     family = s.get("family", "ipv4")
     if family not in FAMILIES:
@@ -194,9 +202,12 @@ def _rate(field, r):
     per = r.get("per_source")
     if not isinstance(per, str) or not RATE_RE.match(per):
         raise FirewallError(field + ".per_source", per, "is not a rate", "write e.g. 6/minute")
-    burst = r.get("burst", 5)
-    if isinstance(burst, bool) or not isinstance(burst, int) or not 1 <= burst <= 10000:
-        raise FirewallError(field + ".burst", burst, "is not a burst size", "use 1 to 10000 packets")
+    burst = _burst(field + ".burst", r.get("burst", 5))
+    mper = r.get("management_per_source") or ""
+    if mper and not (isinstance(mper, str) and RATE_RE.match(mper)):
+        raise FirewallError(
+            field + ".management_per_source", mper, "is not a rate", "write e.g. 60/minute, or leave it empty"
+        )
     return {
         "to": targets,
         "ports": _ports(field + ".ports", r.get("ports")),
@@ -204,7 +215,17 @@ def _rate(field, r):
         "burst": burst,
         # new connections to these ports only from the management zones (VLAN, VPN pools)
         "management_only": _bool(field + ".management_only", r.get("management_only")),
+        # the management zones' own limit (above the logins a run of the collection makes);
+        # empty: they are limited at per_source like every other source
+        "management_per_source": mper,
+        "management_burst": _burst(field + ".management_burst", r.get("management_burst", 20)) if mper else 0,
     }
+
+
+def _burst(field, burst):
+    if isinstance(burst, bool) or not isinstance(burst, int) or not 1 <= burst <= 10000:
+        raise FirewallError(field, burst, "is not a burst size", "use 1 to 10000 packets")
+    return burst
 
 
 def validate(name, data):
@@ -287,6 +308,13 @@ def merge(contributions):
                 True,
                 "leaves no source allowed: no contribution has a zone with management: true",
                 "declare the management VLAN or the VPN pool as a zone with management: true",
+            )
+        if r["management_per_source"] and not any(z["management"] for z in policy["zones"].values()):
+            raise FirewallError(
+                r["field"] + ".management_per_source",
+                r["management_per_source"],
+                "names the management zones' limit, but no contribution has a zone with management: true",
+                "declare the management VLAN or the VPN pool with management: true, or leave it empty",
             )
         for i, t in enumerate(r["to"]):
             if "/" not in t and t not in policy["zones"]:

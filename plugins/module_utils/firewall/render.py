@@ -80,15 +80,16 @@ def wanted_sets(policy):
             "extra": "",
             "elements": [],
         }
-    for i in range(len(policy["rate_limits"])):
+    for i, r in enumerate(policy["rate_limits"]):
         for v in (4, 6):
-            sets["rl_%d_%d" % (i, v)] = {
-                "type": NFT_TYPE[v],
-                "flags": ["dynamic", "timeout"],
-                "dynamic": True,
-                "extra": "size 65535; timeout 1h;",
-                "elements": [],
-            }
+            for prefix in ("rl", "rlm") if r["management_per_source"] else ("rl",):
+                sets["%s_%d_%d" % (prefix, i, v)] = {
+                    "type": NFT_TYPE[v],
+                    "flags": ["dynamic", "timeout"],
+                    "dynamic": True,
+                    "extra": "size 65535; timeout 1h;",
+                    "elements": [],
+                }
     for i, f in enumerate(policy["flows"]):
         if f["per_source_connections"]:
             for v in (4, 6):
@@ -191,6 +192,11 @@ def rate_comment(r):
     return "rate limit %s" % r["field"]
 
 
+def management_rate_comment(r):
+    """The comment of a rate limit's drop rules for the management zones' own, higher limit."""
+    return "management rate limit %s" % r["field"]
+
+
 def management_comment(r):
     """The comment of a rate limit's "management only from the management zones" rule."""
     return "management only %s" % r["field"]
@@ -228,11 +234,20 @@ def _rate_rules(policy, i, r):
                     '%s daddr %s %sct state new %scounter drop comment "%s"'
                     % (p, dst, ports, outside, management_comment(r))
                 )
+            # with a limit of their own, the management zones are not under this one
+            others = outside if r["management_per_source"] else ""
             rules.append(
-                "%s daddr %s %sct state new add @rl_%d_%d" % (p, dst, ports, i, v)
+                "%s daddr %s %sct state new %sadd @rl_%d_%d" % (p, dst, ports, others, i, v)
                 + " { %s saddr limit rate over %s burst %d packets }" % (p, r["per_source"], r["burst"])
                 + ' counter drop comment "%s"' % rate_comment(r)
             )
+            if r["management_per_source"]:
+                rules.append(
+                    "%s daddr %s %sct state new add @rlm_%d_%d" % (p, dst, ports, i, v)
+                    + " { %s saddr limit rate over %s burst %d packets }"
+                    % (p, r["management_per_source"], r["management_burst"])
+                    + ' counter drop comment "%s"' % management_rate_comment(r)
+                )
     return rules
 
 

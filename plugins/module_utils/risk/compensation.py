@@ -39,10 +39,11 @@ def from_hardening(doc):
 
 #: the live table is read with ``nft -j list table inet iotguard``; bounded like device data
 MAX_RULESET = 8 * 1024 * 1024
-#: the comments the gateway firewall gives these rules (firewall.render: rate_comment and
-#: management_comment)
+#: the comments the gateway firewall gives these rules (firewall.render: rate_comment,
+#: management_comment and management_rate_comment)
 RATE_COMMENT = "rate limit "
 MANAGEMENT_COMMENT = "management only "
+MANAGEMENT_RATE_COMMENT = "management rate limit "
 
 
 def _rules(nft_json):
@@ -100,14 +101,14 @@ def _limit(rule):
     return None
 
 
-def _limit_is(rule, rate, per, control):
+def _limit_is(rule, rate, per, burst):
     lim = _limit(rule)
     return (
         lim is not None
         and bool(lim.get("inv"))
         and str(lim.get("rate")) == rate
         and lim.get("per") == per
-        and lim.get("burst") == control.get("burst")
+        and lim.get("burst") == burst
     )
 
 
@@ -120,7 +121,8 @@ def recheck(nft_json, control):
     ``nft -j list table inet iotguard``), not in what was rendered: ``(True, evidence)`` when
     a drop rule there takes new connections from one source to the device's ports over the
     rate and burst (and, with ``management_only``, a drop rule for every source outside the
-    management zones), else ``(False, what is missing)``."""
+    management zones; with ``management_per_source``, the management zones' own limit), else
+    ``(False, what is missing)``."""
     try:
         address = ipaddress.ip_network(control["to"][0], strict=False).network_address
     except (KeyError, IndexError, TypeError, ValueError):
@@ -134,11 +136,30 @@ def recheck(nft_json, control):
     limited = [
         r
         for r in rules
-        if str(r.get("comment", "")).startswith(RATE_COMMENT) and _limit_is(r, rate, per, control)
+        if str(r.get("comment", "")).startswith(RATE_COMMENT)
+        and _limit_is(r, rate, per, control.get("burst"))
     ]
     if not limited:
         return False, "no rate limit of %s to %s in the live table" % (control.get("per_source"), address)
     evidence = "rule %r (handle %s) in the live table" % (limited[0].get("comment"), limited[0].get("handle"))
+    if control.get("management_per_source"):
+        mrate, _sep, mper = str(control["management_per_source"]).partition("/")
+        own = [
+            r
+            for r in rules
+            if str(r.get("comment", "")).startswith(MANAGEMENT_RATE_COMMENT)
+            and _limit_is(r, mrate, mper, control.get("management_burst"))
+        ]
+        if not own:
+            return False, "no rate limit of %s for the management zones to %s in the live table" % (
+                control["management_per_source"],
+                address,
+            )
+        evidence += "; rule %r (handle %s): the management zones at %s" % (
+            own[0].get("comment"),
+            own[0].get("handle"),
+            control["management_per_source"],
+        )
     if control.get("management_only"):
         fenced = [r for r in rules if str(r.get("comment", "")).startswith(MANAGEMENT_COMMENT)]
         if not fenced:

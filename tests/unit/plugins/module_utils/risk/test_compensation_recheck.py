@@ -83,3 +83,56 @@ def test_management_only_needs_a_management_zone():
         z["management"] = False
     with pytest.raises(FirewallError, match="management: true"):
         model.merge({"hardening": {"rate_limits": [CAMERA]}, "seg": {"zones": plain}})
+
+
+# The management zones' own limit: ``files/nft-forward-hardening-management-rate.json`` is what
+# nftables 1.0.6 printed after loading the rendering of MANAGED and V6 with ZONES.
+MANAGED = dict(CAMERA, management_per_source="60/minute", management_burst=20)
+LIVE_MANAGED = (Path(__file__).parent / "files" / "nft-forward-hardening-management-rate.json").read_text()
+
+
+def test_the_management_zones_have_their_own_limit_and_are_not_under_the_devices():
+    text = render.render(model.merge({"hardening": {"rate_limits": [MANAGED, V6]}, "seg": {"zones": ZONES}}))
+    lines = text.splitlines()
+    device = [x for x in lines if x.strip().endswith('comment "rate limit hardening.rate_limits[0]"')]
+    own = [x for x in lines if x.strip().endswith('comment "management rate limit hardening.rate_limits[0]"')]
+    assert len(device) == 1 and len(own) == 1, text
+    assert "ip saddr != @z_mgmt_4 ip saddr != @z_vpn_4 add @rl_0_4" in device[0]
+    assert "add @rlm_0_4 { ip saddr limit rate over 60/minute burst 20 packets } counter drop" in own[0]
+    assert "!=" not in own[0]
+    # without a limit of their own, the management zones are limited like every source
+    plain = render.render(model.merge({"hardening": {"rate_limits": [CAMERA]}, "seg": {"zones": ZONES}}))
+    assert "rlm_" not in plain and "ct state new add @rl_0_4" in plain
+
+
+def test_the_management_zones_limit_is_rechecked_in_the_live_table():
+    ok, evidence = recheck(LIVE_MANAGED, MANAGED)
+    assert ok, evidence
+    assert "'management rate limit hardening.rate_limits[0]' (handle 33)" in evidence
+    assert "the management zones at 60/minute" in evidence
+    for changed in (
+        dict(MANAGED, management_per_source="30/minute"),
+        dict(MANAGED, management_burst=10),
+    ):
+        ok, evidence = recheck(LIVE_MANAGED, changed)
+        assert not ok and "no rate limit of" in evidence and "for the management zones" in evidence
+    # a table loaded without it (the earlier rendering) does not hold the control
+    assert not recheck(LIVE, MANAGED)[0]
+
+
+@pytest.mark.parametrize(
+    ("rate_limit", "zones", "field"),
+    [
+        (dict(MANAGED, management_only=False), [], r"rate_limits\[0\]\.management_per_source"),
+        (dict(MANAGED, management_per_source="lots"), ZONES, r"rate_limits\[0\]\.management_per_source"),
+        (dict(MANAGED, management_burst=0), ZONES, r"rate_limits\[0\]\.management_burst"),
+    ],
+)
+def test_bad_management_limits_name_the_field(rate_limit, zones, field):
+    with pytest.raises(FirewallError, match=field):
+        model.merge({"hardening": {"rate_limits": [rate_limit]}, "seg": {"zones": zones}})
+
+
+def test_the_management_limit_sets_are_the_roles_own():
+    with pytest.raises(FirewallError, match="rlm_"):
+        model.merge({"x": {"sets": [{"name": "rlm_0_4"}]}})
