@@ -35,7 +35,7 @@ run_one() {
   start=$(date +%s)
   if [ "$jobs" -eq 1 ]; then
     echo "--> molecule scenario $s"
-    molecule test -s "$s"; rc=$?
+    molecule test -s "$s" 2>&1 | tee "$logs/$s.log"; rc=${PIPESTATUS[0]}
   else
     molecule test -s "$s" > "$logs/$s.log" 2>&1; rc=$?
     echo "--> molecule scenario $s"
@@ -46,10 +46,12 @@ run_one() {
   else
     echo "<-- molecule scenario $s FAILED after $(( $(date +%s) - start ))s"
     echo "$s" >> "$logs/failed"
+    python3 scripts/play_why.py "$logs/$s.log" > "$logs/$s.why" || true
   fi
 }
 
 : > "$logs/failed"
+rm -f "$logs"/*.why
 declare -a running=()
 for s in "${scenarios[@]}"; do
   if [ ! -f "molecule/$s/molecule.yml" ]; then
@@ -67,6 +69,12 @@ done
 wait
 mapfile -t failed < "$logs/failed"
 if [ ${#failed[@]} -gt 0 ]; then
+  # the task or test that failed each one (scripts/play_why.py), where the run's tail shows it
+  for s in "${failed[@]}"; do
+    [ -s "$logs/$s.why" ] || continue
+    echo "why scenario $s failed:"
+    sed "s/^/  why| /" "$logs/$s.why"
+  done
   echo "molecule: failed scenarios: ${failed[*]}" >&2
   exit 1
 fi

@@ -18,9 +18,15 @@ rc=${PIPESTATUS[0]}
 if [ "$rc" -ne 0 ]; then
   # pytest's summary lines (also inside Molecule's verifier box), Ansible's failed tasks,
   # the scripts' own verdicts; colour codes removed, each line cut at 200 characters
-  sed 's/\x1b\[[0-9;]*m//g' "$logs/$name.log" \
-    | grep -E '(^|[│ ])(FAILED|ERROR)[ :]|::test_|fatal: \[|failed scenarios|[0-9]+ (failed|error)' \
-    | grep -v 'failed=0' | cut -c1-200 | tail -n 15 > "$logs/$name.why" || true
+  # (a stage that said why itself, as the Molecule stage does per scenario with "  why| "
+  # lines, is quoted from those lines alone)
+  if grep -q '^  why| \|^why scenario ' "$logs/$name.log"; then
+    grep -E '^  why\| |^why scenario |failed scenarios' "$logs/$name.log" | cut -c1-300 | tail -n 40 > "$logs/$name.why" || true
+  else
+    sed 's/\x1b\[[0-9;]*m//g' "$logs/$name.log" \
+      | grep -E '(^|[│ ])(FAILED|ERROR)[ :]|::test_|fatal: \[|failed scenarios|[0-9]+ (failed|error)' \
+      | grep -v 'failed=0' | cut -c1-200 | tail -n 15 > "$logs/$name.why" || true
+  fi
 fi
 secs=$(( $(date +%s) - start ))
 if [ $rc -eq 0 ]; then result=passed; else result="FAILED (exit $rc)"; fi
