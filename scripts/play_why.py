@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """play_why.py LOG: prints the task that failed a Molecule scenario and Ansible's message.
 
 A scenario's log holds many ``fatal:`` lines that are expected (negative tests caught by a
