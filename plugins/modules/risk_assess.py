@@ -123,10 +123,30 @@ options:
     default: []
   assessed_from_vpn:
     description:
-      - Set when the controller runs this check from inside the management VPN; management
-        ports that answer are then not a finding.
+      - Set when the controller runs this check from inside the management VPN. The claim is
+        read from the kernel before any probe (C(ip -j route get)); the route to the device
+        must leave through a VPN interface (see O(vpn_interfaces)), or the task fails.
+      - Management ports that answer through the VPN are then expected; whether they also
+        answer outside it is what O(outside_reach) says. Without it, a management port that
+        answers stays a finding (not shown closed outside the VPN).
     type: bool
     default: false
+  vpn_interfaces:
+    description:
+      - The controller's VPN interfaces (for example V(wg0)). Empty, the links of kind
+        V(wireguard) or V(tun) (wireguard-go, OpenVPN) count as the VPN.
+    type: list
+    elements: str
+    default: []
+  outside_reach:
+    description:
+      - What a probe outside the VPN saw of this device, the device's entry of
+        M(iotguard.hardening.reach_probe)'s RV(iotguard.hardening.reach_probe#module:devices)
+        with V(from) set to the probe's name (keys V(from), V(open), V(refused), V(silent)).
+      - Read only with O(assessed_from_vpn). A management port that answered there is a
+        finding; the device is reachable only through the VPN when the probe tried every port
+        that answered the assessment and none answered it.
+    type: dict
   store:
     description:
       - The credential store rotation keeps the device passwords in. When it holds a password
@@ -225,6 +245,8 @@ ARGUMENT_SPEC = dict(
     staff_vlans=dict(type="list", elements="int", default=[]),
     staff_networks=dict(type="list", elements="str", default=[]),
     assessed_from_vpn=dict(type="bool", default=False),
+    vpn_interfaces=dict(type="list", elements="str", default=[]),
+    outside_reach=dict(type="dict"),
     store=dict(type="str", choices=["vault_file", "keepass", "none"], default="vault_file"),
     store_path=dict(type="path"),
     store_password=dict(type="str", no_log=True),
@@ -254,6 +276,8 @@ def run(p, access=None):
             "staff_vlans": p["staff_vlans"],
             "staff_networks": p["staff_networks"],
             "assessed_from_vpn": p["assessed_from_vpn"],
+            "vpn_interfaces": p["vpn_interfaces"],
+            "outside_reach": p["outside_reach"],
         }
         return assess.assess_device(p["name"], p["facts"], opts, ctx, access=access), None
     except (FactsError, ValueError) as exc:

@@ -108,10 +108,6 @@ options:
         file of at most 512 KiB, embedded in the report).
     type: dict
     default: {}
-  assessed_from_vpn:
-    description: Whether the assessment ran from inside the VPN (lowers the reach of every device).
-    type: bool
-    default: false
   rotation_summary:
     description:
       - The credential rotation's summary (C(credential-rotation.json)) whose list of accounts
@@ -218,7 +214,6 @@ def main():
             policy=dict(type="dict", default={}),
             kev_catalog=dict(type="path"),
             branding=dict(type="dict", default={}),
-            assessed_from_vpn=dict(type="bool", default=False),
             rotation_summary=dict(type="path"),
             hardening_summary=dict(type="path"),
         ),
@@ -241,7 +236,6 @@ def main():
             policy=p["policy"],
             kev_catalog=report.load_kev(p["kev_catalog"]),
             branding=report.check_branding(p["branding"]),
-            assessed_from_vpn=p["assessed_from_vpn"],
             rotation=(
                 report.load_rotation_file(p["rotation_summary"])
                 if p["rotation_summary"]

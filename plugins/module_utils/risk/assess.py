@@ -12,7 +12,7 @@ from __future__ import annotations
 from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
 from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import Ledger
 from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver import resolve
-from ansible_collections.iotguard.hardening.plugins.module_utils.risk import checks, probes
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import checks, probes, vantage
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import Device
 
 PROBES = ("credentials", "mqtt", "snmp", "rtsp", "management")
@@ -549,8 +549,12 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, acce
     opts = opts or Options()
     ctx = ctx or {}
     device = Device(name, hostvars)
-    access = access or resolve(name, hostvars, ledger=opts.ledger)
     notes, obs = [], {}
+    if ctx.get("assessed_from_vpn"):
+        # the claim is read from the kernel before any probe: a device routed past the VPN
+        # would make every "answers only through the VPN" in the report untrue
+        obs["vpn_interface"] = vantage.require_vpn(device.address, ctx.get("vpn_interfaces") or ())
+    access = access or resolve(name, hostvars, ledger=opts.ledger)
     result = {
         "device": device.summary(),
         "findings": [],
@@ -594,11 +598,15 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, acce
 
     if "management" in opts.probes:
         upnp_ports = device.upnp_ports()
-        obs["management_reachable"] = [
-            "%s tcp/%d" % (s.name, s.port)
-            for s in answered
-            if s.name in MGMT_TCP and s.port not in upnp_ports
-        ]
+        management = [s for s in answered if s.name in MGMT_TCP and s.port not in upnp_ports]
+        obs["management_reachable"] = ["%s tcp/%d" % (s.name, s.port) for s in management]
+        if ctx.get("assessed_from_vpn"):
+            # the answers above came through the VPN; what answers outside it is the probe's
+            view = vantage.outside_view(
+                ctx.get("outside_reach"), [s.port for s in answered], [s.port for s in management]
+            )
+            if view is not None:
+                obs["outside"] = view
     if "credentials" in opts.probes:
         res = probe_credentials(
             device, opts, hostvars, driver_factory or _access_driver_factory(access), notes, access

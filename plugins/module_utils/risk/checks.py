@@ -101,12 +101,42 @@ def internet_exposed(device, obs, ctx):
 
 
 def management_outside_vpn(device, obs, ctx):
-    if ctx.get("assessed_from_vpn"):
-        return []
     ports = obs.get("management_reachable") or []
-    if not ports:
-        return []
-    return [("mgmt", "management answered from outside the VPN on %s" % ", ".join(ports))]
+    if not ctx.get("assessed_from_vpn"):
+        if not ports:
+            return []
+        return [("mgmt", "management answered from outside the VPN on %s" % ", ".join(ports))]
+    # from inside the VPN an answer is expected; whether management also answers outside it
+    # is what the probe outside the VPN saw (vantage.outside_view)
+    outside = obs.get("outside")
+    if outside is None:
+        if not ports:
+            return []
+        return [
+            (
+                "mgmt",
+                "management answered through the VPN on %s; no probe from outside the VPN ran, so it "
+                "is not shown closed there (set risk_assessment_outside_probe)" % ", ".join(ports),
+            )
+        ]
+    if outside["management_answered"]:
+        return [
+            (
+                "mgmt",
+                "management answered from %s, outside the VPN, on %s"
+                % (outside["from"], ", ".join("tcp/%d" % p for p in outside["management_answered"])),
+            )
+        ]
+    untried = [p for p in ports if int(p.rsplit("/", 1)[1]) in outside["not_tried"]]
+    if untried:
+        return [
+            (
+                "mgmt",
+                "management answered through the VPN on %s, which %s did not try from outside the VPN"
+                % (", ".join(untried), outside["from"]),
+            )
+        ]
+    return []
 
 
 def no_lockout(device, obs, ctx):

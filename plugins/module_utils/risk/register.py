@@ -216,7 +216,6 @@ def build(
     policy,
     catalog,
     generated_at,
-    assessed_from_vpn=False,
     others=(),
 ):
     """The register rows (sorted: counted risk first) from the scored devices and the diff;
@@ -278,7 +277,7 @@ def build(
             reach = (
                 "internet"
                 if dev.get("internet_exposed")
-                else ("vpn_only" if assessed_from_vpn else "outside_vpn")
+                else ("vpn_only" if dev.get("vpn_only") else "outside_vpn")
             )
             r = scoring.finding_risk(g["rule"], prof, reach, known)
             if worst is None or r["points"] > worst["points"]:

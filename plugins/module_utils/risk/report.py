@@ -203,7 +203,7 @@ def cannot_rotate(rotation, devices):
 
 
 def build(client, results, generated_at, previous=None, accepted_risks=None, policy=None, kev_catalog=None,
-          branding=None, assessed_from_vpn=False, rotation=None, compensations=()):  # fmt: skip
+          branding=None, rotation=None, compensations=()):  # fmt: skip
     """The report document from the per-device results of ``risk_assess``; ``rotation``: the
     credential rotation's summary of this client (its can't-rotate list goes in the report);
     ``compensations``: the device hardening's compensating controls (never "fixed")."""
@@ -271,8 +271,11 @@ def build(client, results, generated_at, previous=None, accepted_risks=None, pol
                 "checks": register.device_checks(r, unknown[identity]),
             }
         )
+        # reachable only through the VPN when a probe outside it tried every port the
+        # assessment reached through it and none answered (vantage.outside_view)
+        d["vpn_only"] = bool(((r.get("observations") or {}).get("outside") or {}).get("vpn_only"))
         d["reach"] = catalogue.REACH[
-            "internet" if d["internet_exposed"] else ("vpn_only" if assessed_from_vpn else "outside_vpn")
+            "internet" if d["internet_exposed"] else ("vpn_only" if d["vpn_only"] else "outside_vpn")
         ][1]
         devices.append(d)
         for f in findings:
@@ -287,7 +290,6 @@ def build(client, results, generated_at, previous=None, accepted_risks=None, pol
         policy,
         kev_catalog,
         generated_at,
-        assessed_from_vpn,
         not_assessed,
     )
     compensation.apply(rows, devices, compensations)

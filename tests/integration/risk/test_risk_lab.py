@@ -515,3 +515,53 @@ def test_deliverable_pdf_with_accepted_xp_risks_that_revert_after_review(lab_sit
     assert len(again) == 4 and {r["status"] for r in again} == {"open"}
     assert all("expired on %s" % yesterday in r["status_reason"] for r in again)
     assert late["client_score"]["score"] == doc["client_score"]["score"] + doc["summary"]["accepted_points"]
+
+
+def test_the_vpn_claim_is_read_from_the_route_and_the_outside_probe_sees_real_ports(lab_site, tmp_path):
+    """assessed_from_vpn is a claim the kernel checks: the controller reaches the lab over
+    loopback, so the claim stops the run before any report; naming loopback as the VPN
+    passes it, and the outside probe on that same host then refuses to stand in the VPN.
+    The probe itself, run as a module on the controller, finds the lab's ports as the lab's
+    ground truth lists them and a port nothing serves refused."""
+    truth = lab_site.truth["devices"][0]
+    good = {"ansible_host": truth["address"], "iot_class": "camera", "iot_open_ports": [80]}
+    inv = _write_inventory(tmp_path / "one.yml", {"cam": good})
+    proc = run_assess(inv, tmp_path / "r1", "-e", "risk_assessment_assessed_from_vpn=true")
+    assert proc.returncode != 0, proc.stdout[-2000:]
+    said = _squash(proc.stdout)
+    assert _squash("the route to %s leaves by lo, not through the VPN" % truth["address"]) in said
+    assert not (tmp_path / "r1" / "clinic" / "latest").exists()
+    extra = {
+        "risk_assessment_assessed_from_vpn": True,
+        "risk_assessment_vpn_interfaces": ["lo"],
+        "risk_assessment_outside_probe": "localhost",
+    }
+    proc = run_assess(inv, tmp_path / "r2", "-e", json.dumps(extra))
+    assert proc.returncode != 0, proc.stdout[-2000:]
+    said = _squash(proc.stdout)
+    assert _squash("this host reaches %s through the VPN interface lo" % truth["address"]) in said
+    assert not (tmp_path / "r2" / "clinic" / "latest").exists()
+
+    devices = lab_site.truth["devices"][:6]
+    play, seen = tmp_path / "probe.yml", tmp_path / "seen.json"
+    targets = [{"address": d["address"], "ports": d["tcp_ports"] + [9]} for d in devices]
+    probe = {"iotguard.hardening.reach_probe": {"name": "staff-pc", "targets": targets}, "register": "seen"}
+    keep = {"ansible.builtin.copy": {"content": "{{ seen.devices | to_json }}", "dest": str(seen)}}
+    play.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [probe, keep]}]))
+    cmd = [
+        str(VENV_BIN / "ansible-playbook"),
+        str(play),
+        "-e",
+        "ansible_python_interpreter=%s" % sys.executable,
+    ]
+    proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    seen = json.loads(seen.read_text())
+    for d in devices:
+        assert seen[d["address"]] == {
+            "from": "staff-pc",
+            "interface": "lo",
+            "open": sorted(d["tcp_ports"]),
+            "refused": [9],
+            "silent": [],
+        }, d["name"]

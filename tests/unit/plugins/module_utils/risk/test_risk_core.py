@@ -104,12 +104,46 @@ def _rules(hostvars, obs=None, ctx=None):
             [],
         ),
         ({}, {"management_reachable": ["http tcp/80"]}, {}, ["IOTG-MGMT-OUTSIDE-VPN"], []),
+        # from inside the VPN: no outside probe keeps the finding (not shown closed outside)
         (
             {},
             {"management_reachable": ["http tcp/80"]},
             {"assessed_from_vpn": True},
+            ["IOTG-MGMT-OUTSIDE-VPN"],
+            [],
+        ),
+        # the outside probe tried port 80 and it did not answer there
+        (
+            {},
+            {
+                "management_reachable": ["http tcp/80"],
+                "outside": {"from": "pc", "management_answered": [], "not_tried": [], "answered": []},
+            },
+            {"assessed_from_vpn": True},
             [],
             ["IOTG-MGMT-OUTSIDE-VPN"],
+        ),
+        # it answered the outside probe
+        (
+            {},
+            {
+                "management_reachable": ["http tcp/80"],
+                "outside": {"from": "pc", "management_answered": [80], "not_tried": [], "answered": [80]},
+            },
+            {"assessed_from_vpn": True},
+            ["IOTG-MGMT-OUTSIDE-VPN"],
+            [],
+        ),
+        # the outside probe did not try it
+        (
+            {},
+            {
+                "management_reachable": ["http tcp/80"],
+                "outside": {"from": "pc", "management_answered": [], "not_tried": [80], "answered": []},
+            },
+            {"assessed_from_vpn": True},
+            ["IOTG-MGMT-OUTSIDE-VPN"],
+            [],
         ),
         ({}, {}, {"staff_vlans": [1]}, ["IOTG-FLAT-NETWORK"], []),
         ({}, {}, {"staff_vlans": [10]}, [], ["IOTG-FLAT-NETWORK"]),
