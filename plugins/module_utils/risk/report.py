@@ -21,6 +21,7 @@ import re
 import shutil
 import tempfile
 
+from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import (
     catalogue,
     compensation,
@@ -202,6 +203,34 @@ def cannot_rotate(rotation, devices):
     return out
 
 
+def vantage_limit(results):
+    """Where the assessment stood, in one sentence of the report's limits: outside the VPN, or
+    inside it (the interfaces its routes went through) with or without the outside probe."""
+    inside, probes, probed = set(), set(), 0
+    for r in results:
+        obs = (r.get("observations") or {}) if isinstance(r, dict) and r.get("assessed") else {}
+        if obs.get("vpn_interface"):
+            inside.add(hostile.text(obs["vpn_interface"], 32))
+        if isinstance(obs.get("outside"), dict):
+            probes.add(hostile.text(obs["outside"].get("from"), 128))
+            probed += 1
+    if not inside:
+        return (
+            "Assessed from the controller's network, outside the VPN: a management port that answered "
+            "is reachable from outside the VPN."
+        )
+    said = (
+        "Assessed from inside the VPN: the controller's route to each device went through %s, read "
+        "before any probe." % ", ".join(sorted(inside))
+    )
+    if not probes:
+        return said + " No probe from outside the VPN ran: management that answered stays a finding."
+    return said + (
+        " Management counts as closed outside the VPN only where the probe from %s, outside the VPN, "
+        "tried it and it did not answer (%d device(s) probed)." % (", ".join(sorted(probes)), probed)
+    )
+
+
 def build(client, results, generated_at, previous=None, accepted_risks=None, policy=None, kev_catalog=None,
           branding=None, rotation=None, compensations=()):  # fmt: skip
     """The report document from the per-device results of ``risk_assess``; ``rotation``: the
@@ -338,7 +367,7 @@ def build(client, results, generated_at, previous=None, accepted_risks=None, pol
         "not_assessed": not_assessed,
         "branding": dict(branding or {}),
         "scope": SCOPE,
-        "limits": list(LIMITS),
+        "limits": [*LIMITS, vantage_limit(results)],
         "method": _method(kev_catalog, policy),
         "summary": {
             "devices": len(devices) + len(not_assessed),

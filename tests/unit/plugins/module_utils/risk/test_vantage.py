@@ -151,7 +151,7 @@ def test_assessment_from_the_vpn_stops_when_the_route_is_not_the_vpn(monkeypatch
         )
 
 
-def _reach_of(obs):
+def _doc_of(obs):
     d = Device("cam", CAMERA)
     result = {
         "device": d.summary(),
@@ -160,7 +160,11 @@ def _reach_of(obs):
         "errors": [],
         "observations": obs,
     }
-    doc = report.build("clinic", [result], "2026-01-01T00:00:00Z")
+    return report.build("clinic", [result], "2026-01-01T00:00:00Z")
+
+
+def _reach_of(obs):
+    doc = _doc_of(obs)
     return doc["devices"][0]["reach"], [f["rule"] for f in doc["devices"][0]["findings"]]
 
 
@@ -170,3 +174,19 @@ def test_report_reach_follows_the_outside_probe():
     assert reach == "reachable only through the VPN" and "IOTG-MGMT-OUTSIDE-VPN" not in rules
     reach, rules = _reach_of({"management_reachable": ["http tcp/80"]})
     assert reach == "reached by the assessment from outside the VPN" and "IOTG-MGMT-OUTSIDE-VPN" in rules
+
+
+def test_the_report_says_where_the_assessment_stood():
+    outside = _doc_of({"management_reachable": ["http tcp/80"]})["limits"][-1]
+    assert outside.startswith("Assessed from the controller's network, outside the VPN")
+    inside = _doc_of({"management_reachable": ["http tcp/80"], "vpn_interface": "wg0"})["limits"][-1]
+    assert "route to each device went through wg0" in inside and "No probe from outside the VPN ran" in inside
+    closed = {
+        "from": "staff-pc",
+        "answered": [],
+        "management_answered": [],
+        "not_tried": [],
+        "vpn_only": True,
+    }
+    probed = _doc_of({"vpn_interface": "wg0", "outside": closed})["limits"][-1]
+    assert "the probe from staff-pc, outside the VPN" in probed and "(1 device(s) probed)" in probed
