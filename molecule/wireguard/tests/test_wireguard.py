@@ -189,15 +189,15 @@ def session_expiry(host, addr, set_name="wg_authed"):
     return totp_client.session_expiry(host, addr, set_name)
 
 
-def adhoc(module, args):
-    """Run one module on the hub through Ansible, as a role would."""
+def adhoc(module, args, on="gateway-hub"):
+    """Run one module on the hub (or another host of the scenario) through Ansible, as a role would."""
     env = dict(os.environ, ANSIBLE_NOCOLOR="1")
     run = subprocess.run(
         [
             "ansible",
             "-i",
             os.environ["MOLECULE_INVENTORY_FILE"],
-            "gateway-hub",
+            on,
             "-m",
             module,
             "-a",
@@ -367,6 +367,30 @@ def test_unlisted_ports_and_ipv6_refused_from_the_wan(host, alice, bob):
         alice.run("ip route del %s/32", MGMT_HOST)
         alice.run("ip -6 route del %s/128", MGMT_HOST6)
         bob.run("ip route del %s/32", MGMT_HOST)
+
+
+def test_the_assessments_outside_probe_reads_its_route_with_live_traffic(host, alice):
+    """reach_probe, the assessment's probe from outside the VPN, on a live WireGuard peer
+    (wireguard-go: a tun link). Routed through the tunnel it refuses to run and names wg0.
+    Routed past it (the WAN, as a guest there) it runs and finds the zone host's sshd
+    silent, while the same port answers through the tunnel with a session: the evidence
+    that management is reachable only through the VPN."""
+    assert login(alice, "alice") == 200
+    args = {"name": "alice-wan", "targets": [{"address": MGMT_HOST, "ports": [22]}], "timeout": 2}
+    rc, out = adhoc("iotguard.hardening.reach_probe", args, on="gateway-peer1")
+    assert rc != 0 and "reaches %s through the VPN interface wg0" % MGMT_HOST in out, out
+    assert reaches_mgmt(alice), "the zone host's sshd does not answer through the tunnel"
+    hub_route(alice, MGMT_HOST + "/32")
+    try:
+        rc, out = adhoc("iotguard.hardening.reach_probe", args, on="gateway-peer1")
+    finally:
+        alice.run("ip route del %s/32", MGMT_HOST)
+    assert rc == 0, out
+    out = re.sub(r"\x1b\[[0-9;]*m", "", out)  # the scenario's environment may force colour
+    result, _end = json.JSONDecoder().raw_decode(out[out.index("{", out.index("=>")) :])
+    assert result["devices"] == {
+        MGMT_HOST: {"from": "alice-wan", "interface": "eth0", "open": [], "refused": [], "silent": [22]}
+    }, out
 
 
 def test_spoofed_management_vlan_source_is_dropped(host, alice, bob):
