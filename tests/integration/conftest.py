@@ -15,18 +15,12 @@ from __future__ import annotations
 import os
 
 import pytest
-from iotlab.testing import LabSite
+from iotlab.testing import LabSite, running
 
 
 @pytest.fixture(scope="session")
 def lab_site(request):
     name = getattr(request, "param", "clinic")
-    site = LabSite(name, rebase=os.environ.get("IOTLAB_REBASE") or None)
-    try:
-        site.up(fresh=True)
-    except Exception as exc:  # noqa: BLE001 - re-raised as a test error that names the cause
-        pytest.fail(f"the lab site {name!r} could not start: {exc}", pytrace=False)
-    try:
-        yield site
-    finally:
-        site.down()
+    yield from running(
+        LabSite(name, rebase=os.environ.get("IOTLAB_REBASE") or None), f"the lab site {name!r}"
+    )

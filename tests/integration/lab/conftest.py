@@ -12,7 +12,7 @@ import os
 
 import pytest
 from iotlab.control import state_root
-from iotlab.testing import LabSite
+from iotlab.testing import LabSite, running
 
 PRIVATE_SUBNET = "127.20.32.0/24"
 
@@ -21,14 +21,7 @@ PRIVATE_SUBNET = "127.20.32.0/24"
 def lab_site():
     rebase = os.environ.get("IOTLAB_LABTEST_REBASE", PRIVATE_SUBNET)
     site = LabSite("clinic", state_dir=state_root() / "clinic-labtests", rebase=rebase)
-    try:
-        site.up(fresh=True)
-    except Exception as exc:  # noqa: BLE001 - re-raised as a test error that names the cause
-        pytest.fail(f"the lab's private clinic ({rebase}) could not start: {exc}", pytrace=False)
-    try:
-        yield site
-    finally:
-        site.down()
+    yield from running(site, f"the lab's private clinic ({rebase})")
 
 
 @pytest.fixture(autouse=True)

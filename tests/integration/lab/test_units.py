@@ -107,6 +107,30 @@ def test_site_expansion_is_deterministic_and_spreads_over_switches():
             "name: x\nsubnet: 127.30.0.0/24\ndevices:\n  - {kind: printer, vlan: 5000}\n",
             r"vlan: 5000 must be",
         ),
+        (
+            "name: x\nsubnet: 127.30.0.0/24\nrouted: {vlans: {1: 127.30.0.0/24, 20: 127.30.0.0/25},"
+            " outside: 127.30.250.0/24}\n",
+            r"routed\.vlans\.20: 127\.30\.0\.0/25 overlaps routed\.vlans\.1",
+        ),
+        (
+            "name: x\nsubnet: 127.30.0.0/24\nrouted: {vlans: {1: 127.30.0.0/24, 20: 127.30.16.0/20},"
+            " outside: 127.30.250.0/24}\n",
+            r"routed\.vlans\.20: 127\.30\.16\.0/20 must be a /24 like `subnet`",
+        ),
+        (
+            "name: x\nsubnet: 127.30.0.0/24\nrouted: {vlans: {1: 127.30.0.0/24}, outside: 10.0.0.0/24}\n",
+            r"routed\.outside: 10\.0\.0\.0/24 must be inside 127\.0\.0\.0/8",
+        ),
+        (
+            "name: x\nsubnet: 127.30.0.0/24\n"
+            "routed: {vlans: {5000: 127.30.0.0/24}, outside: 127.30.9.0/24}\n",
+            r"routed\.vlans\.5000: 5000 must be a VLAN id",
+        ),
+        (
+            "name: x\nsubnet: 127.30.0.0/24\nrouted: {vlans: {20: 127.30.20.0/24}, outside: 127.30.9.0/24}\n"
+            "switches:\n  - {name: s, dialect: cisco_ios, address: 127.30.0.2}\n",
+            r"routed\.vlans: no VLAN's subnet holds switch s's address 127\.30\.0\.2",
+        ),
     ],
 )
 def test_site_file_type_errors_name_field_and_value(tmp_path, text, message):
@@ -116,6 +140,19 @@ def test_site_file_type_errors_name_field_and_value(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(LabError, match=message):
         load_site(str(path), KINDS)
+
+
+def test_a_routed_site_is_parsed_and_not_rebased():
+    from iotlab.errors import LabError
+
+    site = load_site("routed", KINDS)
+    assert site.routed == {
+        "vlans": {1: "127.22.0.0/24", 20: "127.22.20.0/24", 30: "127.22.30.0/24"},
+        "outside": "127.22.250.0/24",
+    }
+    assert load_site("clinic", KINDS).routed is None
+    with pytest.raises(LabError, match="a routed site keeps its VLAN subnets"):
+        load_site("routed", KINDS, rebase="127.22.64.0/24")
 
 
 def test_rebase_moves_every_address():

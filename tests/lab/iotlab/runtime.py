@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import ipaddress
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ from typing import Any
 from .devices import KINDS
 from .errors import LabError
 from .faults import FaultTable
+from .netns import Topology
 from .site import Site, load_site
 from .state import StateStore, write_private
 
@@ -75,6 +77,10 @@ class Lab:
         self._control: asyncio.AbstractServer | None = None
         self._stopping = asyncio.Event()
         self._background: set[asyncio.Task] = set()
+        # a routed site (netns.py): its namespaces, each device's VLAN now, one move at a time
+        self.topology: Topology | None = None
+        self._vlan_now: dict[str, int] = {}
+        self._moving = asyncio.Lock()
 
     # -- helpers used by devices ----------------------------------------------------------
     def schedule(self, coro) -> None:
@@ -95,6 +101,13 @@ class Lab:
         for spec in shard_of(self.site.devices, self.shard):
             self.devices[spec.name] = KINDS[spec.kind](spec, self)
         items = list(self.devices.values())
+        if self.site.routed:
+            if self.shard and self.shard[1] > 1:
+                raise LabError(f"site {self.site.name}: a routed site runs in one process (no --processes)")
+            self.topology = Topology(self.site.name, self.site.routed["vlans"], self.site.routed["outside"])
+            self.topology.up()
+            for dev in items:
+                self._place(dev, self._saved_vlan(dev.spec))
         try:
             for i in range(0, len(items), START_BATCH):
                 await asyncio.gather(*(d.start() for d in items[i : i + START_BATCH]))
@@ -106,6 +119,53 @@ class Lab:
         self.startup_seconds = time.monotonic() - t0
         self.store.flush()  # also writes ground-truth.json
         await self._start_control()
+
+    # -- a routed site --------------------------------------------------------------------
+    def _saved_vlan(self, spec: Any) -> int:
+        """The VLAN a device starts on: its port's in the switch's saved config (the switch
+        boots from it), else the site file's."""
+        return self._port_vlans(spec).get("vlan_saved", spec.vlan) if spec.switch else spec.vlan
+
+    def _place(self, dev: Any, vlan: int) -> tuple[str | None, str | None]:
+        assert self.topology is not None
+        address = self.topology.address_in(vlan, self.site.subnet, dev.spec.address)
+        netns = self.topology.vlan_ns(vlan) if address else None
+        self._vlan_now[dev.name] = vlan
+        dev.online = address is not None
+        if address is not None:
+            dev.address, dev.netns = address, netns
+        return address, netns
+
+    def _switch_changed(self, name: str) -> None:
+        self.store.changed()
+        if self.topology is not None:
+            self.schedule(self._follow_vlans(name))
+
+    async def _follow_vlans(self, name: str) -> None:
+        """Move every device whose port the switch put on another VLAN (running config)."""
+        sim = self.switches.get(name)
+        if sim is None:
+            return
+        async with self._moving:
+            ports = (sim.state.get("running") or {}).get("ports", {})
+            moved = False
+            for dev in self.devices.values():
+                if dev.spec.switch != name:
+                    continue
+                vlan = (ports.get(dev.spec.switch_port or "") or {}).get("vlan")
+                if not isinstance(vlan, int) or vlan == self._vlan_now.get(dev.name):
+                    continue
+                old = dev.address
+                address, netns = self._place(dev, vlan)
+                await dev.move(address, netns)
+                sim.arp_table = [(a, m) for a, m in sim.arp_table if m != dev.spec.mac]
+                if address is not None:
+                    sim.arp_table.append((address, dev.spec.mac))
+                log.info("%s: port %s on VLAN %d: %s -> %s", dev.name, dev.spec.switch_port, vlan, old,
+                         address or "offline (no subnet routed for the VLAN)")  # fmt: skip
+                moved = True
+            if moved:
+                self.store.changed()
 
     def runs_switches(self) -> bool:
         return not self.shard or self.shard[0] == 0
@@ -133,9 +193,14 @@ class Lab:
                     interfaces=list(sw.interfaces),
                     mac_table=table,
                     # an L3 switch: it resolves the hosts on its own ports (show ip arp / show arp)
-                    arp_table=[(d.address, d.mac) for d in self.site.devices if d.switch == sw.name],
+                    arp_table=[
+                        (self.devices[d.name].address, d.mac)
+                        for d in self.site.devices
+                        if d.switch == sw.name and d.name in self.devices and self.devices[d.name].online
+                    ],
                     state=state,
-                    on_change=self.store.changed,
+                    on_change=lambda _n=sw.name: self._switch_changed(_n),
+                    netns=self._switch_netns(sw.address),
                     fault_for=lambda op, _n=sw.name: self._switch_fault(_n, op),
                 )
             except ValueError as exc:
@@ -145,6 +210,14 @@ class Lab:
             except OSError as exc:
                 raise LabError(f"switch {sw.name}: cannot listen on {sw.address}:{sw.port}: {exc}") from exc
             self.switches[sw.name] = sim
+
+    def _switch_netns(self, address: str) -> str | None:
+        if self.topology is None:
+            return None
+        for vlan, subnet in self.topology.vlans.items():
+            if ipaddress.ip_address(address) in ipaddress.ip_network(subnet):
+                return self.topology.vlan_ns(vlan)
+        return None
 
     def _switch_fault(self, name: str, operation: str) -> str | None:
         entry = self.faults.take(name, operation)
@@ -163,6 +236,8 @@ class Lab:
             self.store.flush()
         with contextlib.suppress(FileNotFoundError):
             (self.state_dir / "control.sock").unlink()
+        if self.topology is not None:
+            self.topology.down()
 
     async def run(self, ready_file: Path | None = None, owner_pid: int | None = None) -> None:
         loop = asyncio.get_running_loop()
@@ -203,6 +278,7 @@ class Lab:
             "started_at": self.started_at,
             "state_dir": str(self.state_dir),
             "faults": self.faults.entries(),
+            "routed": self.topology.describe() if self.topology else None,
         }
 
     def ground_truth(self) -> dict[str, Any]:
@@ -214,6 +290,8 @@ class Lab:
         for dev in self.devices.values():
             gt = dev.ground_truth()
             gt.update(self._port_vlans(dev.spec))
+            if self.topology is not None:
+                gt["online"] = dev.online
             if dev.name in exposed:
                 gt["weaknesses"] = sorted(set(gt["weaknesses"]) | {"internet_exposed"})
             devices.append(gt)
@@ -254,6 +332,7 @@ class Lab:
             "devices": devices,
             "switches": switches,
             "exposures": exposures,
+            **({"routed": self.topology.describe()} if self.topology else {}),
         }
 
     def _port_vlans(self, spec: Any) -> dict[str, Any]:

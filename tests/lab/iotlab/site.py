@@ -61,6 +61,8 @@ class Site:
     devices: list[DeviceSpec]
     switches: list[SwitchSpec]
     source: Path | None = None
+    #: a routed site: ``{"vlans": {id: subnet}, "outside": subnet}`` (see netns.py); None: flat
+    routed: dict[str, Any] | None = None
 
     def device(self, name: str) -> DeviceSpec:
         for d in self.devices:
@@ -138,6 +140,8 @@ def load_site(site: str | Path, kinds: dict[str, Any] | None = None, rebase: str
     if not isinstance(doc, dict):
         raise _err(src, "top level", "must be a mapping with name, subnet, switches, devices")
     if rebase:
+        if doc.get("routed"):
+            raise _err(src, "rebase", "a routed site keeps its VLAN subnets; copy the file and edit them")
         rebase_doc(doc, rebase, src)
     name = str(doc.get("name", ""))
     if not NAME_RE.match(name):
@@ -277,4 +281,51 @@ def load_site(site: str | Path, kinds: dict[str, Any] | None = None, rebase: str
                     )
                 rr += 1
             devices.append(spec)
-    return Site(name, str(doc.get("description", "")), str(net), devices, switches, src)
+    routed = _routed(src, doc.get("routed"), net) if doc.get("routed") is not None else None
+    if routed:
+        for sw in switches:
+            if not any(
+                ipaddress.ip_address(sw.address) in ipaddress.ip_network(s) for s in routed["vlans"].values()
+            ):
+                raise _err(
+                    src, "routed.vlans", f"no VLAN's subnet holds switch {sw.name}'s address {sw.address}"
+                )
+    return Site(name, str(doc.get("description", "")), str(net), devices, switches, src, routed)
+
+
+def _routed(src: Path, item: Any, net: ipaddress.IPv4Network) -> dict[str, Any]:
+    """``routed: {vlans: {<id>: <subnet>}, outside: <subnet>}``: every subnet inside
+    127.0.0.0/8, none overlapping; a VLAN's subnet has the size of ``subnet`` (a device keeps
+    its host part on every VLAN)."""
+    item = _mapping(src, "routed", item, ("vlans", "outside"))
+    unknown = sorted(set(item) - {"vlans", "outside"})
+    if unknown:
+        raise _err(src, f"routed.{unknown[0]}", "is not a key of routed (vlans, outside)")
+    if not isinstance(item["vlans"], dict) or not item["vlans"]:
+        raise _err(src, "routed.vlans", "must map VLAN ids to subnets, e.g. {1: 127.20.0.0/24}")
+    seen: list[tuple[str, ipaddress.IPv4Network]] = []
+    vlans: dict[int, str] = {}
+
+    def network(where: str, value: Any) -> ipaddress.IPv4Network:
+        try:
+            sub = ipaddress.ip_network(str(value))
+        except ValueError as exc:
+            raise _err(src, where, f"{value!r} is not a network ({exc}); use e.g. 127.20.30.0/24") from exc
+        if not sub.subnet_of(ipaddress.ip_network("127.0.0.0/8")) or ipaddress.ip_address("127.0.0.1") in sub:
+            raise _err(src, where, f"{sub} must be inside 127.0.0.0/8 and leave out 127.0.0.1")
+        for other, o in seen:
+            if sub.overlaps(o):
+                raise _err(src, where, f"{sub} overlaps {other} ({o})")
+        return sub
+
+    for vid, value in item["vlans"].items():
+        where = f"routed.vlans.{vid}"
+        if isinstance(vid, bool) or not isinstance(vid, int) or not 1 <= vid <= 4094:
+            raise _err(src, where, f"{vid!r} must be a VLAN id from 1 to 4094")
+        sub = network(where, value)
+        if sub.prefixlen != net.prefixlen:
+            raise _err(src, where, f"{sub} must be a /{net.prefixlen} like `subnet` ({net})")
+        seen.append((where, sub))
+        vlans[vid] = str(sub)
+    outside = network("routed.outside", item["outside"])
+    return {"vlans": vlans, "outside": str(outside)}

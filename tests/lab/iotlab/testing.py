@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .control import NOT_UP, LabControl, state_dir_for
 from .errors import LabError
@@ -125,3 +125,18 @@ class LabSite:
 
     def dump(self) -> str:
         return json.dumps(self.truth, indent=1)
+
+
+def running(site: LabSite, what: str) -> Iterator[LabSite]:
+    """The body of a pytest fixture (``yield from running(...)``): the site up fresh, a start
+    that fails being a test error that names ``what`` and the cause; down afterwards."""
+    import pytest
+
+    try:
+        site.up(fresh=True)
+    except Exception as exc:  # noqa: BLE001 - re-raised as a test error that names the cause
+        pytest.fail(f"{what} could not start: {exc}", pytrace=False)
+    try:
+        yield site
+    finally:
+        site.down()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import DropConnection, LabError, PolicyError
 from ..net import Conn, UdpProtocol, bind_tcp, bind_udp
+from ..netns import bound_in
 
 if TYPE_CHECKING:
     from ..runtime import Lab
@@ -80,6 +81,10 @@ class Device:
         self.lab = lab
         self.name = spec.name
         self.address = spec.address
+        # a routed site: the namespace of the VLAN the device is on; offline on a VLAN the
+        # site routes no subnet for (the lab moves it: ``move``)
+        self.netns: str | None = None
+        self.online = True
         if spec.variant not in self.VARIANTS:
             raise LabError(
                 f"device {spec.name}: variant={spec.variant!r} is not a {self.KIND} variant; "
@@ -312,12 +317,23 @@ class Device:
         return lst.setting is None or bool(self.settings.get(lst.setting, False))
 
     async def start(self) -> None:
+        if not self.online:
+            return
         for lst in self._listeners.values():
             if self.listener_enabled(lst):
                 await self._open(lst)
 
+    async def move(self, address: str | None, netns: str | None) -> None:
+        """Take another address in another namespace (a routed site's VLAN change): every
+        listener closes and opens again there; ``address`` None: offline, nothing listens."""
+        await self.stop()
+        self.online = address is not None
+        if address is not None:
+            self.address, self.netns = address, netns
+        await self.start()
+
     async def _apply_listener(self, lst: Listener) -> None:
-        want = self.listener_enabled(lst)
+        want = self.online and self.listener_enabled(lst)
         if want and lst.name not in self._servers:
             await self._open(lst)
         elif not want and lst.name in self._servers:
@@ -327,7 +343,8 @@ class Device:
         owner = f"device {self.name} ({lst.name})"
         loop = asyncio.get_running_loop()
         if lst.proto == "udp":
-            sock = bind_udp(self.address, lst.port, owner)
+            with bound_in(self.netns):
+                sock = bind_udp(self.address, lst.port, owner)
 
             async def answer(data: bytes, addr, _handler=lst.handler):
                 # a datagram is a "connect": drop/flap/timeout/reject mean no answer, slow delays it
@@ -343,7 +360,8 @@ class Device:
             )
             self._servers[lst.name] = transport
             return
-        sock = bind_tcp(self.address, lst.port, owner)
+        with bound_in(self.netns):
+            sock = bind_tcp(self.address, lst.port, owner)
         if lst.name == "ssh":
             self._servers[lst.name] = await self.start_ssh(sock)
             return

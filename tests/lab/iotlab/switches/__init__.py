@@ -144,6 +144,8 @@ from typing import Any, Callable
 
 import asyncssh
 
+from ..net import bind_tcp
+from ..netns import bound_in
 from . import _model
 from ._session import Session
 
@@ -234,6 +236,7 @@ class SwitchSim:
         on_change: Callable[[], None],
         fault_for: Callable[[str], str | None],
         arp_table: list[tuple[str, str]] | None = None,
+        netns: str | None = None,
     ) -> None:
         if dialect not in DIALECTS:
             raise ValueError(f"dialect: {dialect!r} is not supported; use one of {DIALECTS}")
@@ -260,6 +263,8 @@ class SwitchSim:
         self.mac_table = _model.check_mac_table(mac_table, interfaces)
         self.arp_table = _model.check_arp_table(arp_table)
         self.state = state
+        # a routed site: the namespace of the management VLAN the switch listens in
+        self.netns = netns
         self._on_change = on_change
         self._fault_for = fault_for
         self._factory = {
@@ -311,10 +316,13 @@ class SwitchSim:
         self.started_at = time.time()
         self._changed()
         host_key = asyncssh.import_private_key(self.state["host_key"])
+        where: dict[str, Any] = {"host": self.address, "port": self.port}
+        if self.netns is not None:
+            with bound_in(self.netns):
+                where = {"sock": bind_tcp(self.address, self.port, f"switch {self.name}")}
         self._server = await asyncssh.create_server(
             lambda: _Server(self),
-            self.address,
-            self.port,
+            **where,
             server_host_keys=[host_key],
             process_factory=self._handle,
             encoding=None,
