@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 from iotlab.clients import http
 from iotlab.control import state_root
 from iotlab.netns import bound_in
-from iotlab.testing import LabSite, running
+from iotlab.testing import LabSite, running, tcp_outcome
 from netmiko import ConnectHandler
 
 pytestmark = pytest.mark.lab
@@ -32,22 +31,6 @@ IMAGE = os.environ.get("IMAGE", "localhost/iotguard-base:bookworm")
 @pytest.fixture(scope="module")
 def routed():
     yield from running(LabSite("routed", state_dir=state_root() / "routed-labtests"), "the routed lab site")
-
-
-def outcome(ns: str, address: str, port: int, timeout: float = 2.0) -> str:
-    """'open', 'refused' or 'silent' for a TCP connect made inside namespace ``ns``."""
-    with bound_in(ns):
-        sock = socket.socket()
-    sock.settimeout(timeout)
-    try:
-        sock.connect((address, port))
-    except ConnectionRefusedError:
-        return "refused"
-    except OSError:
-        return "silent"
-    finally:
-        sock.close()
-    return "open"
 
 
 def run(*argv: str) -> str:
@@ -101,16 +84,16 @@ def test_the_engineer_reaches_the_devices_only_through_the_gateway(routed):
         page = http(f"http://{cam['address']}/", timeout=5)
     assert page.status in (200, 302, 401), page.status
     # the lab's own namespace does not hold the devices' addresses: no path but the gateway's
-    assert outcome(None, cam["address"], 80) == "refused"
+    assert tcp_outcome(None, cam["address"], 80) == "refused"
     # a device on another VLAN reaches this one through the gateway too
-    assert outcome(topo["vlans"]["20"]["netns"], dvr["address"], 23) == "open"
+    assert tcp_outcome(topo["vlans"]["20"]["netns"], dvr["address"], 23) == "open"
     gateway_forwards(routed, False)
     try:
-        assert outcome(topo["outside"], cam["address"], 80) == "silent"
-        assert outcome(topo["vlans"]["20"]["netns"], dvr["address"], 23) == "silent"
+        assert tcp_outcome(topo["outside"], cam["address"], 80) == "silent"
+        assert tcp_outcome(topo["vlans"]["20"]["netns"], dvr["address"], 23) == "silent"
     finally:
         gateway_forwards(routed, True)
-    assert outcome(topo["outside"], cam["address"], 80) == "open"
+    assert tcp_outcome(topo["outside"], cam["address"], 80) == "open"
 
 
 def test_a_firewall_in_a_container_joined_to_the_gateway_namespace_is_on_the_path(routed):
@@ -128,10 +111,10 @@ def test_a_firewall_in_a_container_joined_to_the_gateway_namespace_is_on_the_pat
         "--cap-add", "NET_ADMIN", IMAGE, "sleep", "120")  # fmt: skip
     try:
         run("podman", "exec", name, "nft", rules)
-        assert outcome(topo["outside"], cam["address"], 80) == "silent"
-        assert outcome(topo["outside"], dvr["address"], 23) == "open"  # only that flow
+        assert tcp_outcome(topo["outside"], cam["address"], 80) == "silent"
+        assert tcp_outcome(topo["outside"], dvr["address"], 23) == "open"  # only that flow
         run("podman", "exec", name, "nft", "delete table inet labtest")
-        assert outcome(topo["outside"], cam["address"], 80) == "open"
+        assert tcp_outcome(topo["outside"], cam["address"], 80) == "open"
     finally:
         subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True, check=False)
 
@@ -144,8 +127,8 @@ def test_a_switch_port_on_another_vlan_moves_its_device_and_the_switch_tracks_it
     moved = wait_for(routed, "cam-01", address="127.22.20.10")
     try:
         assert (moved["address"], moved["vlan"], moved["online"]) == ("127.22.20.10", 20, True)
-        assert outcome(topo["outside"], "127.22.20.10", 80) == "open"
-        assert outcome(topo["outside"], "127.22.0.10", 80) == "refused"  # nothing left on VLAN 1
+        assert tcp_outcome(topo["outside"], "127.22.20.10", 80) == "open"
+        assert tcp_outcome(topo["outside"], "127.22.0.10", 80) == "refused"  # nothing left on VLAN 1
         dotted = "%s.%s.%s" % (
             mac.replace(":", "")[0:4],
             mac.replace(":", "")[4:8],
@@ -154,17 +137,17 @@ def test_a_switch_port_on_another_vlan_moves_its_device_and_the_switch_tracks_it
         arp = switchport(routed, port, 20)  # unchanged: no move, the table read again
         line = next(row for row in arp.splitlines() if dotted in row)
         assert "127.22.20.10" in line, arp
-        # VLAN 99 routes no subnet: the device is offline, nothing answers anywhere
-        switchport(routed, port, 99)
+        # VLAN 98 routes no subnet: the device is offline, nothing answers anywhere
+        switchport(routed, port, 98)
         gone = wait_for(routed, "cam-01", online=False)
-        assert (gone["online"], gone["vlan"]) == (False, 99)
+        assert (gone["online"], gone["vlan"]) == (False, 98)
         jsonschema.validate(routed.refresh(), json.loads(SCHEMA.read_text()))
-        assert outcome(topo["outside"], "127.22.20.10", 80) == "refused"
+        assert tcp_outcome(topo["outside"], "127.22.20.10", 80) == "refused"
     finally:
         switchport(routed, port, 1)
     back = wait_for(routed, "cam-01", address="127.22.0.10", online=True)
     assert (back["address"], back["vlan"], back["online"]) == ("127.22.0.10", 1, True)
-    assert outcome(topo["outside"], "127.22.0.10", 80) == "open"
+    assert tcp_outcome(topo["outside"], "127.22.0.10", 80) == "open"
 
 
 def test_an_unsaved_vlan_change_is_lost_on_restart_and_a_saved_one_kept(routed):
@@ -181,6 +164,6 @@ def test_an_unsaved_vlan_change_is_lost_on_restart_and_a_saved_one_kept(routed):
     try:
         dev = routed.device("prn-01")
         assert (dev["address"], dev["vlan"]) == ("127.22.30.12", 30)
-        assert outcome(routed.truth["routed"]["outside"], "127.22.30.12", 80) == "open"
+        assert tcp_outcome(routed.truth["routed"]["outside"], "127.22.30.12", 80) == "open"
     finally:
         switchport(routed, prn["switch_port"], 1)

@@ -147,7 +147,15 @@ def test_a_routed_site_is_parsed_and_not_rebased():
 
     site = load_site("routed", KINDS)
     assert site.routed == {
-        "vlans": {1: "127.22.0.0/24", 20: "127.22.20.0/24", 30: "127.22.30.0/24"},
+        "vlans": {
+            1: "127.22.0.0/24",
+            20: "127.22.20.0/24",
+            30: "127.22.30.0/24",
+            31: "127.22.31.0/24",
+            50: "127.22.50.0/24",
+            70: "127.22.70.0/24",
+            99: "127.22.99.0/24",
+        },
         "outside": "127.22.250.0/24",
     }
     assert load_site("clinic", KINDS).routed is None

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from seglab import segment_switches
+from seglab import discovery_switches, segment_switches
 
 TOP = Path(__file__).resolve().parents[3]
 BIN = TOP / ".venv/bin"
@@ -25,18 +25,7 @@ def inventory(lab_site, tmp_path):
     truth = lab_site.truth
     inv = tmp_path / "inventory"
     (inv / "group_vars").mkdir(parents=True)
-    switches = [
-        {
-            "host": sw["address"],
-            "port": sw["ssh_port"],
-            "name": sw["name"],
-            "device_type": sw["dialect"],
-            "username": sw["username"],
-            "password": sw["password"],
-            "uplink_ports": sw["uplinks"],
-        }
-        for sw in truth["switches"]
-    ]
+    switches = discovery_switches(truth)
     (inv / "clinic.iot_discovery.yml").write_text(
         json.dumps(
             {

@@ -140,3 +140,25 @@ def running(site: LabSite, what: str) -> Iterator[LabSite]:
         yield site
     finally:
         site.down()
+
+
+def tcp_outcome(netns: str | None, address: str, port: int, timeout: float = 2.0) -> str:
+    """``open``, ``refused`` (a reset: nothing listens) or ``silent`` (dropped on the way:
+    a firewall, no route) for one TCP connect whose socket is made in namespace ``netns``
+    (None: where the caller is)."""
+    import socket
+
+    from .netns import bound_in
+
+    with bound_in(netns):
+        sock = socket.socket()
+    sock.settimeout(timeout)
+    try:
+        sock.connect((address, port))
+    except ConnectionRefusedError:
+        return "refused"
+    except OSError:
+        return "silent"
+    finally:
+        sock.close()
+    return "open"
