@@ -645,6 +645,18 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, acce
                     break
     if "snmp" in opts.probes and (opts.snmp_probe_all or device.has("snmp")):
         obs["snmp"] = probe_snmp(device, opts)
+    if not device.services and obs.get("credentials") is None and not (obs.get("snmp") or {}).get("answered"):
+        # nothing of the device answered: no port in discovery, no login, no SNMP. A finding of
+        # an earlier run must not read as fixed because a firewall on the path now drops the
+        # assessment (the device is still there: the switch's tables or the inventory name it)
+        result["assessed"] = False
+        result["errors"].append(
+            "unreachable: nothing on %s answered in this run (discovery saw no open port, no login or "
+            "SNMP reached it), so nothing was checked: a firewall between the controller and the device "
+            "drops the connections (assess from a vantage its zone admits, e.g. through the VPN), or the "
+            "device is off" % device.address
+        )
+        return result
     result["findings"] = checks.evaluate(device, obs, ctx)
     result["unknown"] = checks.unknown_rules(device, obs, ctx)
     return result

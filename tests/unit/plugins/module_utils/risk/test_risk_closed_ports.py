@@ -144,3 +144,21 @@ def test_an_api_that_asks_for_no_credential_is_a_finding(ports, tmp_path, answer
         assert "asked for no credential" in " ".join(register.device_checks(res, [])["checked"])
     else:
         assert "IOTG-API-NOAUTH" not in found and drv.logins >= 1
+
+
+def test_a_device_no_port_of_which_answered_discovery_is_not_assessed_and_its_findings_stay(tmp_path):
+    """Behind a gateway that drops the controller's connections, discovery still names the
+    device (the switch's tables) but sees no port: nothing was checked, so nothing is fixed."""
+    hostvars = {"ansible_host": ADDRESS, "iot_class": "medical", "iot_mac": "02:00:00:99:09:02"}
+    res = _assess(hostvars, tmp_path)
+    assert res["assessed"] is False and res["findings"] == []
+    assert "nothing on %s answered in this run" % ADDRESS in res["errors"][0]
+    assert "firewall" in res["errors"][0]
+    prev = {
+        "key": "IOTG-DICOM-NOAUTH|02:00:00:99:09:02|tcp/104",
+        "rule": "IOTG-DICOM-NOAUTH",
+        "identity": "02:00:00:99:09:02",
+    }
+    doc = report.build("clinic", [res], "2026-12-01T00:00:00Z")
+    assert doc["not_assessed"][0]["identity"] == "02:00:00:99:09:02" and doc["complete"] is False
+    assert report.finding_status(prev, set(), set(), {}) == "not re-checked"
