@@ -147,6 +147,16 @@ options:
         finding; the device is reachable only through the VPN when the probe tried every port
         that answered the assessment and none answered it.
     type: dict
+  previous:
+    description:
+      - The client's previous report (its C(report.json)), when there is one. The ports where
+        it found something on this device and that this run's discovery did not see are tried
+        again. A refusal proves the port closed. An answer brings the service back to be
+        checked. Silence (a firewall on the path drops the connection) proves nothing, and the
+        rules found there are undecided, so that the report keeps them not re-checked instead
+        of fixed.
+      - A path that does not exist is no previous report (the first run).
+    type: path
   store:
     description:
       - The credential store rotation keeps the device passwords in. When it holds a password
@@ -226,6 +236,9 @@ observations:
   type: dict
 """
 
+import json
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import assess
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import FactsError
@@ -247,11 +260,28 @@ ARGUMENT_SPEC = dict(
     assessed_from_vpn=dict(type="bool", default=False),
     vpn_interfaces=dict(type="list", elements="str", default=[]),
     outside_reach=dict(type="dict"),
+    previous=dict(type="path"),
     store=dict(type="str", choices=["vault_file", "keepass", "none"], default="vault_file"),
     store_path=dict(type="path"),
     store_password=dict(type="str", no_log=True),
     vault_id=dict(type="str"),
 )
+
+
+def _previous(path):
+    """The previous report's document, None when there is none; a report that cannot be read
+    is an error that names it (it would make a closed port look like a filtered one)."""
+    if not path or not os.path.isfile(path):
+        return None
+    if os.path.getsize(path) > assess.MAX_PREVIOUS:
+        raise ValueError("previous: %s is larger than %d bytes; move it away" % (path, assess.MAX_PREVIOUS))
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise ValueError(
+            "previous: %s is unreadable (%s); move it away to start a new baseline" % (path, exc)
+        ) from None
 
 
 def run(p, access=None):
@@ -278,6 +308,7 @@ def run(p, access=None):
             "assessed_from_vpn": p["assessed_from_vpn"],
             "vpn_interfaces": p["vpn_interfaces"],
             "outside_reach": p["outside_reach"],
+            "previous": _previous(p.get("previous")),
         }
         return assess.assess_device(p["name"], p["facts"], opts, ctx, access=access), None
     except (FactsError, ValueError) as exc:

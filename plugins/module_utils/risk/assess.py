@@ -12,8 +12,13 @@ from __future__ import annotations
 from ansible_collections.iotguard.hardening.plugins.module_utils import hostile
 from ansible_collections.iotguard.hardening.plugins.module_utils.access.budget import Ledger
 from ansible_collections.iotguard.hardening.plugins.module_utils.access.resolver import resolve
-from ansible_collections.iotguard.hardening.plugins.module_utils.risk import checks, probes, vantage
-from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import Device
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import (
+    catalogue,
+    checks,
+    probes,
+    vantage,
+)
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import Device, Service
 
 PROBES = ("credentials", "mqtt", "snmp", "rtsp", "management")
 MGMT_TCP = ("telnet", "ssh", "http", "https", "ftp", "rdp", "vnc", "winrm")
@@ -545,6 +550,59 @@ def probe_snmp(device, opts):
     return r
 
 
+#: a previous report bigger than this is not read for re-checks (the report's own bound)
+MAX_PREVIOUS = 16 * 1024 * 1024
+
+
+def previous_record(previous_doc, identity):
+    """The device's earlier TCP ports and the rules found at each: ``{port: {"name", "rules"}}``,
+    from the previous report (``previous_doc``: its JSON document, or None)."""
+    devices = previous_doc.get("devices") if isinstance(previous_doc, dict) else None
+    for dev in devices if isinstance(devices, list) else []:
+        if not isinstance(dev, dict) or dev.get("identity") != identity:
+            continue
+        names = {
+            s.get("port"): s.get("name")
+            for s in dev.get("services") or []
+            if isinstance(s, dict) and s.get("proto") == "tcp"
+        }
+        out = {}
+        for f in dev.get("findings") or []:
+            loc = str((f or {}).get("location") or "")
+            if loc.startswith("tcp/") and loc[4:].isdigit() and f.get("rule") in catalogue.BY_ID:
+                port = int(loc[4:])
+                rec = out.setdefault(port, {"name": names.get(port), "rules": []})
+                rec["rules"].append(f["rule"])
+        return out
+    return {}
+
+
+def recheck_previous_ports(device, previous, opts, notes, obs):
+    """Probe the ports where the previous run found something and this run's discovery saw
+    nothing: a refusal proves the port closed (the finding is fixed), an answer brings the
+    service back to be checked, silence (a firewall on the path) proves nothing: the rules found
+    there are returned as undecided, so the comparison keeps them not re-checked."""
+    undecided = []
+    for port in sorted(previous)[:MAX_REACH_PORTS]:
+        if ("tcp", port) in device.services:
+            continue
+        state = probes.tcp_state(device.address, port, opts.timeout)
+        if state == "open":
+            device.services[("tcp", port)] = Service(port, previous[port]["name"])
+            notes.append(
+                "tcp/%d: not in this run's discovery; answered the re-check of the previous finding" % port
+            )
+        elif state == "refused":
+            obs.setdefault("refused", []).append("tcp/%d" % port)
+        else:
+            undecided.extend(previous[port]["rules"])
+            notes.append(
+                "tcp/%d: the previous run found %s there; silent now (a firewall?): not re-checked"
+                % (port, ", ".join(sorted(set(previous[port]["rules"]))))
+            )
+    return sorted(set(undecided))
+
+
 def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, access=None):
     opts = opts or Options()
     ctx = ctx or {}
@@ -564,6 +622,10 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, acce
         "observations": obs,
     }
 
+    # the ports of the previous run's findings that this run's discovery did not see
+    undecided = recheck_previous_ports(
+        device, previous_record(ctx.get("previous"), device.identity()), opts, notes, obs
+    )
     # the services a check judges by their port go first: each is tried again now, so a
     # finding stands on what the device runs today, not on discovery's list
     tcp = sorted(
@@ -593,7 +655,7 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, acce
     refused = [s.port for s in tcp if state[s.port] == "refused"]
     if refused and answered:
         device.closed(refused)
-        obs["refused"] = ["tcp/%d" % p for p in refused]
+        obs["refused"] = obs.get("refused", []) + ["tcp/%d" % p for p in refused]
         result["device"] = device.summary()
 
     if "management" in opts.probes:
@@ -658,5 +720,5 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, acce
         )
         return result
     result["findings"] = checks.evaluate(device, obs, ctx)
-    result["unknown"] = checks.unknown_rules(device, obs, ctx)
+    result["unknown"] = sorted(set(checks.unknown_rules(device, obs, ctx)) | set(undecided))
     return result

@@ -261,4 +261,6 @@ def test_segmenting_a_site_behind_its_gateway_moves_the_devices_and_the_firewall
     assert {r["status"] for r in rows} == {"not re-checked"}, [(r["rule"], r["status"]) for r in rows]
     assert "nothing on %s answered" % mri in rows[0]["status_reason"]
     assert [d["identity"] for d in doc["not_assessed"]] == [xp]
+    # segmentation changed no device: nothing in the register may read as fixed
+    assert [(r["rule"], r["devices"]) for r in doc["register"] if r["status"] == "fixed"] == []
     assert doc["complete"] is False

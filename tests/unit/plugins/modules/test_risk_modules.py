@@ -71,6 +71,16 @@ def test_assess_run_passive_findings_without_network():
     assert error is None and result["assessed"] is False and "unreachable" in result["errors"][0]
 
 
+def test_assess_run_reads_the_previous_report_or_says_it_cannot(tmp_path):
+    missing = tmp_path / "none" / "report.json"
+    result, error = risk_assess.run(params(probes=[], previous=str(missing)))
+    assert error is None and result is not None  # the first run: no previous report
+    bad = tmp_path / "report.json"
+    bad.write_text("{not json")
+    result, error = risk_assess.run(params(probes=[], previous=str(bad)))
+    assert result is None and "previous: %s is unreadable" % bad in error and "new baseline" in error
+
+
 def _results():
     result, _error = risk_assess.run(params(probes=[]))
     return [result]

@@ -162,3 +162,64 @@ def test_a_device_no_port_of_which_answered_discovery_is_not_assessed_and_its_fi
     doc = report.build("clinic", [res], "2026-12-01T00:00:00Z")
     assert doc["not_assessed"][0]["identity"] == "02:00:00:99:09:02" and doc["complete"] is False
     assert report.finding_status(prev, set(), set(), {}) == "not re-checked"
+
+
+def _previous_doc(before):
+    """The previous report's document as risk_report writes it, for ``before``'s device."""
+    return report.build("clinic", [before], "2026-11-30T00:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("now", "status"), [("open", "open"), ("refused", "fixed"), ("silent", "not re-checked")]
+)
+def test_a_port_of_an_earlier_finding_that_discovery_no_longer_lists_is_tried_again(
+    ports, tmp_path, monkeypatch, now, status
+):
+    """This run's discovery (behind a gateway that drops telnet) does not list the port where
+    the previous run found cleartext telnet. The assessment tries it again: an answer finds it
+    again, a refusal fixes it, silence leaves it undecided (not re-checked), never fixed."""
+    web, telnet = ports["web"].getsockname()[1], ports["telnet"].getsockname()[1]
+    hostvars = _hostvars(web, telnet)
+    before = _assess(hostvars, tmp_path)
+    assert ("IOTG-CLEARTEXT-MGMT", "tcp/%d" % telnet) in _rules(before)
+    previous = _previous_doc(before)
+
+    if now == "refused":
+        ports["telnet"].close()
+    elif now == "silent":
+        real = probes.tcp_state
+        monkeypatch.setattr(
+            probes, "tcp_state", lambda h, p, t=3.0: "silent" if p == telnet else real(h, p, t)
+        )
+    only_web = dict(hostvars, iot_services={"%d/tcp" % web: {"protocol": "http"}})
+    opts = assess.Options(probes=("management",), ledger=str(tmp_path / "ledger.json"), timeout=2.0)
+    after = assess.assess_device("cam", only_web, opts, {"previous": previous})
+    assert after["assessed"] is True
+    ident = after["device"]["mac"]
+    prev = next(dict(f, identity=ident) for f in before["findings"] if f["location"] == "tcp/%d" % telnet)
+    now_keys = {f["key"] for f in after["findings"]}
+    assert report.finding_status(prev, now_keys, {ident}, {ident: after["unknown"]}) == status
+    if now == "silent":
+        assert "IOTG-CLEARTEXT-MGMT" in after["unknown"]
+        assert any("tcp/%d" % telnet in n and "not re-checked" in n for n in after["notes"])
+    if now == "refused":
+        assert after["observations"]["refused"] == ["tcp/%d" % telnet]
+
+
+def test_previous_record_reads_only_the_device_s_own_port_findings():
+    doc = {
+        "devices": [
+            {
+                "identity": "aa",
+                "services": [{"port": 23, "proto": "tcp", "name": "telnet"}],
+                "findings": [
+                    {"rule": "IOTG-CLEARTEXT-MGMT", "location": "tcp/23"},
+                    {"rule": "IOTG-EOL", "location": "os"},
+                    {"rule": "NOT-A-RULE", "location": "tcp/24"},
+                ],
+            },
+            {"identity": "bb", "findings": [{"rule": "IOTG-CLEARTEXT-MGMT", "location": "tcp/2323"}]},
+        ]
+    }
+    assert assess.previous_record(doc, "aa") == {23: {"name": "telnet", "rules": ["IOTG-CLEARTEXT-MGMT"]}}
+    assert assess.previous_record(doc, "cc") == {} and assess.previous_record(None, "aa") == {}
