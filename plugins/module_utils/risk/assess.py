@@ -566,7 +566,7 @@ def previous_record(previous_doc, identity):
             for s in dev.get("services") or []
             if isinstance(s, dict) and s.get("proto") == "tcp"
         }
-        out = {}
+        out = {port: {"name": name, "rules": []} for port, name in names.items() if _port(port)}
         for f in dev.get("findings") or []:
             loc = str((f or {}).get("location") or "")
             if loc.startswith("tcp/") and loc[4:].isdigit() and f.get("rule") in catalogue.BY_ID:
@@ -577,13 +577,26 @@ def previous_record(previous_doc, identity):
     return {}
 
 
+def _port(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
+
+
+#: rules judged from what the device's services said or listed in discovery (an OS string, a
+#: web port without HTTPS), not from a port of their own: when a port the previous run saw
+#: stays silent now, their absence proves nothing
+SERVICE_EVIDENCE_RULES = ("IOTG-EOL", "IOTG-HTTP-NO-TLS")
+
+
 def recheck_previous_ports(device, previous, opts, notes, obs):
-    """Probe the ports where the previous run found something and this run's discovery saw
-    nothing: a refusal proves the port closed (the finding is fixed), an answer brings the
+    """Probe the ports the previous run saw (or found something on) and this run's discovery
+    did not: a refusal proves the port closed (its findings are fixed), an answer brings the
     service back to be checked, silence (a firewall on the path) proves nothing: the rules found
-    there are returned as undecided, so the comparison keeps them not re-checked."""
+    there, and the rules judged from what the services said (SERVICE_EVIDENCE_RULES), are
+    returned as undecided, so the comparison keeps them not re-checked. The ports with findings
+    go first."""
     undecided = []
-    for port in sorted(previous)[:MAX_REACH_PORTS]:
+    order = sorted(previous, key=lambda p: (not previous[p]["rules"], p))
+    for port in order[:MAX_REACH_PORTS]:
         if ("tcp", port) in device.services:
             continue
         state = probes.tcp_state(device.address, port, opts.timeout)
@@ -595,11 +608,20 @@ def recheck_previous_ports(device, previous, opts, notes, obs):
         elif state == "refused":
             obs.setdefault("refused", []).append("tcp/%d" % port)
         else:
-            undecided.extend(previous[port]["rules"])
+            undecided.extend([*previous[port]["rules"], *SERVICE_EVIDENCE_RULES])
+            obs.setdefault("silent", []).append("tcp/%d" % port)
             notes.append(
-                "tcp/%d: the previous run found %s there; silent now (a firewall?): not re-checked"
-                % (port, ", ".join(sorted(set(previous[port]["rules"]))))
+                "tcp/%d: the previous run %s; silent now (a firewall?): %s not re-checked"
+                % (
+                    port,
+                    "found %s there" % ", ".join(sorted(set(previous[port]["rules"])))
+                    if previous[port]["rules"]
+                    else "saw it open",
+                    ", ".join(sorted(set([*previous[port]["rules"], *SERVICE_EVIDENCE_RULES]))),
+                )
             )
+    if undecided:
+        obs["silent_rules"] = sorted(set(undecided))
     return sorted(set(undecided))
 
 
@@ -720,5 +742,8 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, acce
         )
         return result
     result["findings"] = checks.evaluate(device, obs, ctx)
+    if obs.get("refused") and not any(f["rule"] == "IOTG-EOL" for f in result["findings"]):
+        # a closed port took its answer (the OS string) with it: the system is the same
+        undecided.append("IOTG-EOL")
     result["unknown"] = sorted(set(checks.unknown_rules(device, obs, ctx)) | set(undecided))
     return result

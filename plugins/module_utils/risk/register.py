@@ -451,10 +451,21 @@ def device_checks(result, undecided):
     else:
         why = "no login worked, so the setting could not be read"
     logged_in = isinstance(creds, dict) and (creds.get("credentialed") or creds.get("accepted"))
+    silent = ", ".join(str(p) for p in (obs.get("silent") or [])[:8])
     for rule in undecided:
         title = catalogue.BY_ID[rule]["title"] if rule in catalogue.BY_ID else rule
         reason = why
-        if rule == "IOTG-NO-LOCKOUT" and logged_in and "lockout_enabled" not in obs:
+        if silent and rule in (obs.get("silent_rules") or ()):
+            reason = (
+                "%s answered the previous run and stayed silent in this one (a firewall on the path?)"
+                % silent
+            )
+        elif rule == "IOTG-EOL" and obs.get("refused"):
+            reason = (
+                "a port whose answer named the operating system now refuses connections; closing it "
+                "does not change the system, and nothing else identified it"
+            )
+        elif rule == "IOTG-NO-LOCKOUT" and logged_in and "lockout_enabled" not in obs:
             reason = "logged in, but this device's driver does not read a lockout setting"
         not_done.append("%s: %s" % (title, reason))
     return {"checked": done, "not_checked": not_done}

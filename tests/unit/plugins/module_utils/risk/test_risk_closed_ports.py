@@ -222,4 +222,76 @@ def test_previous_record_reads_only_the_device_s_own_port_findings():
         ]
     }
     assert assess.previous_record(doc, "aa") == {23: {"name": "telnet", "rules": ["IOTG-CLEARTEXT-MGMT"]}}
+    # a port the previous run saw open is listed even with no finding on it
+    doc["devices"][0]["services"].append({"port": 80, "proto": "tcp", "name": "http"})
+    assert assess.previous_record(doc, "aa")[80] == {"name": "http", "rules": []}
     assert assess.previous_record(doc, "cc") == {} and assess.previous_record(None, "aa") == {}
+
+
+@pytest.mark.parametrize(
+    ("now", "status"),
+    [
+        ("silent", {"IOTG-EOL": "not re-checked", "IOTG-HTTP-NO-TLS": "not re-checked"}),
+        ("refused", {"IOTG-EOL": "not re-checked", "IOTG-HTTP-NO-TLS": "fixed"}),
+    ],
+)
+def test_a_finding_read_from_a_service_s_answer_is_not_fixed_when_that_service_goes_silent(
+    ports, tmp_path, monkeypatch, now, status
+):
+    """The previous run read "Windows XP" from the device's SMB answer (end of life) and saw
+    a web port without HTTPS. A gateway now drops SMB and web from the controller; only telnet
+    still answers, so the device is assessed, but neither finding rests on a port of its own:
+    their absence proves nothing while a port the previous run saw stays silent (not
+    re-checked). A refusal proves the web port closed (fixed); closing SMB does not change the
+    operating system, so end of life stays not re-checked."""
+    web, smb = ports["web"].getsockname()[1], ports["telnet"].getsockname()[1]
+    other = _listener()
+    try:
+        telnet = other.getsockname()[1]
+        hostvars = {
+            "ansible_host": ADDRESS,
+            "iot_class": "medical",
+            "iot_mac": "02:00:00:99:09:03",
+            "iot_services": {
+                "%d/tcp" % web: {"protocol": "http"},
+                "%d/tcp" % smb: {
+                    "protocol": "smb",
+                    "os": "Windows 5.1",
+                    "lanman": "Windows 2000 LAN Manager",
+                },
+                "%d/tcp" % telnet: {"protocol": "telnet"},
+            },
+        }
+        before = _assess(hostvars, tmp_path)
+        rules = {r for r, _loc in _rules(before)}
+        assert {"IOTG-EOL", "IOTG-HTTP-NO-TLS"} <= rules, rules
+        previous = _previous_doc(before)
+        if now == "refused":
+            ports["web"].close()
+            ports["telnet"].close()
+        else:
+            real = probes.tcp_state
+            monkeypatch.setattr(
+                probes, "tcp_state", lambda h, p, t=3.0: "silent" if p in (web, smb) else real(h, p, t)
+            )
+        only_telnet = dict(hostvars, iot_services={"%d/tcp" % telnet: {"protocol": "telnet"}})
+        opts = assess.Options(probes=("management",), ledger=str(tmp_path / "ledger.json"), timeout=2.0)
+        after = assess.assess_device("xp", only_telnet, opts, {"previous": previous})
+    finally:
+        other.close()
+    assert after["assessed"] is True
+    ident = after["device"]["mac"]
+    now_keys = {f["key"] for f in after["findings"]}
+    for rule in ("IOTG-EOL", "IOTG-HTTP-NO-TLS"):
+        prev = next(dict(f, identity=ident) for f in before["findings"] if f["rule"] == rule)
+        assert prev["key"] not in now_keys
+        assert report.finding_status(prev, now_keys, {ident}, {ident: after["unknown"]}) == status[rule], rule
+    if now == "silent":
+        assert sorted(after["observations"]["silent"]) == sorted(["tcp/%d" % web, "tcp/%d" % smb])
+        not_checked = " ".join(register.device_checks(after, after["unknown"])["not_checked"])
+        assert "stayed silent in this one" in not_checked and "tcp/%d" % smb in not_checked
+    else:
+        assert "silent" not in after["observations"]
+        assert set(after["observations"]["refused"]) == {"tcp/%d" % web, "tcp/%d" % smb}
+        not_checked = " ".join(register.device_checks(after, after["unknown"])["not_checked"])
+        assert "does not change the system" in not_checked
