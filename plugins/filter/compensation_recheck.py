@@ -9,14 +9,20 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.iotguard.hardening.plugins.module_utils.risk.compensation import recheck
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk.compensation import (
+    isolation_recheck,
+    recheck,
+)
 
 
 def compensation_recheck(nft_json, control):
     """``{"present": bool, "evidence": str}`` for ``control`` in ``nft_json``."""
     if not isinstance(control, dict):
-        raise AnsibleFilterError("compensation_recheck: control must be a rate_limits entry (a mapping)")
-    present, evidence = recheck(nft_json if isinstance(nft_json, (str, dict)) else "", control)
+        raise AnsibleFilterError(
+            "compensation_recheck: control must be a rate_limits entry or a zone isolation (a mapping)"
+        )
+    check = isolation_recheck if control.get("kind") == "zone_isolation" else recheck
+    present, evidence = check(nft_json if isinstance(nft_json, (str, dict)) else "", control)
     return {"present": present, "evidence": evidence}
 
 

@@ -121,6 +121,15 @@ options:
         that cannot close it itself, with a compensating control the gateway took for it,
         is reported as C(compensated) with the control, never as fixed. Missing - none.
     type: path
+  segmentation_summary:
+    description:
+      - The VLAN segmentation summary (C(segmentation.json)). A device on an end-of-life zone
+        whose isolation was re-checked in the gateway's live table (only the zones
+        segmentation gave it can open a connection to it) has its DICOM-without-authentication,
+        SMBv1 and end-of-life findings reported as C(compensated) by that isolation, with the
+        rules found, never as fixed; also when the zone's policy now hides the device from the
+        assessment (not re-checked). Missing - none.
+    type: path
   secrets:
     description:
       - Strings that must never appear in a report (for example the credentials tried). When
@@ -216,6 +225,7 @@ def main():
             branding=dict(type="dict", default={}),
             rotation_summary=dict(type="path"),
             hardening_summary=dict(type="path"),
+            segmentation_summary=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -241,7 +251,8 @@ def main():
                 if p["rotation_summary"]
                 else report.load_rotation(p["report_dir"], p["client"])
             ),
-            compensations=compensation.load(p["hardening_summary"]),
+            compensations=compensation.load(p["hardening_summary"])
+            + compensation.load(p["segmentation_summary"]),
         )
         files = report.render(doc, p["formats"])
         leaked = [name for name, text in files.items() for s in p["secrets"] if s and s in text]

@@ -5,10 +5,19 @@
 no lockout to turn on) with a control in front of it is "compensated: <control>", never
 fixed, and counted apart like an accepted risk.
 
-The controls come from the device hardening summary (``device-hardening.json``): a row's
-``compensated_by`` is set only once the gateway firewall took the rate limit for that
-device (contribution ``hardening``). A finding the after-assessment finds closed stays
-fixed; only open rows become compensated.
+The controls come from two summaries beside the reports, each written only after the
+control was re-checked in the gateway's live table:
+
+* the device hardening summary (``device-hardening.json``): a row's ``compensated_by`` is
+  set once the gateway firewall took the rate limit for that device (contribution
+  ``hardening``); it compensates the device's missing lockout;
+* the segmentation summary (``segmentation.json``): its ``isolation`` rows, one per device
+  on an end-of-life zone, present once the live table shows the zone reachable only from the
+  zones segmentation gave it; they compensate what such a device cannot fix itself
+  (``ISOLATION_RULES``: DICOM without authentication, SMBv1, an end-of-life system).
+
+A finding the after-assessment finds closed stays fixed; open and not re-checked rows (a
+device the zone's policy now hides from the controller) become compensated.
 """
 
 from __future__ import annotations
@@ -19,6 +28,9 @@ import os
 
 #: what the hardening summary says a device lacks -> the finding rule it leaves open
 RULES = {"no_lockout": "IOTG-NO-LOCKOUT"}
+#: the findings of a device on an end-of-life zone that the zone's isolation compensates: the
+#: device cannot be patched or reconfigured, so who can open a connection to it is the control
+ISOLATION_RULES = ("IOTG-DICOM-NOAUTH", "IOTG-SMBV1", "IOTG-EOL")
 MAX_SUMMARY = 4 * 1024 * 1024
 
 
@@ -47,15 +59,7 @@ MANAGEMENT_RATE_COMMENT = "management rate limit "
 
 
 def _rules(nft_json):
-    if isinstance(nft_json, str):
-        if len(nft_json) > MAX_RULESET:
-            return []
-        try:
-            nft_json = json.loads(nft_json)
-        except ValueError:
-            return []
-    items = nft_json.get("nftables") if isinstance(nft_json, dict) else None
-    return [i["rule"] for i in items or [] if isinstance(i, dict) and isinstance(i.get("rule"), dict)]
+    return _items(nft_json, "rule")
 
 
 def _covers(right, address):
@@ -173,26 +177,178 @@ def recheck(nft_json, control):
     return True, evidence
 
 
+def _items(nft_json, kind):
+    if isinstance(nft_json, str):
+        if len(nft_json) > MAX_RULESET:
+            return []
+        try:
+            nft_json = json.loads(nft_json)
+        except ValueError:
+            return []
+    items = nft_json.get("nftables") if isinstance(nft_json, dict) else None
+    return [i[kind] for i in items or [] if isinstance(i, dict) and isinstance(i.get(kind), dict)]
+
+
+def _networks(elements):
+    out = []
+    for v in elements if isinstance(elements, list) else []:
+        if isinstance(v, dict) and isinstance(v.get("prefix"), dict):
+            v = "%s/%s" % (v["prefix"].get("addr"), v["prefix"].get("len"))
+        elif isinstance(v, dict) and isinstance(v.get("range"), list) and len(v["range"]) == 2:
+            try:
+                first, last = (ipaddress.ip_address(str(x)) for x in v["range"])
+                out.extend(ipaddress.summarize_address_range(first, last))
+            except (TypeError, ValueError):
+                pass
+            continue
+        try:
+            out.append(ipaddress.ip_network(str(v), strict=False))
+        except ValueError:
+            continue
+    return out
+
+
+def _address_matches(rule, field):
+    """The ``==`` matches of a rule on an address field, and whether it has any other kind."""
+    eq, other = [], False
+    for e in rule.get("expr") or []:
+        m = e.get("match") if isinstance(e, dict) else None
+        if not isinstance(m, dict) or not isinstance(m.get("left"), dict):
+            continue
+        if (m["left"].get("payload") or {}).get("field") != field:
+            continue
+        if m.get("op") == "==":
+            eq.append(m.get("right"))
+        else:
+            other = True
+    return eq, other
+
+
+def _only_established(rule):
+    """A rule gated on conntrack states none of which is "new" admits no new connection."""
+    for e in rule.get("expr") or []:
+        m = e.get("match") if isinstance(e, dict) else None
+        if isinstance(m, dict) and (m.get("left") or {}).get("ct", {}).get("key") == "state":
+            states = m.get("right")
+            states = states if isinstance(states, list) else [states]
+            if m.get("op") in ("==", "in") and "new" not in states and "untracked" not in states:
+                return True
+    return False
+
+
+def _verdict(rule):
+    for e in rule.get("expr") or []:
+        if isinstance(e, dict):
+            for key in ("accept", "drop", "reject", "jump", "goto", "return"):
+                if key in e:
+                    return key
+    return None
+
+
+def isolation_recheck(nft_json, control):
+    """Re-check a zone's isolation in the gateway's LIVE table: ``(True, evidence)`` when its
+    forward chain drops by default and every rule there that can accept a new connection
+    into the zone ``control["zone"]`` takes it only from the zones in
+    ``control["allowed_zones"]`` (the flows segmentation gave the zone), else ``(False, what
+    admits more)``. Traffic between devices of the zone's own VLAN never crosses the gateway;
+    the evidence says so."""
+    zone = str(control.get("zone") or "")
+    allowed = {str(z) for z in control.get("allowed_zones") or []}
+    sets = {s.get("name"): _networks(s.get("elem")) for s in _items(nft_json, "set")}
+    own = {"@z_%s_%d" % (zone, v) for v in (4, 6) if "z_%s_%d" % (zone, v) in sets}
+    nets = [n for name in own for n in sets[name[1:]]]
+    if not zone or not nets:
+        return False, "zone %r has no address set with networks in the live table" % zone
+    forward = [c for c in _items(nft_json, "chain") if c.get("hook") == "forward"]
+    if not forward or any(c.get("policy") != "drop" for c in forward):
+        return False, "the forward chain does not drop by default in the live table"
+    chains = {c.get("name") for c in forward}
+    admitted = []
+    for rule in _items(nft_json, "rule"):
+        if rule.get("chain") not in chains or _only_established(rule):
+            continue
+        verdict = _verdict(rule)
+        if verdict not in ("accept", "jump", "goto"):
+            continue
+        dst, dst_other = _address_matches(rule, "daddr")
+        into = dst_other or not dst
+        for right in dst:
+            if isinstance(right, str) and right.startswith("@"):
+                into = (
+                    into or right in own or any(n.overlaps(z) for n in sets.get(right[1:], []) for z in nets)
+                )
+            else:
+                targets = _networks(
+                    right.get("set") if isinstance(right, dict) and "set" in right else [right]
+                )
+                into = into or any(n.overlaps(z) for n in targets for z in nets)
+        if not into:
+            continue
+        where = "rule %r (handle %s)" % (str(rule.get("comment") or "")[:80], rule.get("handle"))
+        if verdict != "accept":
+            return False, "%s %ss to another chain for the zone's traffic: not followed" % (where, verdict)
+        src, src_other = _address_matches(rule, "saddr")
+        zones = [r[3:].rsplit("_", 1)[0] for r in src if isinstance(r, str) and r.startswith("@z_")]
+        if src_other or not zones:
+            return False, "%s accepts new connections into zone %s from any source" % (where, zone)
+        stray = sorted(set(zones) - allowed)
+        if stray:
+            return False, "%s accepts new connections into zone %s from zone(s) %s" % (
+                where,
+                zone,
+                ", ".join(stray),
+            )
+        admitted.append("%s from %s" % (where, ", ".join(sorted(set(zones)))))
+    return True, (
+        "live table: the forward chain drops by default; new connections into zone %s (%s) are accepted "
+        "only by %s; every other source is dropped (devices on the zone's own VLAN reach each other "
+        "without the gateway)"
+        % (zone, ", ".join(str(n) for n in nets[:4]), "; ".join(admitted[:12]) or "no rule: from no source")
+    )
+
+
 def load(path):
     """The controls in the summary at ``path``; [] when there is none (no hardening run)."""
     if not path or not os.path.isfile(path) or os.path.getsize(path) > MAX_SUMMARY:
         return []
     with open(path, encoding="utf-8") as fh:
         try:
-            return from_hardening(json.load(fh))
+            doc = json.load(fh)
         except ValueError:
             return []
+    return from_hardening(doc) + from_segmentation(doc)
+
+
+def from_segmentation(doc):
+    """``[{"device", "rule", "control"}]`` from the segmentation summary's re-checked zone
+    isolations (``isolation``: one row per device on an end-of-life zone)."""
+    out = []
+    rows = doc.get("isolation") if isinstance(doc, dict) else None
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict) or not isinstance(row.get("device"), str):
+            continue
+        check = row.get("recheck") if isinstance(row.get("recheck"), dict) else {}
+        if check.get("present") is not True or not isinstance(check.get("evidence"), str):
+            continue
+        text = "zone %s isolated by the gateway firewall; re-checked: %s" % (
+            str(row.get("zone"))[:40],
+            check["evidence"][:600],
+        )
+        for rule in ISOLATION_RULES:
+            out.append({"device": row["device"], "rule": rule, "control": text})
+    return out
 
 
 def apply(rows, devices, controls):
-    """Mark open register rows whose device has a control for their rule as compensated."""
+    """Mark open (or not re-checked) register rows whose device has a control for their rule
+    as compensated: the control is what was re-checked, whether or not the device answered."""
     identity_of = {d.get("name"): d.get("identity") for d in devices}
     for row in rows:
-        if row.get("status") != "open":
+        if row.get("status") not in ("open", "not re-checked"):
             continue
         for c in controls:
             if c["rule"] == row.get("rule") and identity_of.get(c["device"]) in (row.get("identities") or []):
                 row["status"] = "compensated"
-                row["status_reason"] = "compensated: %s" % c["control"]
+                row["status_reason"] = "compensated: %s" % c["control"][:900]
                 break
     return rows

@@ -235,7 +235,8 @@ def build(client, results, generated_at, previous=None, accepted_risks=None, pol
           branding=None, rotation=None, compensations=()):  # fmt: skip
     """The report document from the per-device results of ``risk_assess``; ``rotation``: the
     credential rotation's summary of this client (its can't-rotate list goes in the report);
-    ``compensations``: the device hardening's compensating controls (never "fixed")."""
+    ``compensations``: the compensating controls re-checked on the gateway (hardening's rate
+    limits, segmentation's zone isolation), never "fixed"."""
     check_client(client)
     if not isinstance(results, list):
         raise ReportError("results must be a list of risk_assess results, got %s" % type(results).__name__)
@@ -321,7 +322,7 @@ def build(client, results, generated_at, previous=None, accepted_risks=None, pol
         generated_at,
         not_assessed,
     )
-    compensation.apply(rows, devices, compensations)
+    compensation.apply(rows, devices + not_assessed, compensations)
     row_of = {m: row for row in rows for m in row["members"]}
     for d in devices:
         for f in d["findings"]:
@@ -545,7 +546,16 @@ def render_sarif(doc, version="0"):
                 "kev": [c["id"] for c in r["cves"] if c["kev"]],
             },
         }
-        if r["status"] in ("accepted", "compensated"):
+        if r["status"] == "compensated" and not r.get("acceptance"):
+            # a control re-checked on the gateway, no person's acceptance
+            result["suppressions"] = [
+                {
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": str(r.get("status_reason"))[:1000],
+                }
+            ]
+        elif r["status"] in ("accepted", "compensated"):
             acc = r["acceptance"]
             result["suppressions"] = [
                 {"kind": "external", "status": "accepted", "justification": "%s: %s; control: %s; review by %s" % (

@@ -289,3 +289,25 @@ def contribution(the_plan, policy):
             )
         )
     return {"zones": zones, "flows": flows, "sets": [], "rate_limits": []}
+
+
+def isolation_controls(the_plan, contrib, ports):
+    """One zone-isolation control per device whose port was read back on an end-of-life zone
+    (``[{"device", "zone", "control", "recheck"}]``; none without a gateway contribution):
+    the zones segmentation lets open a connection into the zone, for
+    ``risk.compensation.isolation_recheck`` to find, and nothing more, in the live table.
+    A zone any source may reach is not isolated and gets no control."""
+    if not contrib:
+        return []
+    out = []
+    verified = {p["device"] for p in ports if p.get("verified")}
+    for z in the_plan["zones"]:
+        if not z.get("end_of_life"):
+            continue
+        sources = {f["from"] for f in contrib["flows"] if f["to"] == z["name"]}
+        if "any" in sources:
+            continue
+        control = {"kind": "zone_isolation", "zone": z["name"], "allowed_zones": sorted(sources)}
+        for device in sorted(set(z["devices"]) & verified):
+            out.append({"device": device, "zone": z["name"], "control": control, "recheck": None})
+    return out

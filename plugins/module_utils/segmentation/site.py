@@ -218,4 +218,6 @@ def report_record(result):
         "ports": ports,
         "left_alone": [{k: p[k] for k in ("switch", "port", "reason")} for p in the_plan["left_alone"]],
         "unplaced": [{"device": d["device"], "reason": d["reason"]} for d in the_plan["unplaced"]],
+        # filled in by the role once the gateway's live table was read (compensation)
+        "isolation": _fw.isolation_controls(the_plan, result.get("firewall_contribution"), ports),
     }

@@ -108,6 +108,9 @@ def inventory(site, gateway, tmp_path):
         json.dumps(
             {
                 "vlan_segmentation_backup_dir": str(tmp_path / "backups"),
+                # beside the risk report, which reads the zones' re-checked isolation from it
+                "vlan_segmentation_report_dir": str(tmp_path / "reports"),
+                "vlan_segmentation_client": "routed",
                 "vlan_segmentation_timeout": 15,
                 "vlan_segmentation_switches": segment_switches(truth),
                 "vlan_segmentation_gateway_host": "gw",
@@ -249,17 +252,31 @@ def test_segmenting_a_site_behind_its_gateway_moves_the_devices_and_the_firewall
         assert hv.get("iot_vlan") in (vid, str(vid), None), (name, hv.get("iot_vlan"))
     assert nvr and prn
 
+    # the XP console's zone: its isolation re-checked in the gateway's live table
+    summary = json.loads((reports / "routed" / "segmentation.json").read_text())
+    iso = [r for r in summary["isolation"] if r["zone"] == "medical_legacy"]
+    assert len(iso) == 1 and iso[0]["recheck"]["present"] is True, summary["isolation"]
+    assert iso[0]["control"]["allowed_zones"] == ["management"], iso[0]
+    assert "drops by default" in iso[0]["recheck"]["evidence"], iso[0]
+
     # the assessment after: the XP console behind its zone's policy answers nothing from the
-    # management address; its findings are not re-checked (still counted), never fixed
+    # management address; what it cannot fix itself (DICOM without authentication, SMBv1, an
+    # end-of-life system) is compensated by the re-checked isolation, the rest is not
+    # re-checked (still counted), nothing is fixed
     t4 = time.monotonic()
     from_outside(site, *assess, "-e", "risk_assessment_fail_on_incomplete=false")
     doc = json.loads(next(reports.glob("*/latest/report.json")).read_text())
     print("assessment behind the gateway %.1fs" % (time.monotonic() - t4))
     xp = truth["mri-01"]["mac"]
-    rows = [r for r in doc["register"] if xp in r["identities"]]
-    assert {r["rule"] for r in rows} >= {"IOTG-DICOM-NOAUTH", "IOTG-EOL"}, rows
-    assert {r["status"] for r in rows} == {"not re-checked"}, [(r["rule"], r["status"]) for r in rows]
-    assert "nothing on %s answered" % mri in rows[0]["status_reason"]
+    rows = {r["rule"]: r for r in doc["register"] if xp in r["identities"]}
+    assert set(rows) >= {"IOTG-DICOM-NOAUTH", "IOTG-EOL", "IOTG-SMBV1"}, rows
+    for rule, row in rows.items():
+        if rule in ("IOTG-DICOM-NOAUTH", "IOTG-EOL", "IOTG-SMBV1"):
+            assert row["status"] == "compensated", (rule, row["status"])
+            assert "zone medical_legacy isolated by the gateway firewall" in row["status_reason"], row
+        else:
+            assert row["status"] == "not re-checked", (rule, row["status"])
+            assert "nothing on %s answered" % mri in row["status_reason"]
     assert [d["identity"] for d in doc["not_assessed"]] == [xp]
     # segmentation changed no device: nothing in the register may read as fixed
     assert [(r["rule"], r["devices"]) for r in doc["register"] if r["status"] == "fixed"] == []
