@@ -163,6 +163,29 @@ def test_a_routed_site_is_parsed_and_not_rebased():
         load_site("routed", KINDS, rebase="127.22.64.0/24")
 
 
+def test_a_site_that_extends_another_keeps_its_devices_and_adds_its_own_keys(tmp_path):
+    from iotlab.errors import LabError
+
+    flat, routed = load_site("clinic", KINDS), load_site("clinic-routed", KINDS)
+    assert routed.name == flat.name and routed.routed["outside"] == "127.20.250.0/24"
+    same = ("name", "kind", "variant", "address", "mac", "switch", "switch_port")
+    assert [tuple(getattr(d, k) for k in same) for d in routed.devices] == [
+        tuple(getattr(d, k) for k in same) for d in flat.devices
+    ]
+    for text, message in (
+        ("extends: nowhere\n", "no site file nowhere.yml beside this one"),
+        ("extends: [clinic]\n", "must name another site file"),
+    ):
+        path = tmp_path / "variant.yml"
+        path.write_text(text)
+        with pytest.raises(LabError, match=message):
+            load_site(str(path), KINDS)
+    (tmp_path / "base.yml").write_text("extends: clinic\n")
+    (tmp_path / "variant.yml").write_text("extends: base\n")
+    with pytest.raises(LabError, match="one level of extends"):
+        load_site(str(tmp_path / "variant.yml"), KINDS)
+
+
 def test_rebase_moves_every_address():
     site = load_site("clinic", KINDS, rebase="127.20.99.0/24")
     assert site.subnet == "127.20.99.0/24"

@@ -126,6 +126,26 @@ def rebase_doc(doc: dict[str, Any], subnet: str, src: Path) -> None:
             item["address"] = move(item["address"])
 
 
+def _extended(src: Path, doc: dict[str, Any]) -> dict[str, Any]:
+    """``extends: <site>``: that site file's keys, with this file's keys over them (one level:
+    a variant of a site, e.g. the same devices behind a gateway)."""
+    if "extends" not in doc:
+        return doc
+    base_name = doc["extends"]
+    if not isinstance(base_name, str) or not NAME_RE.match(base_name):
+        raise _err(src, "extends", f"{base_name!r} must name another site file of {src.parent}")
+    base_src = src.parent / f"{base_name}.yml"
+    if base_src == src or not base_src.is_file():
+        raise _err(src, "extends", f"{base_name!r}: no site file {base_src.name} beside this one")
+    try:
+        base = yaml.safe_load(base_src.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise LabError(f"{base_src}: not valid YAML: {exc}") from exc
+    if not isinstance(base, dict) or "extends" in base:
+        raise _err(src, "extends", f"{base_src.name} must be a plain site file (one level of extends)")
+    return {**base, **{k: v for k, v in doc.items() if k != "extends"}}
+
+
 def load_site(site: str | Path, kinds: dict[str, Any] | None = None, rebase: str | None = None) -> Site:
     """Parse and expand a site file; ``kinds`` (kind -> device class) validates variants;
     ``rebase`` moves the whole site to another loopback subnet of the same size."""
@@ -139,6 +159,7 @@ def load_site(site: str | Path, kinds: dict[str, Any] | None = None, rebase: str
         raise LabError(f"{src}: not valid YAML: {exc}") from exc
     if not isinstance(doc, dict):
         raise _err(src, "top level", "must be a mapping with name, subnet, switches, devices")
+    doc = _extended(src, doc)
     if rebase:
         if doc.get("routed"):
             raise _err(src, "rebase", "a routed site keeps its VLAN subnets; copy the file and edit them")
