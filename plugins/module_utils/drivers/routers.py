@@ -62,6 +62,10 @@ def xsrf_cookie(headers):
     return m.group(1) if m else None
 
 
+#: NETGEAR's IGD description (miniupnpd on port 5000 while UPnP is on)
+DEFAULT_DESCRIPTION = "http://{host}:5000/Public_UPNP_gatedesc.xml"
+
+
 class RouterHttpDriver(ServiceSwitch, PortMappingRemoval, HttpApiDriver):
     name = "router_http"
     abstract = False
@@ -119,21 +123,22 @@ class RouterHttpDriver(ServiceSwitch, PortMappingRemoval, HttpApiDriver):
 
     # -- the IGD -------------------------------------------------------------------------
     def _description_url(self):
-        """Where the IGD describes itself: the option, else its SSDP ``LOCATION``; None when
-        the router does not answer SSDP."""
+        """Where the IGD describes itself: the option, else its SSDP ``LOCATION``, else
+        NETGEAR's own description URL. SSDP silence alone does not say UPnP is off: a gateway
+        firewall between the controller and the router drops it; the description page
+        answers only while UPnP is on."""
+        host = self.host if ":" not in self.host else "[%s]" % self.host.strip("[]")
         if self._description:
-            return self._description.format(host=self.host if ":" not in self.host else "[%s]" % self.host)
+            return self._description.format(host=host)
         from ansible_collections.iotguard.hardening.plugins.module_utils.risk import probes
 
         found = probes.ssdp_locations(self.host.strip("[]"), timeout=min(self.timeout, 2.0))
-        return found[0] if found else None
+        return found[0] if found else DEFAULT_DESCRIPTION.format(host=host)
 
     def _wan_service(self):
         from ansible_collections.iotguard.hardening.plugins.module_utils.risk import probes
 
         url = self._description_url()
-        if url is None:
-            return None
         try:
             return url, probes.find_wan_service(url, timeout=self.timeout)
         except probes.ProbeError:

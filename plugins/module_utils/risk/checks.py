@@ -296,6 +296,9 @@ def unknown_rules(device, obs, ctx):
         and (creds.get("skipped") or creds.get("guessed_only") or creds.get("not_rechecked"))
     ):
         out.append("IOTG-DEFAULT-CREDS")
+    if creds is None:
+        # no login was tried, so nothing showed whether the API still answers without one
+        out.append("IOTG-API-NOAUTH")
     if "lockout_enabled" not in obs and device.lockout is not False and device.login_surface():
         out.append("IOTG-NO-LOCKOUT")
     return out

@@ -35,3 +35,28 @@ def test_xsrf_cookie():
     assert routers.xsrf_cookie({"set-cookie": "a=b, XSRF_TOKEN=abc123; Path=/"}) == "abc123"
     assert routers.xsrf_cookie({"set-cookie": "XSRF_TOKEN=x;y"}) == "x"
     assert routers.xsrf_cookie({}) is None
+
+
+def test_ssdp_silence_alone_does_not_read_as_upnp_off(monkeypatch):
+    """A gateway firewall between the controller and the router drops SSDP: the driver asks
+    NETGEAR's own description page before it says UPnP is off (the page answers only while
+    UPnP is on), so the hardening does not report a router with UPnP on as meeting the policy."""
+    from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.routers import RouterHttpDriver
+    from ansible_collections.iotguard.hardening.plugins.module_utils.risk import probes
+
+    asked = []
+    monkeypatch.setattr(probes, "ssdp_locations", lambda host, timeout=2.0: [])
+
+    def wan(url, timeout=5.0):
+        asked.append(url)
+        if page == "on":
+            return ("urn:schemas-upnp-org:service:WANIPConnection:1", url + "/ctl")
+        raise probes.ProbeError("%s: connection refused" % url)
+
+    monkeypatch.setattr(probes, "find_wan_service", wan)
+    driver = RouterHttpDriver("127.20.0.1", timeout=1.0)
+    page = "on"
+    assert driver.read_services("admin", "x") == {"upnp": True}
+    assert asked == ["http://127.20.0.1:5000/Public_UPNP_gatedesc.xml"]
+    page = "off"
+    assert driver.read_services("admin", "x") == {"upnp": False}

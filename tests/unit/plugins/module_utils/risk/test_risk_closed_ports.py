@@ -295,3 +295,18 @@ def test_a_finding_read_from_a_service_s_answer_is_not_fixed_when_that_service_g
         assert set(after["observations"]["refused"]) == {"tcp/%d" % web, "tcp/%d" % smb}
         not_checked = " ".join(register.device_checks(after, after["unknown"])["not_checked"])
         assert "does not change the system" in not_checked
+
+
+def test_an_api_without_authentication_is_not_fixed_when_no_login_was_tried(ports, tmp_path):
+    """Behind a gateway discovery may no longer tell which product a device is, so no driver
+    logs in: whether its API still answers without a password was not checked, and the
+    previous run's finding stays not re-checked."""
+    from ansible_collections.iotguard.hardening.plugins.module_utils.risk import checks
+
+    web, telnet = ports["web"].getsockname()[1], ports["telnet"].getsockname()[1]
+    res = _assess(_hostvars(web, telnet), tmp_path)
+    assert res["observations"].get("credentials") is None
+    assert "IOTG-API-NOAUTH" in res["unknown"]
+    assert "IOTG-API-NOAUTH" not in checks.unknown_rules(
+        assess.Device("cam", _hostvars(web, telnet)), {"credentials": {"tried": 1, "accepted": False}}, {}
+    )

@@ -238,7 +238,7 @@ def test_router_with_upnp_mappings_and_undecided_rules():
     found = {f["rule"]: f for f in checks.evaluate(d, {}, {"port_mappings": maps})}
     assert "IOTG-UPNP-IGD" in found and "8080" in found["IOTG-UPNP-IGD"]["evidence"]
     assert "5000" not in found["IOTG-HTTP-NO-TLS"]["evidence"]  # the UPnP description port is no admin page
-    assert checks.unknown_rules(d, {}, {}) == ["IOTG-DEFAULT-CREDS", "IOTG-NO-LOCKOUT"]
+    assert checks.unknown_rules(d, {}, {}) == ["IOTG-DEFAULT-CREDS", "IOTG-API-NOAUTH", "IOTG-NO-LOCKOUT"]
     decided = {"credentials": {"accepted": None, "tried": 1}, "lockout_enabled": True}
     assert checks.unknown_rules(d, decided, {}) == []
     # one default refused, two left untried below the lockout threshold: still undecided
