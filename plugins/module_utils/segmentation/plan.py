@@ -236,6 +236,22 @@ def zone_for(device, policy, zones_by_class, zones_by_name):
     return zone, "class %s" % cls
 
 
+def _kept_zone(switches, where, policy):
+    """``(zone, reason)`` for a device of unknown class whose port is already on an IoT zone's
+    VLAN (not quarantine), or None. Behind its zone's policy discovery may no longer tell what
+    a device is (it answers the engineer on no port): that absence of evidence does not move it
+    to quarantine; a device of unknown class on no zone's VLAN still goes there."""
+    sname, pname = where
+    current = (switches[sname].get("ports") or {}).get(pname, {}).get("vlan")
+    for z in policy["zones"]:
+        if z["name"] != QUARANTINE and str(z["vlan"]) == str(current):
+            return z["name"], (
+                "class unknown in this run, on zone %s's VLAN already (behind the zone's policy discovery "
+                "cannot tell what it is): it stays" % z["name"]
+            )
+    return None
+
+
 def _check_switches(switches):
     if not isinstance(switches, dict):
         raise _err(
@@ -306,6 +322,14 @@ def plan(devices, switches, policy=None):
         name = str(dev.get("name") or dev.get("address") or "devices[%d]" % i)
         mac = normalize_mac(dev.get("mac"))
         zone, why = zone_for(dev, policy, zones_by_class, zones_by_name)
+        where = seen.get(mac) if mac else None
+        if (
+            zone == QUARANTINE
+            and why in ("class unknown", "class unknown has no zone")
+            and where
+            and len(where) == 1
+        ):
+            zone, why = _kept_zone(switches, where[0], policy) or (zone, why)
         entry = {
             "device": name,
             "address": dev.get("address"),
@@ -314,7 +338,6 @@ def plan(devices, switches, policy=None):
             "zone": zone,
             "reason": why,
         }
-        where = seen.get(mac) if mac else None
         if where and len(where) > 1:
             raise _err(
                 "devices[%s].mac" % name,

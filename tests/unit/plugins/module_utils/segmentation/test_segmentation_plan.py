@@ -357,3 +357,24 @@ def test_report_record_says_what_was_read_back():
     assert rec["summary"]["verified_ports"] == sum(1 for port in p["ports"] if port["switch"] == names[0])
     assert rec["summary"]["moves"] == p["summary"]["moves"] and rec["summary"]["commands_sent"] == 2
     assert {d["device"] for d in rec["unplaced"]} == {d["device"] for d in p["unplaced"]}
+
+
+def test_a_device_of_unknown_class_already_on_a_zone_stays_there_and_only_there():
+    """Behind its zone's policy discovery may no longer tell what a device is (the XP console
+    answers the engineer on no port): the second run must not move it to quarantine. A device
+    of unknown class on the default VLAN still goes to quarantine, and one on quarantine stays."""
+    sw = switches()
+    sw["core"]["ports"]["Gi1/0/4"]["vlan"] = 70  # the XP console, moved by the first run
+    sw["core"]["ports"]["Gi1/0/3"]["vlan"] = 99  # a device quarantined by the first run
+    devices = [
+        dict(DEVICES[3], **{"class": "unknown", "eol": None}),
+        dict(DEVICES[2], **{"class": "unknown"}),
+        {"name": "new", "address": "10.0.0.19", "mac": "00:1a:2b:00:00:05", "class": "unknown"},
+    ]
+    result = sp.plan(devices, sw)
+    by = {p["device"]: p for p in result["ports"]}
+    assert (by["xp-mri"]["zone"], by["xp-mri"]["action"]) == ("medical_legacy", "keep")
+    assert "class unknown in this run, on zone medical_legacy's VLAN already" in by["xp-mri"]["reason"]
+    assert (by["thermo"]["zone"], by["thermo"]["action"]) == ("quarantine", "keep")
+    assert (by["new"]["zone"], by["new"]["action"]) == ("quarantine", "move")
+    assert "xp-mri" in next(z for z in result["zones"] if z["name"] == "medical_legacy")["devices"]
