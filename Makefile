@@ -48,7 +48,7 @@ bench: image
 test: setup
 	@scripts/test-all.sh
 
-demo: setup
+demo: image
 	@scripts/demo.sh
 
 clean:

@@ -138,12 +138,16 @@ def main(client_dir: str) -> int:
         first = next(f for f in change["fixed"] if f["rule"] == rule)
         print(f"         {n:3d} x {rule}: {closed_by(first, hardening, rechecks)[:90]}")
     (base / "closed-findings.txt").write_text("\n".join(closed) + "\n")
-    compensated = [r for r in hardening.values() if r.get("compensated_by")]
-    if compensated:
-        print(
-            f"COMPENSATED {len(compensated)} device(s) that cannot lock out: "
-            + compensated[0]["compensated_by"][:70]
-        )
+    # counted apart, never fixed: a control re-checked on the gateway, or a person's acceptance
+    apart = [r for r in after.get("register", []) if r["status"] in ("compensated", "accepted")]
+    if apart:
+        print(f"COMPENSATED {len(apart)} findings, counted apart from the score (not fixed):")
+        for (rule, how), n in sorted(
+            Counter(
+                (r["rule"], (r.get("status_reason") or r["status"]).split(";")[0][:72]) for r in apart
+            ).items()
+        ):
+            print(f"         {n:3d} x {rule}: {how}")
     if counts:
         print(
             f"         credential rotation: {counts.get('rotated', 0)} account(s) rotated"
@@ -162,12 +166,15 @@ def main(client_dir: str) -> int:
             f" ({seg['commands_sent']} config command(s) over {seg['sessions']} switch session(s));"
             f" {seg['unplaced']} device(s) not moved, {seg['left_alone_ports']} port(s) left alone"
         )
-    if change["not_rechecked"]:
+    status_of = {m: r["status"] for r in after.get("register", []) for m in r["members"]}
+    unproven = [f for f in change["not_rechecked"] if status_of.get(f["key"]) == "not re-checked"]
+    if unproven:
         print(
-            f"UNPROVEN {len(change['not_rechecked'])} findings not re-checked"
-            " (no login to check them): not counted as fixed"
+            f"UNPROVEN {len(unproven)} findings not re-checked"
+            " (no login checked them, or the gateway's policy hides them from the engineer's"
+            " address): not counted as fixed"
         )
-    remaining = change["unchanged"] + change["new"]
+    remaining = [f for f in change["unchanged"] + change["new"] if status_of.get(f["key"]) == "open"]
     fixed_by = {}
     for device in after["devices"]:
         for f in device["findings"]:

@@ -37,6 +37,18 @@ class Namespace:
         subprocess.run(["ip", "netns", "del", self.name], check=False)
 
 
+class LabNetns:
+    """A namespace a routed lab site made (``lab-<site>-out``: the engineer's), entered with
+    nsenter: ``ip netns exec`` remounts /sys and podman (the gateway's connection) then
+    misses its cgroups."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def cmd(self, argv):
+        return ["nsenter", "--net=/run/netns/" + self.name, *argv]
+
+
 class NamespacedSite:
     """A lab site running inside ``ns`` (its own loopback), state under ``state_dir``."""
 
@@ -69,6 +81,21 @@ class NamespacedSite:
     def state_bytes(self):
         self.control.request(cmd="flush")
         return (self.state_dir / "state.json").read_bytes()
+
+
+class KeptSite(NamespacedSite):
+    """A site another process started and left up (``make demo`` with
+    IOTGUARD_DEMO_KEEP_SITE=1), with the container it named as the client's gateway."""
+
+    def __init__(self, site, state_dir, gateway):
+        super().__init__(None, site, state_dir)
+        self.gateway = gateway
+
+    def down(self):
+        subprocess.run(["podman", "rm", "-f", "-t", "0", self.gateway], capture_output=True, check=False)
+        env = {**os.environ, "PYTHONPATH": str(LAB)}
+        argv = [sys.executable, "-m", "iotlab", "down", self.site, "--state-dir", str(self.state_dir)]
+        subprocess.run(argv, env=env, capture_output=True, timeout=60, check=False)
 
 
 def make_client(dest, name, networks, secrets_dir):
