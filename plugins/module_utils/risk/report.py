@@ -99,8 +99,8 @@ def finding_status(previous, current_keys, assessed_identities, unknown):
 def diff(current_findings, previous_doc, assessed_identities, unknown=None):
     """Compare finding keys with a previous report.
 
-    ``fixed``: in the previous run, not now, on a device assessed now. A finding of a
-    device that could not be assessed this time, or whose rule this run could not decide
+    ``fixed``: in the previous run (found, or carried there as not re-checked), not now, on
+    a device assessed now. A finding of a device that could not be assessed this time, or whose rule this run could not decide
     for that device (``unknown``: identity -> rule ids), is ``not_rechecked``, never ``fixed``.
     """
     unknown = unknown or {}
@@ -110,6 +110,12 @@ def diff(current_findings, previous_doc, assessed_identities, unknown=None):
     for dev in previous_doc.get("devices", []):
         for f in dev.get("findings", []):
             prev[f["key"]] = dict(f, device=dev.get("name"), identity=dev.get("identity"))
+    # what the previous run could not re-check still stands: a device silent two runs in a
+    # row keeps its findings (the key is rule|identity|location), never loses them
+    for f in (previous_doc.get("diff") or {}).get("not_rechecked") or []:
+        parts = str((f or {}).get("key", "")).split("|")
+        if len(parts) > 2 and f["key"] not in prev:
+            prev[f["key"]] = dict(f, identity=parts[1])
     now = {f["key"]: f for f in current_findings}
     new = sorted(k for k in now if k not in prev)
     unchanged = sorted(k for k in now if k in prev)

@@ -356,6 +356,36 @@ def test_diff_new_fixed_unchanged_and_not_rechecked():
     assert "Incomplete assessment" in page and "2 fixed" in page
 
 
+def test_a_device_silent_two_runs_in_a_row_keeps_its_findings_until_re_checked():
+    # the routed demo's second run lost the isolated XP consoles' findings this way: the
+    # previous report had them only as "not re-checked", and the next diff forgot them
+    cred = {"credentials": {"accepted": {"username": "admin", "source": "vendor default"}}}
+    other = dict(CAMERA, iot_mac="c0:56:e3:00:00:03", ansible_host="127.99.1.12")
+    runs = [
+        [_result("cam-1", CAMERA, cred), _result("cam-2", other, cred)],
+        [_result("cam-1", CAMERA, cred), _result("cam-2", other, assessed=False)],
+        [_result("cam-1", CAMERA, cred), _result("cam-2", other, assessed=False)],
+        [_result("cam-1", CAMERA, cred), _result("cam-2", dict(other, iot_lockout={"supported": True}))],
+    ]
+    docs = []
+    for day, results in enumerate(runs, 1):
+        previous = json.loads(report.render_json(docs[-1])) if docs else None
+        docs.append(report.build("c", results, "2026-01-0%dT00:00:00Z" % day, previous=previous))
+    first = {f["key"] for d in docs[0]["devices"] if d["name"] == "cam-2" for f in d["findings"]}
+    assert {"IOTG-DEFAULT-CREDS", "IOTG-NO-LOCKOUT"} <= {k.split("|")[0] for k in first}
+    for doc in docs[1:3]:
+        assert {f["key"] for f in doc["diff"]["not_rechecked"]} == first, doc["diff"]
+        rows = [r for r in doc["register"] if set(r["members"]) & first]
+        assert rows and {r["status"] for r in rows} == {"not re-checked"}
+        assert doc["client_score"]["score"] == docs[0]["client_score"]["score"]
+    # back, and assessed: what it no longer shows is fixed, what it still shows is open
+    last = docs[3]["diff"]
+    fixed = {f["key"] for f in last["fixed"]}
+    assert {k.split("|")[0] for k in fixed} == {"IOTG-DEFAULT-CREDS", "IOTG-NO-LOCKOUT"}
+    assert not last["not_rechecked"] and fixed < first
+    assert first - fixed <= {f["key"] for f in last["new"] + last["unchanged"]}
+
+
 def test_gate_any_and_new():
     doc = report.build("c", [_result("cam-1", CAMERA)], "2026-01-01T00:00:00Z")
     assert report.gate(doc, "none") == []
