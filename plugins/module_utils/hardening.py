@@ -342,6 +342,16 @@ class DeviceHardening:
             changes = self.plan(before)
         except caps.SettingRejected as exc:
             return self._result("failed", [], before, "%s: %s; nothing was changed" % (self.host, exc))
+        if not changes and self.not_done:
+            # nothing to send, but not because the device meets the policy: the report must
+            # not read "meets the policy" for a telnet the driver cannot switch off
+            return self._result(
+                "unchanged",
+                [],
+                before,
+                "nothing the driver can change; the policy is not met on %s (not_done)"
+                % ", ".join(n["field"] for n in self.not_done),
+            )
         if not changes:
             return self._result("unchanged", [], before, "the device already meets the policy")
         if self.check_mode:

@@ -124,7 +124,8 @@ options:
   segmentation_summary:
     description:
       - The VLAN segmentation summary (C(segmentation.json)). A device on an end-of-life zone
-        whose isolation was re-checked in the gateway's live table (only the zones
+        (or on C(quarantine), where an end-of-life device of a class without one goes) whose
+        isolation was re-checked in the gateway's live table (only the zones
         segmentation gave it can open a connection to it) has its DICOM-without-authentication,
         SMBv1 and end-of-life findings reported as C(compensated) by that isolation, with the
         rules found, never as fixed; also when the zone's policy now hides the device from the

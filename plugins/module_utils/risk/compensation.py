@@ -12,7 +12,8 @@ control was re-checked in the gateway's live table:
   set once the gateway firewall took the rate limit for that device (contribution
   ``hardening``); it compensates the device's missing lockout;
 * the segmentation summary (``segmentation.json``): its ``isolation`` rows, one per device
-  on an end-of-life zone, present once the live table shows the zone reachable only from the
+  on an end-of-life zone or on quarantine (where an end-of-life device goes whose class has
+  no end-of-life zone), present once the live table shows the zone reachable only from the
   zones segmentation gave it; they compensate what such a device cannot fix itself
   (``ISOLATION_RULES``: DICOM without authentication, SMBv1, an end-of-life system).
 
@@ -321,7 +322,7 @@ def load(path):
 
 def from_segmentation(doc):
     """``[{"device", "rule", "control"}]`` from the segmentation summary's re-checked zone
-    isolations (``isolation``: one row per device on an end-of-life zone)."""
+    isolations (``isolation``: one row per device on an end-of-life zone or quarantine)."""
     out = []
     rows = doc.get("isolation") if isinstance(doc, dict) else None
     for row in rows if isinstance(rows, list) else []:

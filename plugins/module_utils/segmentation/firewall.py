@@ -293,7 +293,9 @@ def contribution(the_plan, policy):
 
 def isolation_controls(the_plan, contrib, ports):
     """One zone-isolation control per device whose port was read back on an end-of-life zone
-    (``[{"device", "zone", "control", "recheck"}]``; none without a gateway contribution):
+    or on the quarantine zone, where the plan puts an end-of-life device whose class has no
+    end-of-life zone (``[{"device", "zone", "control", "recheck"}]``; none without a gateway
+    contribution):
     the zones segmentation lets open a connection into the zone, for
     ``risk.compensation.isolation_recheck`` to find, and nothing more, in the live table.
     A zone any source may reach is not isolated and gets no control."""
@@ -302,7 +304,7 @@ def isolation_controls(the_plan, contrib, ports):
     out = []
     verified = {p["device"] for p in ports if p.get("verified")}
     for z in the_plan["zones"]:
-        if not z.get("end_of_life"):
+        if not (z.get("end_of_life") or z["name"] == QUARANTINE):
             continue
         sources = {f["from"] for f in contrib["flows"] if f["to"] == z["name"]}
         if "any" in sources:

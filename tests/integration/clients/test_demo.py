@@ -142,14 +142,18 @@ def _demo_and_second_run(demo, site, out):
     assert seg["moves"] > 0 and seg["verified_ports"] == seg["ports"] > 20, seg
     assert re.search(r"SEGMENTED +%d device port\(s\)" % seg["ports"], summary)
 
-    # the demo's compensations: the XP consoles' zone isolation and the rate limits of the
-    # devices that cannot lock out, each re-checked in the gateway's live table
+    # the demo's compensations: the XP consoles' zone isolation, the end-of-life DVR's
+    # quarantine and the rate limits of the devices that cannot lock out, each re-checked in
+    # the gateway's live table
     rows = report["register"]
     isolated = [
         r for r in rows if r["status"] == "compensated" and "isolated by the gateway" in r["status_reason"]
     ]
     assert {r["rule"] for r in isolated} == {"IOTG-DICOM-NOAUTH", "IOTG-SMBV1", "IOTG-EOL"}, isolated
-    assert len({i for r in isolated for i in r["identities"]}) == 2, isolated
+    assert len({i for r in isolated for i in r["identities"]}) == 3, isolated
+    assert [r["rule"] for r in isolated if "zone quarantine isolated" in r["status_reason"]] == [
+        "IOTG-EOL"
+    ], isolated
     limited = [r for r in rows if r["rule"] == "IOTG-NO-LOCKOUT" and r["status"] == "compensated"]
     assert limited and all("in the live table" in r["status_reason"] for r in limited), limited
     assert "x IOTG-DICOM-NOAUTH: compensated: zone medical_legacy isolated" in summary

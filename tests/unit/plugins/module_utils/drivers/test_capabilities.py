@@ -271,6 +271,8 @@ def test_a_device_that_cannot_lock_out_asks_for_compensation():
     assert out["status"] == "unchanged"
     assert out["compensate"] == ["no_lockout"]
     assert out["not_done"][0]["field"] == "lockout"
+    # nothing was sent, but the summary must not say the device meets the policy
+    assert "meets the policy" not in out["reason"] and "not met on lockout" in out["reason"], out["reason"]
 
 
 @pytest.mark.parametrize(

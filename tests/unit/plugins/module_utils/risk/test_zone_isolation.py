@@ -123,6 +123,24 @@ def test_the_segmentation_plan_names_the_zones_that_may_reach_an_end_of_life_zon
         }
     ], "only a device whose port was read back on the zone, only end-of-life zones"
     assert segfw.isolation_controls(plan, None, ports) == [], "no gateway, no control"
+    # an end-of-life device of a class without an end-of-life zone (the XMEye DVR) goes to
+    # quarantine: that zone's isolation is its control too
+    plan["zones"].append({"name": "quarantine", "end_of_life": False, "devices": ["dvr-1"]})
+    ports.append({"device": "dvr-1", "verified": True})
+    rows = segfw.isolation_controls(plan, contrib, ports)
+    assert [(r["device"], r["zone"], r["control"]["allowed_zones"]) for r in rows] == [
+        ("xp-1", "medical_legacy", ["management", "med_pacs"]),
+        ("dvr-1", "quarantine", []),
+    ], rows
+    ok, evidence = compensation.isolation_recheck(LIVE, rows[1]["control"])
+    assert not ok and "management" in evidence, "the live table lets management into quarantine: not []"
+    contrib["flows"].append({"from": "management", "to": "quarantine"})
+    quarantine = segfw.isolation_controls(plan, contrib, ports)[1]["control"]
+    assert quarantine == {"kind": "zone_isolation", "zone": "quarantine", "allowed_zones": ["management"]}
+    ok, evidence = compensation.isolation_recheck(LIVE, quarantine)
+    assert ok, evidence
+    contrib["flows"].pop()
+    plan["zones"].pop()
     contrib["flows"].append({"from": "any", "to": "medical_legacy"})
     assert segfw.isolation_controls(plan, contrib, ports) == [], "a zone any source reaches is not isolated"
 
