@@ -90,6 +90,15 @@ pending:
   description: A new table was loaded and reverts unless confirmed.
   returned: always
   type: bool
+waiting:
+  description:
+    - Flows left out of the table because they name a zone or set their contribution lists
+      under C(awaits) and no contribution declares yet (C(field), C(awaits)). They take effect
+      at the first rendering after the owner stored its contribution.
+  returned: when state is applied
+  type: list
+  elements: dict
+  sample: [{field: "segmentation.flows[12]", awaits: [wg_authed, wg_pool]}]
 confirmed:
   description: A pending table was confirmed in this run.
   returned: when state is confirmed
@@ -135,6 +144,8 @@ def main():
             "before_header": "table inet iotguard",
             "after_header": "table inet iotguard",
         }
+    for text in fw.waiting_warnings(result["waiting"]):
+        module.warn(text)
     module.exit_json(**result)
 
 

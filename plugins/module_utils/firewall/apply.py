@@ -123,6 +123,19 @@ def plan(paths, contributions):
     }
 
 
+def waiting_warnings(waiting):
+    """One warning per contribution and awaited names, for the flows ``merge`` held back."""
+    groups = {}
+    for w in waiting:
+        groups.setdefault((w["field"].split(".", 1)[0], tuple(w["awaits"])), []).append(w["field"])
+    return [
+        "%d flow(s) of %s wait for %s, which no contribution declares yet: they are not in the "
+        "table until the role that owns them (the VPN role) has run on this gateway (%s)"
+        % (len(fields), cname, ", ".join(names), ", ".join(f.split(".", 1)[1] for f in fields))
+        for (cname, names), fields in sorted(groups.items())
+    ]
+
+
 def live_table(run):
     rc, out, _err = run(["nft", "-j", "list", "table", render.FAMILY, render.TABLE])
     if rc != 0:
@@ -278,7 +291,13 @@ def apply(run, paths, contributions, seconds, check=False):
     live = live_table(run)
     guard_changed = sync_guard(run, render.guard_networks(p["policy"]), check=True)
     changed = p["text"] != p["old_text"] or live is None or not p["same"] or guard_changed
-    result = {"changed": changed, "before": p["old_text"] or "", "after": p["text"], "pending": False}
+    result = {
+        "changed": changed,
+        "before": p["old_text"] or "",
+        "after": p["text"],
+        "pending": False,
+        "waiting": p["policy"]["waiting"],
+    }
     if not changed and p["old_text"] is not None and _read(paths.failsafe) != p["failsafe"]:
         # a gateway confirmed before the failsafe existed: nothing to reload, one file to write
         result["changed"] = True

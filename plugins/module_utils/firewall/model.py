@@ -7,6 +7,13 @@ A contribution is data (zones, flows, sets, rate limits; see the role's argument
 (``<contribution>.flows[2].ports[0]``), the value and the fix; ``merge(contributions)``
 checks what only shows across contributions: zone names and set names given twice, zone
 networks that overlap, flows naming a zone or set nobody declared.
+
+A contribution may name, under ``awaits``, zones and sets another role declares later (the
+segmentation's flows from the WireGuard pool, on a gateway where the wireguard role has not
+run yet): its flows naming one of them that nobody declared yet wait, listed in the merged
+policy's ``waiting`` and left out of the table, and take effect at the first rendering after
+the owner stored its contribution. A name outside ``awaits`` is still an error: a typo
+never waits silently.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ RATE_KEYS = {
     "management_per_source",
     "management_burst",
 }
-TOP_KEYS = {"zones", "flows", "sets", "rate_limits"}
+TOP_KEYS = {"zones", "flows", "sets", "rate_limits", "awaits"}
 
 
 def _name(field, value, what):
@@ -240,6 +247,19 @@ def validate(name, data):
             fn("%s.%s[%d]" % (name, key, i), item)
             for i, item in enumerate(_list("%s.%s" % (name, key), data.get(key)))
         ]
+    out["awaits"] = [
+        _name("%s.awaits[%d]" % (name, i), item, "zone or set")
+        for i, item in enumerate(_list(name + ".awaits", data.get("awaits")))
+    ]
+    own = {z["name"] for z in out["zones"]} | {x["name"] for x in out["sets"]}
+    for i, item in enumerate(out["awaits"]):
+        if item in own or item in RESERVED:
+            raise FirewallError(
+                "%s.awaits[%d]" % (name, i),
+                item,
+                "is declared by this contribution itself" if item in own else "is a reserved name",
+                "list only zones and sets another contribution declares",
+            )
     return out
 
 
@@ -249,7 +269,7 @@ def merge(contributions):
     Zones, flows, sets and rate limits keep the field path they came from (``field``) so
     that later errors can name it.
     """
-    policy = {"zones": {}, "flows": [], "sets": {}, "rate_limits": []}
+    policy = {"zones": {}, "flows": [], "sets": {}, "rate_limits": [], "waiting": []}
     for cname in sorted(contributions):
         data = validate(cname, contributions[cname])
         for i, z in enumerate(data["zones"]):
@@ -272,11 +292,26 @@ def merge(contributions):
                     "rename one",
                 )
             policy["sets"][s["name"]] = dict(s, field=field)
-        policy["flows"] += [dict(f, field="%s.flows[%d]" % (cname, i)) for i, f in enumerate(data["flows"])]
+        policy["flows"] += [
+            dict(f, field="%s.flows[%d]" % (cname, i), awaits=data["awaits"])
+            for i, f in enumerate(data["flows"])
+        ]
         policy["rate_limits"] += [
             dict(r, field="%s.rate_limits[%d]" % (cname, i)) for i, r in enumerate(data["rate_limits"])
         ]
     _check_overlaps(policy["zones"])
+    flows = []
+    for f in policy["flows"]:
+        awaits = f.pop("awaits")
+        missing = sorted(
+            {f[k] for k in ("from", "to") if f[k] not in policy["zones"]}
+            | ({f["session_set"]} if f["session_set"] and f["session_set"] not in policy["sets"] else set())
+        )
+        if missing and set(missing) <= set(awaits):
+            policy["waiting"].append({"field": f["field"], "awaits": missing})
+        else:
+            flows.append(f)
+    policy["flows"] = flows
     for f in policy["flows"]:
         for key, special in (("from", "any"), ("to", "gateway")):
             if f[key] != special and f[key] not in policy["zones"]:

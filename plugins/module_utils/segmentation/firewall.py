@@ -288,7 +288,12 @@ def contribution(the_plan, policy):
                 comment,
             )
         )
-    return {"zones": zones, "flows": flows, "sets": [], "rate_limits": []}
+    # the VPN role's zone and set may not be on the gateway yet (segmentation before the VPN on
+    # a new gateway): the flows naming them wait for it instead of failing
+    awaits = sorted(
+        {v["zone"] for v in fw["vpn_zones"]} | {v["session_set"] for v in fw["vpn_zones"] if v["session_set"]}
+    )
+    return {"zones": zones, "flows": flows, "sets": [], "rate_limits": [], "awaits": awaits}
 
 
 def isolation_controls(the_plan, contrib, ports):

@@ -355,3 +355,59 @@ def test_confirm_keeps_the_failsafe_and_an_older_gateway_gets_one_without_a_relo
     assert res["changed"] and not res["pending"] and failsafe.exists()
     assert len([c for c in net.calls if c[:2] == ["nft", "-f"]]) == loads, "no reload for the failsafe alone"
     assert not fw.apply(net, paths, {"wireguard": WG}, 30)["changed"]
+
+
+# segmentation's flows from the VPN's pool, on a gateway where the VPN role has not run yet
+SEG_VPN = {
+    "zones": [{"name": "cameras", "networks": ["10.20.30.0/24"], "interface": "br0.30"}],
+    "flows": [
+        {"from": "cameras", "to": "gateway", "proto": "udp", "ports": [123]},
+        {"from": "wg_pool", "to": "cameras", "proto": "tcp", "ports": [443], "session_set": "wg_authed"},
+    ],
+    "awaits": ["wg_pool", "wg_authed"],
+}
+
+
+def test_a_flow_naming_an_awaited_zone_waits_until_its_owner_stored_it(tmp_path, monkeypatch):
+    alone = model.merge({"segmentation": SEG_VPN})
+    assert alone["waiting"] == [{"field": "segmentation.flows[1]", "awaits": ["wg_authed", "wg_pool"]}]
+    assert [f["field"] for f in alone["flows"]] == ["segmentation.flows[0]"]
+    assert "wg_authed" not in render.render(alone) and "z_wg_pool" not in render.render(alone)
+    # applied on a new gateway: loaded without the waiting flow, which the result names
+    timer = []
+    monkeypatch.setattr(fw, "start_timer", lambda paths, s: timer.append(s))
+    monkeypatch.setattr(fw, "timer_pid", lambda paths: 4242 if timer else None)
+    monkeypatch.setattr(fw, "stop_timer", lambda paths: timer.clear())
+    net = FakeNet()
+    paths = fw.Paths(str(tmp_path), pid_file=str(tmp_path / "pid"))
+    res = fw.apply(net, paths, {"segmentation": SEG_VPN}, 30)
+    assert res["pending"] and res["waiting"] == alone["waiting"]
+    assert fw.waiting_warnings(res["waiting"] * 2) == [
+        "2 flow(s) of segmentation wait for wg_authed, wg_pool, which no contribution declares yet: they "
+        "are not in the table until the role that owns them (the VPN role) has run on this gateway "
+        "(flows[1], flows[1])"
+    ]
+    assert fw.confirm(paths)["confirmed"]
+    # the VPN role's run stores the pool and the set: segmentation's stored flow takes effect
+    res = fw.apply(net, paths, {"wireguard": WG}, 30)
+    assert res["waiting"] == []
+    assert (
+        'iifname "wg0" ip saddr @z_wg_pool_4 ip saddr @wg_authed ip daddr @z_cameras_4 '
+        "tcp dport { 443 } accept" in res["after"]
+    ), res["after"]
+
+
+@pytest.mark.parametrize(
+    ("awaits", "field", "words"),
+    [
+        ([], "segmentation.flows[1].from", "is no zone of any contribution"),  # not awaited: a typo
+        (["wg_authed"], "segmentation.flows[1].from", "is no zone of any contribution"),
+        (["cameras"], "segmentation.awaits[0]", "declared by this contribution itself"),
+        (["any"], "segmentation.awaits[0]", "reserved"),
+        (["Bad-Name"], "segmentation.awaits[0]", ""),
+    ],
+)
+def test_only_what_a_contribution_awaits_may_wait(awaits, field, words):
+    with pytest.raises(FirewallError) as err:
+        model.merge({"segmentation": dict(SEG_VPN, awaits=awaits)})
+    assert field in str(err.value) and words in str(err.value), str(err.value)
