@@ -134,9 +134,13 @@ def main(client_dir: str) -> int:
             "%s %s: was: %s | %s"
             % (f["device"], f["rule"], f.get("evidence") or "", closed_by(f, hardening, rechecks))
         )
-    for rule, n in sorted(Counter(f["rule"] for f in change["fixed"]).items()):
-        first = next(f for f in change["fixed"] if f["rule"] == rule)
-        print(f"         {n:3d} x {rule}: {closed_by(first, hardening, rechecks)[:90]}")
+    # one line per rule and way it was closed (telnet and FTP switched off are two lines)
+    ways = {}
+    for f in change["fixed"]:
+        text = closed_by(f, hardening, rechecks)
+        ways.setdefault((f["rule"], text.split(";")[0]), []).append(text)
+    for (rule, _way), texts in sorted(ways.items()):
+        print(f"         {len(texts):3d} x {rule}: {texts[0][:90]}")
     (base / "closed-findings.txt").write_text("\n".join(closed) + "\n")
     # counted apart, never fixed: a control re-checked on the gateway, or a person's acceptance
     apart = [r for r in after.get("register", []) if r["status"] in ("compensated", "accepted")]
