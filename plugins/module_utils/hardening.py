@@ -317,7 +317,15 @@ class DeviceHardening:
     def _result(self, status, changes, settings, reason):
         control = None
         if "no_lockout" in self.compensate and self.rate_limit is not None:
-            control = rate_limit_for(self.driver.host, self.open_ports, *self.rate_limit)
+            # not the ports of a service the device reads back off (switched off by this run):
+            # the next run's discovery no longer sees them, and the limit must not change then
+            off = {
+                port
+                for name, on in ((settings or {}).get("services") or {}).items()
+                if on is False
+                for port in SERVICE_PORTS.get(name, ())
+            }
+            control = rate_limit_for(self.driver.host, self.open_ports - off, *self.rate_limit)
         return {
             "compensating_control": control,
             "compensated_by": describe_rate_limit(control) if control else None,

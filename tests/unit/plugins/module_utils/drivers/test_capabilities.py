@@ -417,3 +417,42 @@ def test_debian_shell_refuses_before_connecting(call, needle):
     driver = get_driver("debian_shell", "127.0.0.1", port=closed_port(), timeout=1)
     with pytest.raises(caps.SettingRejected, match=needle):
         call(driver)
+
+
+def test_the_rate_limit_leaves_out_a_service_this_run_switched_off():
+    """A camera without lockout, its telnet open: the run switches telnet off and asks the
+    gateway for a rate limit. The limit must not name tcp/23 (read back off): the next run's
+    discovery no longer sees it, and a limit that changed then would make the second run
+    reload the gateway's table."""
+
+    class NoLockSwitch(caps.LockoutRead, caps.ServiceSwitch, BaseDriver):
+        name = "nolockswitch"
+        abstract = True
+        switchable_services = ("telnet",)
+
+        def __init__(self, host):
+            super().__init__(host, port=1)
+            self.telnet = True
+
+        def lockout_policy(self, username, password):
+            return {"enabled": False, "threshold": None, "duration": None, "evidence": "x"}
+
+        def read_services(self, username, password):
+            return {"telnet": self.telnet}
+
+        def _write_service(self, username, password, service, enabled):
+            self.telnet = enabled
+
+    dev = NoLockSwitch("10.20.30.17")
+    policy = {"lockout": {"threshold": 5, "duration": 60}, "services_disabled": ["telnet"]}
+    first = hardening.DeviceHardening(
+        "cam", dev, "root", "pw", policy, open_ports=[23, 80], rate_limit=("6/minute", 3)
+    ).run()
+    assert first["status"] == "changed" and first["settings"]["services"] == {"telnet": False}
+    assert first["compensating_control"]["ports"] == [80], first["compensating_control"]
+    # the second run: discovery sees tcp/80 only
+    second = hardening.DeviceHardening(
+        "cam", dev, "root", "pw", policy, open_ports=[80], rate_limit=("6/minute", 3)
+    ).run()
+    assert second["status"] == "unchanged"
+    assert second["compensating_control"] == first["compensating_control"]
