@@ -41,7 +41,9 @@ DEFAULT_FIREWALL = {
     "vpn_networks": [],
     # tunnel zones another contribution declares: [{zone: wg_pool, session_set: wg_authed}]
     "vpn_zones": [],
-    "management_ports": {"tcp": [21, 22, 23, 80, 443, 8000, 8080, 8443], "udp": [161]},
+    # udp/1900: discovery's unicast SSDP M-SEARCH, the one answer that names some products (a
+    # Venstar thermostat's Local API): without it the after-assessment meets them unidentified
+    "management_ports": {"tcp": [21, 22, 23, 80, 443, 8000, 8080, 8443], "udp": [161, 1900]},
     "stream_ports": [554, 8000],  # cameras -> NVR (push) and NVR -> cameras (RTSP pull, SDK)
     "nvr_pull_ports": [80, 443, 554, 8000],
     "print_ports": [515, 631, 9100],

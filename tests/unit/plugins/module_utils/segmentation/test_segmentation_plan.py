@@ -263,7 +263,7 @@ def test_vpn_zones_reach_management_ports_only_with_a_session():
     assert {f["session_set"] for f in vpn} == {"wg_authed"}
     assert {(f["proto"], tuple(f["ports"])) for f in vpn} == {
         ("tcp", (21, 22, 23, 80, 443, 8000, 8080, 8443)),
-        ("udp", (161,)),
+        ("udp", (161, 1900)),
     }
     assert "wg_pool" not in {z["name"] for z in c["zones"]}, "the VPN role owns its zone"
     wireguard = {
