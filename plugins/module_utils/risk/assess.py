@@ -356,6 +356,8 @@ def recheck_with_stored(device, driver, name, candidates, stored, budget, notes)
     for cand in candidates:
         user = cand["username"]
         known = cand.get("documented", True)
+        if not known and keeps_last_failure(budget):
+            continue  # a refused guess proves nothing: the last failure stays for rotation's proof
         if shell and cand.get("service") not in (None, shell):
             if known:
                 per_user.setdefault(user, []).append("not re-checked")  # a password of another interface
@@ -432,6 +434,14 @@ def account_guesses(candidates, existing):
     return [c for user in users for c in fingerprints.COMMON_DEFAULTS if c["username"] == user]
 
 
+def keeps_last_failure(budget):
+    """True when a guess would spend the last failed login the budget allows: that one stays
+    for rotation's proof that the old password is refused (a device the device itself says
+    has no lockout keeps nothing back)."""
+    lockout_off = budget.lockout.get("enabled") is False and budget.lockout.get("source") == "device"
+    return not lockout_off and budget.remaining() <= 1
+
+
 def guess_second_accounts(driver, candidates, budget, res, access, notes, cred=None):
     """Coverage (first, uncredentialed assessment): once a login proved the device answers,
     guess the common defaults of accounts the product data does not list
@@ -442,7 +452,6 @@ def guess_second_accounts(driver, candidates, budget, res, access, notes, cred=N
     existing = _login_accounts(driver, cred, notes) if cred else None
     if existing is not None:
         res["device_accounts"] = existing
-    lockout_off = budget.lockout.get("enabled") is False and budget.lockout.get("source") == "device"
     found_users = {a["username"] for a in res.get("accepted_all") or []}
     if res.get("accepted"):
         found_users.add(res["accepted"]["username"])
@@ -450,8 +459,8 @@ def guess_second_accounts(driver, candidates, budget, res, access, notes, cred=N
         user = guess["username"]
         if user in found_users:
             continue
-        if not lockout_off and budget.remaining() <= 1:
-            break  # keep one failure for rotation's proof that the old password is refused
+        if keeps_last_failure(budget):
+            break
         ok = budget.attempt(driver.login, user, guess["password"], "guess")
         if ok is None:
             break

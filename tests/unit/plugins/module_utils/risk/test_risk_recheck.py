@@ -137,3 +137,30 @@ def test_a_password_named_for_the_device_is_tried_before_the_product_default(sto
     # the host vars describe the device's accounts: the product's own ('User' 123) is not guessed
     assert dev.failures == {} or set(dev.failures.values()) == {0}
     assert "User" not in res["observations"]["credentials"].get("accounts", {})
+
+
+def _assess_with(hostvars, dev, store, ledger):
+    access = resolve("phone", hostvars, store=store, ledger=str(ledger))
+
+    def factory(hostvars, device=None):
+        return "phone_http", (lambda host, timeout: PhoneDriver(dev))
+
+    opts = assess.Options(probes=("credentials",))
+    return assess.assess_device("phone", hostvars, opts, driver_factory=factory, access=access)
+
+
+def test_a_guess_never_spends_the_last_failed_login_rotation_needs(store, tmp_path):
+    # a product that documents no default gets common IoT defaults guessed; with one failed
+    # login allowed (threshold 2) a refused guess proves nothing, and spending that failure
+    # would leave the rotation after the assessment no login to prove a password with
+    hostvars = dict(PHONE, iot_fingerprint_id="venstar.thermostat")
+    store.set_current("phone", "Polycom", "Rotated-Admin-1", "rotated")
+    dev = LockoutDevice({"Polycom": "Rotated-Admin-1"}, threshold=2)
+    creds = _assess_with(hostvars, dev, store, tmp_path / "one.json")["observations"]["credentials"]
+    assert creds["stored_accepted"] == ["Polycom"]
+    assert set(dev.failures) <= {"Polycom"} and creds["budget"]["remaining"] == 1, (dev.failures, creds)
+    # more failures allowed: guesses are tried, and the last failure is still kept back
+    dev = LockoutDevice({"Polycom": "Rotated-Admin-1"}, threshold=4)
+    creds = _assess_with(hostvars, dev, store, tmp_path / "two.json")["observations"]["credentials"]
+    assert creds["guesses_refused"] >= 1 and creds["budget"]["remaining"] >= 1, (dev.failures, creds)
+    assert not dev.locked
