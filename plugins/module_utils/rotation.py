@@ -46,6 +46,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.credstore impor
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
     DriverError,
     ManualStep,
+    OpenAccess,
     PasswordPolicy,
     PasswordRejected,
     Unreachable,
@@ -336,14 +337,9 @@ class Rotation:
             return self._finish("failed", why + "; regenerate=never, so nothing was set")
         if self.check_mode:
             return self._finish("would_rotate", why, changed=True)
-        new = self._new_password(known, "")
+        new = self._stage_first_password(known)
         if isinstance(new, dict):
             return new
-        try:
-            self.store.stage(self.host, self.username, None, "unclaimed", new)
-        except StoreError as exc:
-            return self._finish("failed", "store not writable, device untouched: %s" % exc)
-        self._step("store_pending", "ok")
         claim_error = None
         try:
             self.driver.claim(self.username, new)
@@ -392,6 +388,9 @@ class Rotation:
         """``(password, source)`` of the credential the device accepts, or a final result."""
         tries = self._tries(acct, known)
         if not tries:
+            opened = self._open_without_credentials(acct, known)
+            if opened is not None:
+                return opened
             return self._finish(
                 "failed",
                 "no credential to try: the store has none for user %r and the fingerprint lists no "
@@ -402,6 +401,8 @@ class Rotation:
                 ok = self._login(pw, "verify_%s" % src, src)
             except Unreachable as exc:
                 return self._finish("failed", "device unreachable: %s" % exc)
+            except OpenAccess as exc:
+                return self._open_access(acct, known, exc)
             except ManualStep as exc:
                 return self._manual(str(exc), exc.instruction)
             except DriverError as exc:
@@ -664,6 +665,59 @@ class Rotation:
         self._step("store_pending", "ok")
         self.result["changed"] = True
         return self._manual(reason + "; a new password is pending in the store", instruction + step)
+
+    def _open_without_credentials(self, acct, known):
+        """With no credential to try: a driver that can ask the device without one
+        (``unauthenticated``) may find its interface open, which is the open-access step, not
+        a failure; None otherwise. No password is sent and none of the budget is spent."""
+        asker = getattr(self.driver, "unauthenticated", None)
+        if asker is None:
+            return None
+        try:
+            if not asker():
+                return None
+            self.driver.login(self.username, "")  # open: raises OpenAccess before any check
+        except OpenAccess as exc:
+            return self._open_access(acct, known, exc)
+        except DriverError as exc:
+            self._step("ask_open", "error", str(exc))
+        return None
+
+    def _open_access(self, acct, known, exc):
+        """An interface that asks for no credential, where only the device's screen turns
+        authentication on: a password is generated for this account and kept as *pending* (the
+        journal, before the engineer touches the device); the engineer creates the account with
+        it, and the next run finds it working, promotes it and so proves it. Nothing is sent."""
+        reason = str(exc)
+        if exc.set_on_screen is None:
+            return self._manual(reason, exc.instruction)
+        instruction = exc.set_on_screen(clean(self.username, 64)) + MANUAL_PENDING
+        if self.check_mode:
+            return self._manual(reason + "; would generate a password for it", instruction)
+        if (acct or {}).get("pending"):
+            self._step("store_pending", "kept", "the device still asks for no credential")
+            return self._manual(
+                reason + "; the password generated earlier is still pending (not set on the device yet)",
+                instruction,
+            )
+        new = self._stage_first_password(known)
+        if isinstance(new, dict):
+            return new
+        self.result["changed"] = True
+        return self._manual(reason + "; a new password is pending in the store", instruction)
+
+    def _stage_first_password(self, known):
+        """A generated first password for an account that has none yet, kept as *pending*
+        before anything reaches the device: the password, or the final result."""
+        new = self._new_password(known, "")
+        if isinstance(new, dict):
+            return new
+        try:
+            self.store.stage(self.host, self.username, None, "unclaimed", new)
+        except StoreError as exc:
+            return self._finish("failed", "store not writable, device untouched: %s" % exc)
+        self._step("store_pending", "ok")
+        return new
 
     def _manual(self, reason, instruction):
         """The change is an engineer's to make on the device itself: the instruction goes

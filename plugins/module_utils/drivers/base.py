@@ -79,6 +79,16 @@ class ManualStep(NotSupported):
         self.instruction = instruction
 
 
+class OpenAccess(ManualStep):
+    """The interface asks for no credential at all, and only the device's own screen can turn
+    authentication on: there is no account to log in to or rotate yet. ``instruction`` says
+    where; ``set_on_screen(username)`` is the instruction to create ``username`` there."""
+
+    def __init__(self, reason, instruction, set_on_screen=None):
+        super().__init__(reason, instruction)
+        self.set_on_screen = set_on_screen
+
+
 class PasswordPolicy:
     """What a device accepts as a password.
 

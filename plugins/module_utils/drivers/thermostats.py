@@ -19,7 +19,9 @@ session, no password change, no lockout setting and no MQTT broker, so this driv
   humidity setpoints) and the API information, and claims no lockout or MQTT capability.
 
 A Local API switched on without authentication answers everyone: ``login`` then raises
-``ManualStep`` (turn authentication on at the screen) instead of "accepting" any password.
+``OpenAccess`` (turn authentication on at the screen) instead of "accepting" any password; the
+rotation then generates the password for the account the engineer creates there, keeps it
+pending and proves it on the next run, as for a password change.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from ansible_collections.iotguard.hardening.plugins.module_utils.drivers._http i
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
     DriverError,
     ManualStep,
+    OpenAccess,
     PasswordPolicy,
     clean,
 )
@@ -45,6 +48,11 @@ TURN_ON_AUTH = (
     "on the thermostat's own screen open %s, turn authentication on with a unique user name and "
     "password (and HTTPS where the model offers it), then store that credential for this device "
     "in the credential store and re-run to prove it" % SCREEN_PATH
+)
+#: a Local API left open: the rotation generates the password for the account to create
+TURN_ON_AUTH_AS = (
+    "on the thermostat's own screen open %s, turn authentication on with the user name %%r and a "
+    "password (and HTTPS where the model offers it)" % SCREEN_PATH
 )
 #: the /query/info fields that are settings (``POST /settings``), as the docs name them
 SETTING_FIELDS = ("tempunits", "away", "schedule", "hum_setpoint", "dehum_setpoint")
@@ -89,10 +97,11 @@ class VenstarLocalDriver(HttpApiDriver):
 
     def login(self, username, password):
         if self._open():
-            raise ManualStep(
+            raise OpenAccess(
                 "the thermostat's Local API asks for no credential: anyone on the network can read "
                 "and control it, and there is no account to rotate",
                 TURN_ON_AUTH,
+                lambda user: TURN_ON_AUTH_AS % (user,),
             )
         resp = self.http.request("GET", self.login_path, username, password)
         if resp.status == 401:

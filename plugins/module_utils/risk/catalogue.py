@@ -355,7 +355,11 @@ FINDINGS += (
         "owner": "msp",
         "published_default": False,
         "threat": "Anyone on the network reads the device and changes its settings through its API, without any password.",
-        "action": "Turn authentication on in the device's own settings (on its screen where the API cannot) with a unique password, store it, and re-run.",
+        "action": (
+            "Turn authentication on in the device's own settings (on its screen where the API cannot): "
+            "name the account in credential_rotation_accounts for the device, the rotation keeps a "
+            "generated password pending for you to set there, and its next run proves it."
+        ),
         "title": "Device API answers without authentication",
         "severity": "high",
         "check": "api_unauthenticated",

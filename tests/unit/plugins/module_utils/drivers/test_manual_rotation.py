@@ -10,7 +10,11 @@ from __future__ import annotations
 import pytest
 from ansible_collections.iotguard.hardening.plugins.module_utils import rotation
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import get_driver_class
-from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import BaseDriver, ManualStep
+from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.base import (
+    BaseDriver,
+    ManualStep,
+    OpenAccess,
+)
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers.thermostats import (
     SCREEN_PATH,
     VenstarLocalDriver,
@@ -108,3 +112,46 @@ def test_venstar_driver_claims_only_what_the_api_has():
         cls("127.0.0.1").change_password("admin", "a", "b")
     assert SCREEN_PATH in exc.value.instruction
     assert not hasattr(cls, "lockout_range") and not hasattr(cls, "set_mqtt_auth")
+
+
+class OpenScreen(ScreenOnly):
+    """A Local API left open (no authentication): only the screen creates the account."""
+
+    name = "open_screen"
+
+    def unauthenticated(self):
+        return "answered without credentials" if self.open_api else None
+
+    def login(self, username, password):
+        if self.open_api:
+            raise OpenAccess("asks for no credential", "turn it on", lambda u: "create user %r on screen" % u)
+        return super().login(username, password)
+
+
+def test_open_api_gets_a_pending_password_for_the_account_to_create_then_proven(tmp_path):
+    store = vault_store(tmp_path)
+    drv = OpenScreen(password=None, open_api=True)
+
+    def rotate(**kw):
+        return rotation.Rotation("hvac", "admin", drv, store, retry_delay=0, **kw).run()
+
+    # check mode: said, nothing stored
+    r = rotate(check_mode=True)
+    assert r["status"] == "manual" and r["changed"] is False and not store.account("hvac", "admin"), r
+    # no factory password and nothing stored: the device is asked without credentials
+    r = rotate()
+    assert r["status"] == "manual" and r["changed"] is True, r
+    assert "create user 'admin' on screen" in r["manual_step"] and "field=pending" in r["manual_step"]
+    new = store.account("hvac", "admin")["pending"]
+    assert new and drv.password_policy.check(new) is None and new not in r["manual_step"]
+    assert drv.changes == [] and drv.logins == [], "nothing is sent while the API is open"
+    # the engineer has not been to the screen yet: the same password stays pending
+    again = rotate()
+    assert again["status"] == "manual" and again["changed"] is False, again
+    assert store.account("hvac", "admin")["pending"] == new
+    # the account created on the screen with it: proven and made current, then compliant
+    drv.open_api, drv.password = False, new
+    done = rotate()
+    assert done["status"] == "reconciled" and done["credential_source"] == "pending", done
+    assert store.account("hvac", "admin")["current"] == new
+    assert rotate()["status"] == "compliant"
