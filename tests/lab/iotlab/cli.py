@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""``lab up|down|status|fault|run``: drive simulated client sites from a shell."""
+"""``lab up|down|status|fault|screen|run``: drive simulated client sites from a shell."""
 
 from __future__ import annotations
 
@@ -327,6 +327,24 @@ def cmd_fault(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_screen(args: argparse.Namespace) -> int:
+    """What an engineer types on a device's own screen (a thermostat's Local API password).
+    The password is read from standard input, never from the command line (ps shows that)."""
+    ctl = LabControl(_site_for_fault(args))
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise LabError("screen: give the password on standard input (one line)")
+    wanted = args.device.lower()
+    name = args.device
+    for dev in ctl.ground_truth()["devices"]:
+        if wanted in (str(dev.get("name")).lower(), str(dev.get("address")), str(dev.get("mac")).lower()):
+            name = dev["name"]
+            break
+    ctl.screen(name, args.username, password)
+    print(f"typed on the screen of {name}: a new password for {args.username}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lab", description="Simulated client sites for iotguard.hardening")
     sub = p.add_subparsers(dest="command", required=True)
@@ -372,6 +390,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--site", help="needed when more than one site is up")
     sp.add_argument("--state-dir")
     sp.set_defaults(func=cmd_fault)
+    sp = sub.add_parser("screen", help="set a credential on a device's own screen (password on stdin)")
+    sp.add_argument("device", help="device name, address or MAC")
+    sp.add_argument("username")
+    sp.add_argument("--site", help="needed when more than one site is up")
+    sp.add_argument("--state-dir")
+    sp.set_defaults(func=cmd_screen)
     return p
 
 
