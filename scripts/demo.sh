@@ -3,8 +3,9 @@
 # (tests/lab/sites/clinic-routed.yml), end to end: discover, assess (before), rotate every
 # factory password, segment the devices onto their zones' VLANs with the gateway firewall
 # between them, harden the devices (rate limits on the gateway for those that cannot lock
-# out), lockout, VPN (where the site has one), assess again (after), then the reports and a
-# one-screen summary.
+# out), lockout, VPN (where the site has one), assess again (after); then the engineer's
+# manual steps (a password typed on a thermostat's own screen) and the follow-up that proves
+# them; then the reports and a one-screen summary.
 # The client's folder is inventories/lab/clinic with inventories/lab/clinic-routed over it,
 # under $IOTGUARD_DEMO_DIR (default .build/demo): rotated credentials (vault-encrypted),
 # switch backups and reports land there; the vault password is beside it, random, 0600,
@@ -59,8 +60,62 @@ ANSIBLE_DISPLAY_OK_HOSTS=false ANSIBLE_DISPLAY_SKIPPED_HOSTS=false \
   nsenter --net="/run/netns/lab-$site-out" ansible-playbook -i "$client" playbooks/site.yml --vault-password-file "$demo/vault-pass" \
   -e risk_assessment_screenshot=true -e risk_assessment_pdf=true
 
+# the first report of the engagement: the "before" (its own directory, never `latest`)
+first=$(find "$reports" -mindepth 2 -maxdepth 2 -name report.json | sort | head -n 1)
+
+# What the run could not do through an API, the engineer does by hand: a Venstar thermostat's
+# Local API password is set on its own screen (Menu > Settings > WiFi > Local API), and so is
+# the account of the one whose API was left open (hvac-02, its account named in host_vars).
+# The rotation left a generated password pending in the store for each and named the step
+# (credential-rotation.json, cannot_rotate); the engineer reads it from the store and types it
+# in (here the lab's `screen`, the password on standard input), and the follow-up proves it:
+# rotate_credentials.yml logs in with it and makes it current; harden.yml does what a device
+# it can now log in to needs (the open thermostat gets its rate limit at the gateway);
+# assess.yml re-checks the site against the engagement's first report, so the client's
+# report states all that was fixed.
+manual=$(python3 - "$reports/credential-rotation.json" "$reports/latest/report.json" <<'EOF'
+import json, re, sys
+rotation, report = (json.load(open(p)) for p in sys.argv[1:3])
+# where the device is now (segmentation moved it since the first report)
+address = {d["name"]: d["address"] for d in report["devices"]}
+for row in rotation["cannot_rotate"]:
+    host, user = row["host"], row.get("user") or ""
+    # names go into a lookup's arguments: inventory names and account names only
+    if row["status"] == "manual" and host in address and re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", host + user):
+        print(host, user, address[host])
+EOF
+)
+if [[ -n $manual ]]; then
+  step "The engineer at the device's own screen: the manual steps the rotation named, then the follow-up"
+  # the site.yml run's rotation summary, kept: the follow-up's own summary replaces the file
+  cp "$reports/credential-rotation.json" "$reports/credential-rotation-site.json"
+  while read -r host user address; do
+    pending=$(mktemp)
+    ansible localhost -i localhost, -c local -e "ansible_python_interpreter=$(command -v python3)" \
+      -m ansible.builtin.copy --vault-password-file "$demo/vault-pass" \
+      -a "content={{ lookup('iotguard.hardening.credential', '$host', user='$user', field='pending', store_path='$client', errors='empty') }} dest=$pending mode=0600" \
+      >/dev/null
+    if [[ -s $pending ]]; then
+      tests/lab/lab screen "$address" "$user" --site "$lab_site" < "$pending"
+    else
+      echo "$host: no password pending for $user (the report names the engineer's step)"
+    fi
+    rm -f "$pending"
+  done <<< "$manual"
+  ANSIBLE_DISPLAY_OK_HOSTS=false ANSIBLE_DISPLAY_SKIPPED_HOSTS=false \
+    nsenter --net="/run/netns/lab-$site-out" ansible-playbook -i "$client" playbooks/rotate_credentials.yml \
+    --vault-password-file "$demo/vault-pass"
+  ANSIBLE_DISPLAY_OK_HOSTS=false ANSIBLE_DISPLAY_SKIPPED_HOSTS=false \
+    nsenter --net="/run/netns/lab-$site-out" ansible-playbook -i "$client" playbooks/harden.yml \
+    --vault-password-file "$demo/vault-pass"
+  ANSIBLE_DISPLAY_OK_HOSTS=false ANSIBLE_DISPLAY_SKIPPED_HOSTS=false \
+    nsenter --net="/run/netns/lab-$site-out" ansible-playbook -i "$client" playbooks/assess.yml \
+    --vault-password-file "$demo/vault-pass" -e risk_assessment_screenshot=true -e risk_assessment_pdf=true \
+    -e "risk_assessment_previous=$first"
+fi
+
 # the "before" report as the client saw it (the role's screenshot is the "after" one)
-before=$(realpath "$(find "$reports" -mindepth 2 -maxdepth 2 -name report.html | sort | head -n 1)")
+before=$(realpath "${first%.json}.html")
 profile=$(mktemp -d)
 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
   --disable-component-update --disable-sync --no-first-run --hide-scrollbars \

@@ -125,7 +125,14 @@ def _demo_and_second_run(demo, site, out):
     assert len(summary.strip().splitlines()) <= 40, "the summary must fit one screen"
     reports = demo / "clinic" / "reports" / "clinic"
     report = json.loads((reports / "latest" / "report.json").read_text())
-    rotation = json.loads((reports / "credential-rotation.json").read_text())
+    # site.yml's rotation (kept by the demo) and the follow-up's, after the manual steps
+    rotation = json.loads((reports / "credential-rotation-site.json").read_text())
+    follow_up = json.loads((reports / "credential-rotation.json").read_text())
+    first = json.loads(
+        sorted(p for p in reports.glob("*/report.json") if p.parent.name != "latest")[0].read_text()
+    )
+    # the follow-up's report compares with the engagement's first one, not with site.yml's own
+    assert report["diff"]["previous_generated_at"] == first["generated_at"], report["diff"]
     found = re.search(r"FOUND +(\d+) devices", summary)
     assert found and int(found.group(1)) == report["summary"]["devices"] == 27
     fixed = re.search(r"FIXED +(\d+) findings", summary)
@@ -183,7 +190,8 @@ def _demo_and_second_run(demo, site, out):
     }
     # every factory account closed by the first run, the ones only the assessment found too,
     # except where only the device's own screen sets the password (the Venstar thermostat):
-    # those are manual steps with the instruction, listed, and nothing else is left open
+    # those are manual steps with the instruction, listed; the engineer typed them in and the
+    # follow-up proved each (reconciled), so no factory password is left on the site
     where = {
         k: d["address"]
         for d in truth["devices"]
@@ -193,7 +201,24 @@ def _demo_and_second_run(demo, site, out):
         (where.get(r["host"], r["host"]), r["user"]) for r in rotation["devices"] if r["status"] == "manual"
     }
     listed = {(where.get(c["host"], c["host"]), c["user"]) for c in rotation["cannot_rotate"]}
-    assert rotated and manual and still_default == manual <= listed, (still_default, manual)
+    assert rotated and manual and manual <= listed and not still_default, (still_default, manual)
+    proven = {
+        (where.get(r["host"], r["host"]), r["user"])
+        for r in follow_up["devices"]
+        if r["status"] == "reconciled"
+    }
+    assert proven == manual and follow_up["counts"]["manual"] == 0, follow_up["counts"]
+    assert "follow-up: %d password(s) typed on the device's own screen" % len(manual) in summary
+    # and the client's report says each thermostat is fixed, re-checked: the factory password
+    # of the one (hvac-01), the API that asked for no credential of the other (hvac-02)
+    closed = {
+        (where.get(f["device"], f["device"]), f["rule"])
+        for f in report["diff"]["fixed"]
+        if f["rule"] in ("IOTG-DEFAULT-CREDS", "IOTG-API-NOAUTH")
+    }
+    assert {a for a, _u in manual} <= {a for a, _r in closed}, (manual, closed)
+    assert "IOTG-API-NOAUTH" in {r for _a, r in closed}, closed
+    assert not [r for r in report["register"] if r["rule"] == "IOTG-API-NOAUTH" and r["status"] != "fixed"]
     # the switches' handed-over passwords (named in the client folder's host_vars) too:
     # an SSH client is refused with each and accepted with the stored one
     store = store_for(demo / "clinic", demo / "vault-pass")
