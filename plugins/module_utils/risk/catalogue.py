@@ -356,9 +356,8 @@ FINDINGS += (
         "published_default": False,
         "threat": "Anyone on the network reads the device and changes its settings through its API, without any password.",
         "action": (
-            "Turn authentication on in the device's own settings (on its screen where the API cannot): "
-            "name the account in credential_rotation_accounts for the device, the rotation keeps a "
-            "generated password pending for you to set there, and its next run proves it."
+            "Turn authentication on in the device's own settings (on its screen where the API cannot) "
+            "with a unique password that the credential rotation generates for it and then proves."
         ),
         "title": "Device API answers without authentication",
         "severity": "high",
