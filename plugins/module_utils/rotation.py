@@ -158,6 +158,8 @@ class Rotation:
         self.steps = []
         self.logins = 0
         self._rejected = None
+        # a pending password the store says never left (tried last)
+        self._unsent = None
         # without a budget from the resolver: the safe one (lockout unknown: one failure)
         self.budget = budget or LoginBudget(lockout_evidence(), keys=[str(host)], who="rotation")
         # factory defaults are public (and short words like "admin" or "pass"): only real
@@ -253,6 +255,12 @@ class Rotation:
             return self._finish("failed", "store unreadable: %s" % exc)
         known = candidates(acct)
         self._secrets.extend(pw for pw in known if pw not in self.factory)
+        if acct and acct.get("pending_unsent") and not self.driver.manual_rotation:
+            # staged by a run that died before the request carrying it left: the device
+            # never saw it, so it is tried last, not first (the reconcile drops it once
+            # another one works)
+            self._unsent = acct.get("pending")
+            self._step("store_pending", "unsent", "a previous run staged a password it never sent")
 
         claimed = self._claim_if_unclaimed(known)
         if claimed is not None:
@@ -382,7 +390,8 @@ class Rotation:
         tries += [(pw, "default") for pw in self.factory if pw not in known]
         if self.new_password is not None and self.new_password not in [t[0] for t in tries]:
             tries.append((self.new_password, "given"))
-        return self.budget.order(tries, self.username)
+        tries = self.budget.order(tries, self.username)
+        return [t for t in tries if t[0] != self._unsent] + [t for t in tries if t[0] == self._unsent]
 
     def _find_working(self, acct, known):
         """``(password, source)`` of the credential the device accepts, or a final result."""
@@ -487,12 +496,24 @@ class Rotation:
             return self._finish("failed", "store not writable, device untouched: %s" % exc)
         self._step("store_pending", "ok")
 
-        # 5. change
+        # 5. change; the store marks the pending one sent right before it leaves
         change_error = None
+        sent = []
+
+        def on_send():
+            if not sent:
+                self.store.mark_sent(self.host, self.username)
+                sent.append(True)
+                self._step("store_sent", "ok")
+
+        self.driver.on_send = on_send
         try:
             self.driver.change_password(self.username, working, new)
             # what the device warned about and then did anyway (a weak-password warning)
             self._step("change", "ok", "; ".join(getattr(self.driver, "warnings", None) or ()))
+        except StoreError as exc:
+            # mark_sent failed: the driver stopped before the new password left
+            return self._abandon("store not writable, the new password was not sent: %s" % exc, working)
         except PasswordRejected as exc:
             self._step("change", "rejected", str(exc))
             self._rejected = str(exc)
@@ -501,6 +522,8 @@ class Rotation:
             # the change may or may not have landed: the logins below decide
             change_error = str(exc)
             self._step("change", "error", change_error)
+        finally:
+            self.driver.on_send = None
 
         # 6. the new one works
         new_ok = self._login_retry(new, "verify_new", "pending")

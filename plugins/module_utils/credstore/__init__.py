@@ -8,7 +8,7 @@ A store keeps one *record* per inventory host::
     {"version": 1,
      "accounts": {"admin": {"current": "...", "current_since": "2026-01-01T00:00:00Z",
                             "source": "rotated",
-                            "pending": None, "pending_since": None,
+                            "pending": None, "pending_since": None, "pending_unsent": None,
                             "history": [{"password": "...", "retired": "..."}],
                             "factory": [{"password": "...", "source": "..."}]}}}
 
@@ -18,6 +18,10 @@ tries them and closes the account; the assessment re-checks them.
 
 ``pending`` is written *before* a device is touched, so a run that dies half way leaves
 enough behind for the next run to reconcile (try pending, then current, then history).
+A rotation stages it with ``pending_unsent`` set, and clears that flag (``mark_sent``) right
+before the request that carries it leaves: a pending password still flagged never reached
+the device, so the next run need not spend a login on it. A record without the flag (an
+engineer's pending password, an older record) may have reached the device.
 Backends implement ``_read(host)`` / ``_write(host, record)`` and a lock; everything else
 (record shape, promotion, history trimming) lives here and is shared.
 """
@@ -79,6 +83,7 @@ def empty_account():
         "source": None,
         "pending": None,
         "pending_since": None,
+        "pending_unsent": None,
         "history": [],
         "factory": [],
     }
@@ -170,10 +175,12 @@ class CredentialStore:
             acct = rec["accounts"].setdefault(username, empty_account())
             acct["pending"] = password
             acct["pending_since"] = now
+            acct["pending_unsent"] = None
 
     def stage(self, host, username, working, source, new_password, now=None):
         """One write before the device is touched: the credential that works now becomes
-        current (so a factory default is known to the store too), the new one pending."""
+        current (so a factory default is known to the store too), the new one pending and
+        flagged unsent until ``mark_sent``."""
         now = isoformat(now or utcnow())
         with self.edit(host) as rec:
             acct = rec["accounts"].setdefault(username, empty_account())
@@ -188,6 +195,16 @@ class CredentialStore:
                 acct["source"] = source
             acct["pending"] = new_password
             acct["pending_since"] = now
+            acct["pending_unsent"] = True
+
+    def mark_sent(self, host, username):
+        """The staged password is about to leave for the device: from now on it may be
+        there, so a reconcile tries it first."""
+        with self.edit(host) as rec:
+            acct = rec["accounts"].get(username)
+            if not acct or not acct.get("pending"):
+                raise StoreError("host=%r user=%r has no pending password to send" % (host, username))
+            acct["pending_unsent"] = None
 
     def clear_pending(self, host, username, now=None):
         """Drop the pending password, keeping it in history: a change that was still in
@@ -204,6 +221,7 @@ class CredentialStore:
                     acct["history"] = hist[:HISTORY_KEEP]
                 acct["pending"] = None
                 acct["pending_since"] = None
+                acct["pending_unsent"] = None
 
     def set_current(self, host, username, password, source, now=None, keep_history=True):
         """Make ``password`` current; the previous current moves to history."""
@@ -215,6 +233,7 @@ class CredentialStore:
                 if acct.get("pending") == password:
                     acct["pending"] = None
                     acct["pending_since"] = None
+                    acct["pending_unsent"] = None
                 acct["source"] = acct.get("source") or source
                 acct["current_since"] = acct.get("current_since") or now
                 return
@@ -229,6 +248,7 @@ class CredentialStore:
             if acct.get("pending") == password:
                 acct["pending"] = None
                 acct["pending_since"] = None
+                acct["pending_unsent"] = None
 
     def set_identity(self, host, identity):
         """Stamp the record with the identity (MAC, serial) of the device it belongs to."""

@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover - depends on the controller
     HAS_PYKEEPASS = False
 
 ROOT_GROUP = "iotguard"
-_PROPS = ("pending", "pending_since", "current_since", "source")
+_PROPS = ("pending", "pending_since", "pending_unsent", "current_since", "source")
 
 
 @register

@@ -265,6 +265,8 @@ def passwd_dialog(session, driver, username, old, new):
         answers += 1
         if answers > 6:
             raise DriverError("passwd keeps prompting; last output: %s" % clean(seen[-120:]))
+        if what == "new":
+            driver._sending()
         session.send_line(old if what == "old" else new)
 
 

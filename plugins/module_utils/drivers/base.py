@@ -170,6 +170,9 @@ class BaseDriver:
     #: set on drivers of products whose password has no API: ``(reason, instruction)``;
     #: rotation then reports a manual step instead of changing anything
     manual_rotation = None
+    #: set by the rotation for one change: called by ``_sending`` (the store records that the
+    #: new password may have reached the device)
+    on_send = None
 
     def __init__(self, host, port=None, timeout=10.0, username=None, **options):
         self.host = host
@@ -196,7 +199,17 @@ class BaseDriver:
         raise NotImplementedError
 
     def change_password(self, username, old_password, new_password):  # pragma: no cover
+        """Set ``new_password``; call ``_sending()`` right before the request (or the line)
+        that carries it leaves, after any sign-in, token or account lookup that precedes it."""
         raise NotImplementedError
+
+    def _sending(self):
+        """The new password is about to leave for the device. Until this is called, a run
+        that dies leaves a pending password the device never saw: the next run does not
+        spend a login on it (on a device whose budget is one failed login, that login is
+        the one the password that works needs)."""
+        if self.on_send is not None:
+            self.on_send()
 
     def read_settings(self, username, password):
         """The device's settings in the one shape every driver reports

@@ -334,6 +334,7 @@ class HikvisionIsapiDriver(LockoutSet, ServiceSwitch, InitialPassword, HttpApiDr
             "<password>%s</password><loginPassword>%s</loginPassword></User>"
             % (self.namespace, uid, escape(username), escape(new_password), escape(old_password))
         )
+        self._sending()
         resp = self.http.request(
             "PUT",
             "/ISAPI/Security/users/%s" % uid,
@@ -489,6 +490,7 @@ class AxisVapixDriver(LockoutRead, ServiceSwitch, InitialPassword, HttpApiDriver
         # VAPIX takes the account and password in the query string (GET or POST); what we
         # send is never logged, and device answers are cleaned before they are shown.
         query = urllib.parse.urlencode({"action": "update", "user": username, "pwd": new_password})
+        self._sending()
         resp = self.http.request("GET", "/axis-cgi/pwdgrp.cgi?" + query, username, old_password)
         text = resp.text
         if resp.status == 200 and "error" not in text.lower():

@@ -162,6 +162,7 @@ class DahuaHttpDriver(LockoutSet, HttpApiDriver):
             ],
             quote_via=urllib.parse.quote,
         )
+        self._sending()
         resp = self.http.request("GET", "/cgi-bin/userManager.cgi?" + query, username, old_password)
         if resp.status in (401, 403):
             raise DriverError(

@@ -74,6 +74,7 @@ class EdgeOsCliDriver(NetmikoSwitchDriver):
         try:
             try:
                 conn.config_mode()
+                self._sending()
                 out = conn.send_config_set(
                     [line], enter_config_mode=False, exit_config_mode=False, cmd_verify=False
                 )

@@ -129,6 +129,7 @@ class RouterOsApiDriver(ServiceSwitch, BaseDriver):
             uid = next((r.get(".id") for r in users if str(r.get("name")) == username), None)
             if not uid:
                 raise DriverError("RouterOS lists no user named %r" % clean(username, 64))
+            self._sending()
             try:
                 list(api("/user/set", **{".id": uid, "password": new_password}))
             except TrapError as exc:

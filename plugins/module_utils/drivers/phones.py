@@ -232,6 +232,7 @@ class YealinkWebDriver(HttpApiDriver):
             "mode": username,
         }
         fields.update(cipher.keys())
+        self._sending()
         resp = session.request("POST", YL_CHANGE, fields)
         if resp.status != 200:
             raise DriverError("POST the password change answered HTTP %d" % resp.status)
@@ -378,6 +379,7 @@ class PolycomRestDriver(LockoutSet, HttpApiDriver):
             raise NotSupported(
                 "polycom_rest sets the web accounts Polycom and User only, not %r" % clean(username, 32)
             )
+        self._sending()
         failed = self._config_set(POLY_ADMIN, admin, {param: new_password})
         if failed:
             # 4xxx: the phone refused the input (the password); anything else is no verdict on it

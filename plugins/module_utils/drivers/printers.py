@@ -216,6 +216,7 @@ class HpEwsDriver(SnmpCommunitySet, HttpApiDriver):
             fields[old[0]] = old_password
         fields["newPassword"] = fields["verifyPassword"] = new_password
         fields["FormButtonSubmit"] = "Apply"
+        self._sending()
         resp = sess.request("POST", SECURITY_SAVE, fields)
         if _redirected_away(resp):
             return
@@ -248,6 +249,7 @@ class HpEwsDriver(SnmpCommunitySet, HttpApiDriver):
         if self.generation() == "futuresmart":
             self._futuresmart_change(old_password, new_password)
         else:
+            self._sending()
             self._legacy_post(
                 LEGACY_SAVE,
                 username,

@@ -90,7 +90,7 @@ class RouterHttpDriver(ServiceSwitch, PortMappingRemoval, HttpApiDriver):
     def login(self, username, password):
         return self._admin(username, password) is not None
 
-    def _post_form(self, page, cgi, username, password, fields, what):
+    def _post_form(self, page, cgi, username, password, fields, what, sending=False):
         cookie = self._admin(username, password)
         if cookie is None:
             raise DriverError("the router refused the login just before %s" % what)
@@ -101,6 +101,8 @@ class RouterHttpDriver(ServiceSwitch, PortMappingRemoval, HttpApiDriver):
             raise DriverError("/%s holds no form posting to %s?id=...; not NETGEAR's page" % (page, cgi))
         headers = dict(FORM, **cookie)
         body = urllib.parse.urlencode(fields)
+        if sending:
+            self._sending()
         resp = self.http.request("POST", action, username, password, body=body, headers=headers)
         if resp.status == 200 and b"expired" in resp.body.lower():
             raise DriverError("%s: the router says the page expired; nothing was changed" % cgi)
@@ -119,7 +121,9 @@ class RouterHttpDriver(ServiceSwitch, PortMappingRemoval, HttpApiDriver):
             "sysConfirmPasswd": new_password,
             "cfAlert_Apply": "Apply",
         }
-        self._post_form("PWD_password.htm", "password.cgi", username, old_password, fields, "the change")
+        self._post_form(
+            "PWD_password.htm", "password.cgi", username, old_password, fields, "the change", sending=True
+        )
 
     # -- the IGD -------------------------------------------------------------------------
     def _description_url(self):

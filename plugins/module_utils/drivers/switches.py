@@ -140,6 +140,7 @@ class NetmikoSwitchDriver(BaseDriver):
                 line = self.enable_line.format(secret=new_password)
             else:
                 line = self._user_line(conn, username, new_password)
+            self._sending()
             try:
                 conn.config([line])
             except _ns.CommandRejected as exc:

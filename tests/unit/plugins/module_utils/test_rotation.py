@@ -48,6 +48,10 @@ class Device:
         return False
 
 
+class Killed(BaseException):
+    """SIGKILL, as far as the run's own code can tell: nothing after it runs."""
+
+
 class MemDriver(BaseDriver):
     name = "mem"
     password_policy = PasswordPolicy(min_length=8, max_length=16, length=12)
@@ -66,6 +70,11 @@ class MemDriver(BaseDriver):
         d = self.device
         if d.fault("drop_before"):
             raise Unreachable("connection reset")
+        if d.fault("killed_before_send"):
+            raise Killed("the run died before the request left")
+        self._sending()
+        if d.fault("killed_after_send"):
+            raise Killed("the run died with the request on the wire, which never arrived")
         if d.fault("reject_echo"):
             raise PasswordRejected("bad password %r (old %r)" % (new_password, old_password))
         if d.fault("reject"):
@@ -170,6 +179,67 @@ def test_reconciles_pending_left_by_killed_run(store):
     assert dev.logins == ["Kill3d-Midway"]
 
 
+@pytest.mark.parametrize("killed", ["killed_before_send", "killed_after_send"])
+def test_killed_mid_change_next_run_spends_no_login_it_cannot_afford(store, killed):
+    """A run dies during the change, which never reaches the device. On a device of unknown
+    lockout (one failed login per window) the next run must still find the password that
+    works: a pending one never sent is not tried at all; one that may have been sent is
+    tried first (it is the likelier), and then the budget decides."""
+    dev = Device()
+    dev.faults[killed] = 1
+    with pytest.raises(Killed):
+        rotate(store, dev)
+    acct = store.account("cam1", "admin")
+    staged = acct["pending"]
+    assert staged and dev.password == DEFAULT and not dev.changes
+    assert bool(acct["pending_unsent"]) == (killed == "killed_before_send"), acct
+    dev.logins.clear()
+    r = rotate(store, dev, budget=LoginBudget(keys=["cam1"]))  # unknown lockout: one failure
+    acct = store.account("cam1", "admin")
+    if killed == "killed_before_send":
+        assert staged not in dev.logins, "a login was spent on a password the device never saw"
+        assert dev.logins[0] == DEFAULT, dev.logins
+        assert (r["status"], r["reconciled"]) == ("rotated", True), r
+        assert acct["current"] == dev.password != staged and acct["pending"] is None
+    else:
+        # sent, maybe landed: tried first and refused; the one failed login of the window is
+        # spent, so the run stops there instead of risking a lock (the next window proves it)
+        assert dev.logins == [staged], dev.logins
+        assert r["status"] == "budget_exhausted", r
+        assert acct["pending"] == staged and dev.password == DEFAULT
+    assert_store_reaches(store, dev)
+
+
+def test_unsent_pending_the_device_holds_anyway_is_still_found(store):
+    """A driver that changed the password without saying so first (no ``_sending``): the
+    flag lies, and the pending password is tried last rather than never."""
+    dev = Device()
+    store.set_current("cam1", "admin", DEFAULT, "default")
+    store.stage("cam1", "admin", DEFAULT, "default", "Landed-Quietly1")
+    dev.password = "Landed-Quietly1"
+    r = rotate(store, dev)
+    assert dev.logins[:2] == [DEFAULT, "Landed-Quietly1"], dev.logins
+    assert r["credential_source"] == "pending" and r["reconciled"], r
+    assert_store_reaches(store, dev)
+
+
+def test_pending_sent_is_recorded_once_before_the_password_leaves(store, monkeypatch):
+    dev = Device()
+    marks = []
+    real = store.mark_sent
+
+    def mark(host, user):
+        marks.append(list(dev.changes))  # what the device had when the mark was written
+        real(host, user)
+
+    monkeypatch.setattr(store, "mark_sent", mark)
+    r = rotate(store, dev)
+    assert r["status"] == "rotated", r
+    assert marks == [[]], "mark_sent must be written once, before the device took the password"
+    acct = store.account("cam1", "admin")
+    assert acct["pending"] is None and acct["pending_unsent"] is None
+
+
 def test_stale_pending_is_dropped(store):
     dev = Device()
     store.set_pending("cam1", "admin", "Never-Applied1")
@@ -179,16 +249,22 @@ def test_stale_pending_is_dropped(store):
     assert acct["current"] == dev.password and acct["pending"] is None
 
 
-def test_store_not_writable_device_untouched(store, monkeypatch):
+@pytest.mark.parametrize(
+    ("write", "says"), [("stage", "device untouched"), ("mark_sent", "new password was not sent")]
+)
+def test_store_not_writable_device_untouched(store, monkeypatch, write, says):
+    """The store refuses the journal (the staged password, or the mark that it leaves now):
+    nothing reaches the device, and no pending password is left behind."""
     dev = Device()
 
     def boom(*a, **k):
         raise StoreError("cannot write host_vars/cam1/iotguard_credentials.yml: read-only file system")
 
-    monkeypatch.setattr(store, "stage", boom)
+    monkeypatch.setattr(store, write, boom)
     r = rotate(store, dev)
-    assert r["status"] == "failed" and "device untouched" in r["reason"]
+    assert r["status"] == "failed" and says in r["reason"], r
     assert dev.password == DEFAULT and not dev.changes
+    assert (store.account("cam1", "admin") or {}).get("pending") is None
 
 
 def test_store_fails_at_commit_rolls_back(store, monkeypatch):
@@ -356,7 +432,7 @@ def test_refused_twice_is_a_failure_and_the_device_keeps_its_password(store):
     r = rotate(store, dev)
     assert r["status"] == "failed" and "rejected" in r["reason"]
     assert dev.password == DEFAULT and [s["step"] for s in r["steps"]].count("change") == 2
-    assert store.account("cam1", "admin")["pending"] is None
+    assert (store.account("cam1", "admin") or {}).get("pending") is None
 
 
 def test_learned_rule_is_kept_for_the_next_run(store):
