@@ -9,7 +9,7 @@ The gateway drops every new connection no flow allows, so the policy is what is 
 - management ports (``firewall.management_ports``) of every IoT zone are reachable only
   from the management zone and the VPN zone (``management: true``), and from the tunnel
   zones a VPN role declares (``firewall.vpn_zones``: the WireGuard role's ``wg_pool``) only
-  with a session in their TOTP set;
+  with a session in their TOTP set, as every extra flow from such a zone into the site;
 - cameras reach only the NVRs (and the NVRs pull from the cameras);
 - medical-legacy reaches only its PACS/modality peers (``firewall.medical_peers``), and
   they reach it on the same ports;
@@ -252,6 +252,7 @@ def contribution(the_plan, policy):
                         flow["session_set"] = session
                     flows.append(flow)
     names |= {v["zone"] for v in fw["vpn_zones"]}
+    sessions = {v["zone"]: v["session_set"] for v in fw["vpn_zones"]}
     for i, flow in enumerate(fw["extra_flows"] or []):
         field = "policy.firewall.extra_flows[%d]" % i
         if not isinstance(flow, dict):
@@ -281,15 +282,18 @@ def contribution(the_plan, policy):
                 "has characters a firewall comment cannot carry",
                 "use letters, digits, spaces and .,:;()/+-> (100 at most)",
             )
-        flows.append(
-            _flow(
-                flow["from"],
-                flow["to"],
-                flow.get("proto", "tcp"),
-                _ports(flow.get("ports"), field + ".ports"),
-                comment,
-            )
+        extra = _flow(
+            flow["from"],
+            flow["to"],
+            flow.get("proto", "tcp"),
+            _ports(flow.get("ports"), field + ".ports"),
+            comment,
         )
+        # from a tunnel zone into the site only with a session, as the management ports: an
+        # extra flow must not be a way past the VPN's second factor
+        if sessions.get(flow["from"]) and flow["to"] != "gateway":
+            extra["session_set"] = sessions[flow["from"]]
+        flows.append(extra)
     # the VPN role's zone and set may not be on the gateway yet (segmentation before the VPN on
     # a new gateway): the flows naming them wait for it instead of failing
     awaits = sorted(

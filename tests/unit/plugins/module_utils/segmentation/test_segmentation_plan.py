@@ -250,6 +250,21 @@ def test_firewall_contribution_is_the_policy():
 QUARANTINE = sp.QUARANTINE
 
 
+#: the WireGuard role's contribution: the tunnel zone and its TOTP set
+WIREGUARD = {
+    "zones": [
+        {
+            "name": "wg_pool",
+            "networks": ["10.66.0.0/24"],
+            "interface": "wg0",
+            "management": True,
+            "tunnel": True,
+        }
+    ],
+    "sets": [{"name": "wg_authed", "family": "ipv4", "timeout": True}],
+}
+
+
 def test_vpn_zones_reach_management_ports_only_with_a_session():
     """A VPN role's tunnel zone (WireGuard's wg_pool) gets the management ports of every IoT
     zone, each flow gated by its TOTP set, and nothing else; the gateway firewall merges it
@@ -266,20 +281,8 @@ def test_vpn_zones_reach_management_ports_only_with_a_session():
         ("udp", (161, 1900)),
     }
     assert "wg_pool" not in {z["name"] for z in c["zones"]}, "the VPN role owns its zone"
-    wireguard = {
-        "zones": [
-            {
-                "name": "wg_pool",
-                "networks": ["10.66.0.0/24"],
-                "interface": "wg0",
-                "management": True,
-                "tunnel": True,
-            }
-        ],
-        "sets": [{"name": "wg_authed", "family": "ipv4", "timeout": True}],
-    }
     assert c["awaits"] == ["wg_authed", "wg_pool"]
-    assert firewall_model.merge({"segmentation": c, "wireguard": wireguard})["waiting"] == []
+    assert firewall_model.merge({"segmentation": c, "wireguard": WIREGUARD})["waiting"] == []
     # on a gateway where the VPN role has not run yet, the VPN's flows wait for its zone
     alone = firewall_model.merge({"segmentation": c})
     assert len(alone["waiting"]) == len(vpn) and not [f for f in alone["flows"] if f["from"] == "wg_pool"]
@@ -293,6 +296,53 @@ def test_vpn_zones_reach_management_ports_only_with_a_session():
         with pytest.raises(SegmentationError) as err:
             fwc.contribution(sp.plan(DEVICES, switches(), pol), pol)
         assert err.value.field == field
+
+
+def test_extra_flows_from_a_vpn_zone_need_its_session():
+    """An extra flow from the tunnel zone into the site (the engineers reaching the switches
+    on the server network) is gated by the zone's TOTP set like the management ports: no
+    extra flow is a way past the second factor. To the gateway itself it is not (the
+    authenticator must be reachable before a session exists)."""
+    pol = copy.deepcopy(FW_POLICY)
+    pol["firewall"]["vpn_zones"] = [{"zone": "wg_pool", "session_set": "wg_authed"}]
+    pol["firewall"]["extra_flows"] = [
+        {
+            "from": "wg_pool",
+            "to": "servers",
+            "proto": "tcp",
+            "ports": [22],
+            "comment": "engineers reach the switches",
+        },
+        {
+            "from": "wg_pool",
+            "to": "gateway",
+            "proto": "tcp",
+            "ports": [22],
+            "comment": "engineers reach the gateway",
+        },
+        {
+            "from": "management",
+            "to": "servers",
+            "proto": "tcp",
+            "ports": [22],
+            "comment": "the office reaches them",
+        },
+    ]
+    c = fwc.contribution(sp.plan(DEVICES, switches(), pol), pol)
+    extra = {
+        (f["from"], f["to"]): f.get("session_set")
+        for f in c["flows"]
+        if f["ports"] == [22] and "reach" in f["comment"] and f["to"] in ("servers", "gateway")
+    }
+    assert extra == {
+        ("wg_pool", "servers"): "wg_authed",
+        ("wg_pool", "gateway"): None,
+        ("management", "servers"): None,
+    }
+    # and the gateway firewall renders it behind the set
+    merged = firewall_model.merge({"segmentation": c, "wireguard": WIREGUARD})
+    to_servers = [f for f in merged["flows"] if f["from"] == "wg_pool" and f["to"] == "servers"]
+    assert to_servers and all(f["session_set"] == "wg_authed" for f in to_servers), to_servers
 
 
 def test_contribution_errors_name_the_field():
