@@ -129,7 +129,11 @@ options:
       - Management ports that answer through the VPN are then expected; whether they also
         answer outside it is what O(outside_reach) says. Without it, a management port that
         answers stays a finding (not shown closed outside the VPN).
-    type: bool
+      - V(auto) reads each device's route and assesses it from inside the VPN when the route
+        leaves by a VPN interface, from outside it otherwise (an engagement's first run, before
+        the tunnel exists, and every run after it, with one setting).
+      - One of V(true), V(false), V(auto).
+    type: raw
     default: false
   vpn_interfaces:
     description:
@@ -240,6 +244,7 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE, BOOLEANS_TRUE
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk import assess
 from ansible_collections.iotguard.hardening.plugins.module_utils.risk.device import FactsError
 
@@ -257,7 +262,7 @@ ARGUMENT_SPEC = dict(
     port_mappings=dict(type="list", elements="dict", default=[]),
     staff_vlans=dict(type="list", elements="int", default=[]),
     staff_networks=dict(type="list", elements="str", default=[]),
-    assessed_from_vpn=dict(type="bool", default=False),
+    assessed_from_vpn=dict(type="raw", default=False),
     vpn_interfaces=dict(type="list", elements="str", default=[]),
     outside_reach=dict(type="dict"),
     previous=dict(type="path"),
@@ -284,6 +289,21 @@ def _previous(path):
         ) from None
 
 
+def vantage_setting(value):
+    """``True``, ``False`` or ``"auto"`` from the option's value (a bool or its spelling)."""
+    text = str(value).strip().lower()
+    if text == "auto":
+        return "auto"
+    if text in BOOLEANS_TRUE:
+        return True
+    if text in BOOLEANS_FALSE:
+        return False
+    raise ValueError(
+        "assessed_from_vpn: %r is none of true, false, auto; give auto to read each device's route "
+        "(risk_assessment_assessed_from_vpn)" % (text[:32],)
+    )
+
+
 def run(p, access=None):
     """Assess with validated parameters ``p``; ``(result, error message or None)``.
     ``access``: the device access the action plugin resolved (store, login ledger)."""
@@ -305,7 +325,7 @@ def run(p, access=None):
             "port_mappings": p["port_mappings"],
             "staff_vlans": p["staff_vlans"],
             "staff_networks": p["staff_networks"],
-            "assessed_from_vpn": p["assessed_from_vpn"],
+            "assessed_from_vpn": vantage_setting(p["assessed_from_vpn"]),
             "vpn_interfaces": p["vpn_interfaces"],
             "outside_reach": p["outside_reach"],
             "previous": _previous(p.get("previous")),

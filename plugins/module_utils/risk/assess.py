@@ -639,7 +639,14 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, acce
     ctx = ctx or {}
     device = Device(name, hostvars)
     notes, obs = [], {}
-    if ctx.get("assessed_from_vpn"):
+    if ctx.get("assessed_from_vpn") == "auto":
+        # the route decides, device by device: through a VPN link it is assessed from inside
+        # the VPN, otherwise from outside it (an engagement's first run, before the tunnel)
+        dev, inside = vantage.through_vpn(device.address, ctx.get("vpn_interfaces") or ())
+        ctx = dict(ctx, assessed_from_vpn=inside)
+        if inside:
+            obs["vpn_interface"] = dev
+    elif ctx.get("assessed_from_vpn"):
         # the claim is read from the kernel before any probe: a device routed past the VPN
         # would make every "answers only through the VPN" in the report untrue
         obs["vpn_interface"] = vantage.require_vpn(device.address, ctx.get("vpn_interfaces") or ())

@@ -58,8 +58,23 @@ NO_PROFILE = {"ephi": False, "clinical": False, "availability": False}
 REACH = {
     "internet": (2, "reachable from the internet through a router port mapping"),
     "outside_vpn": (1, "reached by the assessment from outside the VPN"),
+    # assessed through the VPN, but no probe outside it showed every port it reached closed
+    # there (no probe ran, or the device answered nothing it could try): not lowered
+    "vpn_unproven": (1, "reached through the VPN, not shown closed outside it"),
     "vpn_only": (0, "reachable only through the VPN"),
 }
+
+
+def reach_of(device):
+    """The REACH key of a report's device record: mapped from the internet, only through the
+    VPN (shown by the outside probe), assessed through the VPN without that proof, or outside."""
+    if device.get("internet_exposed"):
+        return "internet"
+    if device.get("vpn_only"):
+        return "vpn_only"
+    return "vpn_unproven" if device.get("through_vpn") else "outside_vpn"
+
+
 #: findings that describe the reach itself (they are not raised by it a second time)
 REACH_RULES = ("IOTG-INTERNET-EXPOSED", "IOTG-UPNP-IGD", "IOTG-MGMT-OUTSIDE-VPN", "IOTG-FLAT-NETWORK")
 #: findings that are one root cause on the router however many devices it exposes

@@ -149,6 +149,13 @@ def _services(raw, open_ports):
     return out
 
 
+def tcp_ports(raw_services, open_ports=()):
+    """The TCP ports of a device's ``iot_services`` (keys as ``"80/tcp"`` or records with
+    ``port`` and ``proto``) and of its ``open_ports``, as the assessment reads them."""
+    ports = [p for p in (_port(x) for x in open_ports or []) if p is not None]
+    return sorted({port for (proto, port) in _services(raw_services, ports) if proto == "tcp"})
+
+
 def _flag(raw, *keys):
     """A fact that may be a bool or a dict holding one of ``keys``; None when unknown."""
     if isinstance(raw, bool):

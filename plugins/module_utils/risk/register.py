@@ -274,12 +274,7 @@ def build(
         worst = None
         for dev in devs:
             prof = catalogue.profile(dev.get("class"), policy_ephi)
-            reach = (
-                "internet"
-                if dev.get("internet_exposed")
-                else ("vpn_only" if dev.get("vpn_only") else "outside_vpn")
-            )
-            r = scoring.finding_risk(g["rule"], prof, reach, known)
+            r = scoring.finding_risk(g["rule"], prof, catalogue.reach_of(dev), known)
             if worst is None or r["points"] > worst["points"]:
                 worst = r
         rid = finding_id(g["key"])

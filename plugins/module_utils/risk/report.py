@@ -212,11 +212,13 @@ def cannot_rotate(rotation, devices):
 def vantage_limit(results):
     """Where the assessment stood, in one sentence of the report's limits: outside the VPN, or
     inside it (the interfaces its routes went through) with or without the outside probe."""
-    inside, probes, probed = set(), set(), 0
+    inside, probes, probed, assessed, routed = set(), set(), 0, 0, 0
     for r in results:
         obs = (r.get("observations") or {}) if isinstance(r, dict) and r.get("assessed") else {}
+        assessed += bool(isinstance(r, dict) and r.get("assessed"))
         if obs.get("vpn_interface"):
             inside.add(hostile.text(obs["vpn_interface"], 32))
+            routed += 1
         if isinstance(obs.get("outside"), dict):
             probes.add(hostile.text(obs["outside"].get("from"), 128))
             probed += 1
@@ -229,6 +231,14 @@ def vantage_limit(results):
         "Assessed from inside the VPN: the controller's route to each device went through %s, read "
         "before any probe." % ", ".join(sorted(inside))
     )
+    if routed < assessed:
+        # assessed_from_vpn: auto, with some routes past the VPN: say which part stood where
+        said = (
+            "Assessed from inside the VPN for %d device(s), whose route from the controller went "
+            "through %s (read before any probe), and from the controller's network, outside the VPN, "
+            "for the other %d, where a management port that answered is reachable from outside the VPN."
+            % (routed, ", ".join(sorted(inside)), assessed - routed)
+        )
     if not probes:
         return said + " No probe from outside the VPN ran: management that answered stays a finding."
     return said + (
@@ -310,9 +320,8 @@ def build(client, results, generated_at, previous=None, accepted_risks=None, pol
         # reachable only through the VPN when a probe outside it tried every port the
         # assessment reached through it and none answered (vantage.outside_view)
         d["vpn_only"] = bool(((r.get("observations") or {}).get("outside") or {}).get("vpn_only"))
-        d["reach"] = catalogue.REACH[
-            "internet" if d["internet_exposed"] else ("vpn_only" if d["vpn_only"] else "outside_vpn")
-        ][1]
+        d["through_vpn"] = bool((r.get("observations") or {}).get("vpn_interface"))
+        d["reach"] = catalogue.REACH[catalogue.reach_of(d)][1]
         devices.append(d)
         for f in findings:
             all_findings.append(dict(f, device=name, site=dev.get("site") or ""))

@@ -27,7 +27,7 @@ import json
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.iotguard.hardening.plugins.module_utils.risk import probes
+from ansible_collections.iotguard.hardening.plugins.module_utils.risk import device, probes
 
 VPN_KINDS = ("wireguard", "tun")
 MAX_PORTS = 64
@@ -138,16 +138,9 @@ def targets_from(devices):
             ipaddress.ip_address(address)
         except ValueError as exc:
             raise VantageError("targets[%d].address %r is not an IP address" % (i, address[:64])) from exc
-        ports = set()
-        for port in dev.get("ports") or []:
-            ports.add(port)
-        for svc in (dev.get("services") or {}).values():
-            if (
-                isinstance(svc, dict)
-                and str(svc.get("proto", "tcp")) == "tcp"
-                and svc.get("port") is not None
-            ):
-                ports.add(svc["port"])
+        ports = set(dev.get("ports") or [])
+        # the TCP ports of the services as the assessment reads them (discovery's "80/tcp" keys)
+        ports.update(device.tcp_ports(dev.get("services") or {}))
         try:
             ports = sorted({int(p) for p in ports})
         except (TypeError, ValueError) as exc:

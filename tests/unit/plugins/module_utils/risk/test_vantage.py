@@ -98,6 +98,12 @@ def test_targets_from_devices_and_bad_input():
         ]
     )  # fmt: skip
     assert targets == [("127.0.0.9", [22, 80])]
+    # discovery's own shape: the port and protocol in the key (iot_services of a camera)
+    found = {"80/tcp": {"protocol": "http", "title": "IP Camera"}, "554/tcp": {"protocol": "rtsp"},
+             "161/udp": {"protocol": "snmp"}, "1900/udp": {"protocol": "ssdp"}}  # fmt: skip
+    assert vantage.targets_from([{"address": "127.20.30.10", "services": found}]) == [
+        ("127.20.30.10", [80, 554])
+    ]
     for bad, field in (
         ({"address": "cam.example"}, "targets[0].address"),
         ({"address": "127.0.0.9", "ports": ["x"]}, "targets[0]"),
@@ -151,6 +157,53 @@ def test_assessment_from_the_vpn_stops_when_the_route_is_not_the_vpn(monkeypatch
         )
 
 
+@pytest.mark.parametrize("setting", ["auto", "AUTO"])
+def test_auto_lets_each_devices_route_decide(monkeypatch, setting):
+    """assessed_from_vpn=auto: a device routed through a VPN link is assessed from inside (the
+    outside probe's evidence read), one routed past it from outside; nothing fails either way."""
+    from ansible_collections.iotguard.hardening.plugins.modules import risk_assess
+
+    ctx = {"assessed_from_vpn": risk_assess.vantage_setting(setting)}
+    assert ctx["assessed_from_vpn"] == "auto"
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(4)
+        port = srv.getsockname()[1]
+        cam = dict(CAMERA, ansible_host="127.0.0.1", iot_open_ports=[port],
+                   iot_services={"%d/tcp" % port: {"protocol": "http"}})  # fmt: skip
+        closed = {"from": "staff-pc", "open": [], "refused": [port], "silent": []}
+        results = {}
+        for dev in ("wg0", "eth0"):
+            monkeypatch.setattr(vantage, "_run", fake_ip({"127.0.0.1": dev}))
+            results[dev] = assess.assess_device(
+                "cam", cam, assess.Options(probes=["management"]), dict(ctx, outside_reach=closed)
+            )
+    inside, outside = results["wg0"], results["eth0"]
+    assert inside["observations"]["vpn_interface"] == "wg0" and inside["observations"]["outside"]["vpn_only"]
+    assert "IOTG-MGMT-OUTSIDE-VPN" not in {f["rule"] for f in inside["findings"]}
+    assert "vpn_interface" not in outside["observations"] and "outside" not in outside["observations"]
+    assert "IOTG-MGMT-OUTSIDE-VPN" in {f["rule"] for f in outside["findings"]}
+    # and the report's limits say which part stood where
+    limit = report.vantage_limit([inside, outside])
+    assert limit.startswith("Assessed from inside the VPN for 1 device(s)") and "for the other 1" in limit
+    assert report.vantage_limit([inside]).startswith("Assessed from inside the VPN: the controller's route")
+
+
+@pytest.mark.parametrize(("value", "want"), [(True, True), ("true", True), ("yes", True), (False, False),
+                                             ("False", False), ("no", False), ("auto", "auto")])  # fmt: skip
+def test_the_vantage_setting_takes_a_bool_or_auto(value, want):
+    from ansible_collections.iotguard.hardening.plugins.modules import risk_assess
+
+    assert risk_assess.vantage_setting(value) == want
+
+
+def test_a_vantage_setting_that_is_none_names_the_field():
+    from ansible_collections.iotguard.hardening.plugins.modules import risk_assess
+
+    with pytest.raises(ValueError, match="assessed_from_vpn: 'sometimes' is none of true, false, auto"):
+        risk_assess.vantage_setting("sometimes")
+
+
 def _doc_of(obs):
     d = Device("cam", CAMERA)
     result = {
@@ -174,6 +227,13 @@ def test_report_reach_follows_the_outside_probe():
     assert reach == "reachable only through the VPN" and "IOTG-MGMT-OUTSIDE-VPN" not in rules
     reach, rules = _reach_of({"management_reachable": ["http tcp/80"]})
     assert reach == "reached by the assessment from outside the VPN" and "IOTG-MGMT-OUTSIDE-VPN" in rules
+    # assessed through the VPN, nothing shown closed outside it: said so, and not lowered
+    doc = _doc_of({"management_reachable": ["http tcp/80"], "vpn_interface": "wg0"})
+    assert doc["devices"][0]["reach"] == "reached through the VPN, not shown closed outside it"
+    raised = [r["risk"]["explanation"] for r in doc["register"] if r["rule"] != "IOTG-MGMT-OUTSIDE-VPN"]
+    assert raised and all("+1 reached through the VPN, not shown closed outside it" in e for e in raised), (
+        raised
+    )
 
 
 def test_the_report_says_where_the_assessment_stood():
