@@ -87,16 +87,26 @@ def login(host, name):
     The authenticator accepts the steps beside the current one (window 1), each once: the
     earliest one still unused is taken (the one before only with 10 s left of it), so three
     logins fit in a step before a test has to wait for the next."""
+    step = fresh_step(name)
+    status = auth(host, code(name, at=step * 30 + 1))
+    if status == 200:
+        accepted(name, step)
+    return status
+
+
+def fresh_step(name):
+    """The earliest time step of name's codes the authenticator still takes (see login)."""
     now = time.time()
     current = int(now // 30)
     step = max(USED.get(name, 0) + 1, current - 1 if now % 30 < 20 else current)
     if step > current + 1:
         time.sleep(step * 30 - 29 - time.time())
-    status = auth(host, code(name, at=step * 30 + 1))
-    if status == 200:
-        USED[name] = step
-        LOGGED_IN[name] = time.monotonic()
-    return status
+    return step
+
+
+def accepted(name, step):
+    USED[name] = step
+    LOGGED_IN[name] = time.monotonic()
 
 
 def tcp_open(host, addr, port, timeout=3):
@@ -326,6 +336,30 @@ def test_correct_code_opens_a_session(host, alice, bob):
 def test_replayed_code_is_refused(host, alice):
     assert login(alice, "alice") == 200
     assert auth(alice, code("alice", at=USED["alice"] * 30 + 1)) == 401
+
+
+def test_the_session_entry_point_opens_a_session_from_the_engineers_machine(host, alice):
+    """The role's `session` entry point (the vpn_session module), run on alice's machine as an
+    engineer's controller runs it: no code leaves past the tunnel; a refused code fails the
+    run at once, its code not shown; a fresh code opens her session (in the hub's set)."""
+    rc, out = adhoc(
+        "iotguard.hardening.vpn_session", {"hub_address": WAN_HUB, "code": "123456"}, on="gateway-peer1"
+    )
+    assert rc != 0 and "leaves by eth0, not through the tunnel" in out, out[-2000:]
+    step = fresh_step("alice")
+    good = code("alice", at=step * 30 + 1)
+    wrong = "%06d" % ((int(good) + 500000) % 1000000)
+    rc, out = playbook(SCENARIO / "session.yml", {"wireguard_session_code": wrong})
+    assert rc != 0 and "refused the code" in out and "does not try again" in out, out[-2000:]
+    # one attempt: one failed task, no retry
+    assert wrong not in out and out.count("fatal: [gateway-peer1]") == 1, out[-2000:]
+    rc, out = playbook(SCENARIO / "session.yml", {"wireguard_session_code": good})
+    assert rc == 0, out[-2000:]
+    accepted("alice", step)
+    assert "session opened: True for %d s by wg0" % SESSION in out, out[-2000:]
+    assert good not in out
+    assert session_expiry(host, "10.66.0.2"), "the code the entry point posted opened no session"
+    assert reaches_mgmt(alice)
 
 
 def test_zone_cannot_open_connections_to_an_engineer(host, alice):
