@@ -18,6 +18,10 @@ site=clinic
 lab_site=clinic-routed
 image=${IMAGE:-localhost/iotguard-base:bookworm}
 gateway=iotguard-demo-clinic-gw
+# the engineer's controller as a WireGuard peer, and a staff PC for the assessment's probe
+# outside the VPN (inventories/lab/clinic-routed/gateways.yml)
+engineer=iotguard-demo-clinic-engineer
+staff_pc=iotguard-demo-clinic-pc
 demo=${IOTGUARD_DEMO_DIR:-.build/demo}
 client=$demo/$site
 reports=$client/reports/$site
@@ -41,19 +45,29 @@ cleanup() {
     echo "site $lab_site and gateway $gateway left up (IOTGUARD_DEMO_KEEP_SITE=1)"
     return
   fi
-  podman rm -f -t 0 "$gateway" >/dev/null 2>&1 || true
+  podman rm -f -t 0 "$gateway" "$engineer" "$staff_pc" >/dev/null 2>&1 || true
   tests/lab/lab down "$lab_site" >/dev/null 2>&1 || true
 }
 step "Bringing up the simulated client site '$site' behind its gateway (tests/lab/sites/$lab_site.yml)"
-podman rm -f -t 0 "$gateway" >/dev/null 2>&1 || true
+podman rm -f -t 0 "$gateway" "$engineer" "$staff_pc" >/dev/null 2>&1 || true
 tests/lab/lab up "$lab_site" --fresh
 trap cleanup EXIT
 # the client's gateway: a container that shares the gateway's namespace (it routes every VLAN);
-# the image's own command makes its SSH host keys and runs sshd, as on a real gateway
+# the image's own command makes its SSH host keys and runs sshd, as on a real gateway; the tun
+# device for its WireGuard hub (wireguard-go where the kernel has no WireGuard)
 podman run -d --rm --name "$gateway" --network "ns:/run/netns/lab-$site-gw" --cap-add NET_ADMIN \
-  "$image" >/dev/null
+  --device /dev/net/tun "$image" >/dev/null
+# the engineer's controller as the VPN's peer: a container in the namespace the playbooks run
+# in, so that the tunnel it holds carries their traffic to the devices
+podman run -d --rm --name "$engineer" --network "ns:/run/netns/lab-$site-out" --cap-add NET_ADMIN \
+  --device /dev/net/tun "$image" sleep infinity >/dev/null
+# a staff PC on the clinic's flat network (VLAN 1): the assessment's probe outside the VPN
+podman run -d --rm --name "$staff_pc" --network "ns:/run/netns/lab-$site-v1" "$image" sleep infinity >/dev/null
+# the lab's stand-in for the engineer's authenticator app reads the enrolled secret with it
+IOTGUARD_VAULT_PASSWORD_FILE=$(realpath "$demo/vault-pass")
+export IOTGUARD_VAULT_PASSWORD_FILE
 
-step "playbooks/site.yml: discover, assess, rotate, segment, harden, lockout, VPN, assess again"
+step "playbooks/site.yml: discover, assess, rotate, segment, VPN (and the engineer's session), harden, lockout, assess again"
 # progress: every task's name as it starts, and every change or failure (ok/skipped hidden)
 # (nsenter, not `ip netns exec`: that one remounts /sys and podman then misses its cgroups)
 ANSIBLE_DISPLAY_OK_HOSTS=false ANSIBLE_DISPLAY_SKIPPED_HOSTS=false \

@@ -48,6 +48,9 @@ def closed_by(finding, hardening, rechecks):
         how = "credential rotation: " + PROOF["credential_rotation"]
     elif finding["rule"] == "IOTG-API-NOAUTH":
         how = "credential rotation: account created on its screen with the pending password"
+    elif finding["rule"] == "IOTG-MGMT-OUTSIDE-VPN":
+        # segmentation's policy gives the management ports to the VPN's sessions alone
+        how = "management only through the VPN (WireGuard, TOTP); re-checked: silent to the probe outside it"
     else:
         how = "closed"
     seen = [c for c in rechecks.get(finding["device"], []) if check and c.startswith(check)]
@@ -184,6 +187,16 @@ def main(client_dir: str) -> int:
             f" ({seg['commands_sent']} config command(s) over {seg['sessions']} switch session(s));"
             f" {seg['unplaced']} device(s) not moved, {seg['left_alone_ports']} port(s) left alone"
         )
+    vantage = (after.get("limits") or [""])[-1]
+    if vantage.startswith("Assessed from inside the VPN"):
+        # where the after-assessment stood: the engineer's session through the tunnel, and a
+        # probe outside the VPN that tried every device's ports
+        only = sum(1 for d in after.get("devices", []) if d.get("vpn_only"))
+        print(
+            f"VPN      the after-assessment ran through the tunnel (WireGuard, a session opened by a TOTP"
+            f" code); {only} of {len(after.get('devices', []))} device(s) reachable only through the VPN,"
+            " none of their ports answering the probe outside it"
+        )
     status_of = {m: r["status"] for r in after.get("register", []) for m in r["members"]}
     unproven = [f for f in change["not_rechecked"] if status_of.get(f["key"]) == "not re-checked"]
     if unproven:
@@ -216,6 +229,10 @@ def main(client_dir: str) -> int:
             action = (after.get("rules", {}).get(rule) or {}).get("action", "")
             rot = {"nothing to rotate on the device; the engineer's step: " + action}
         reason = why(rule, fixed_by.get(rule, []), roles, discovery.get("step_hosts", {}), rot)
+        if rule == "IOTG-MGMT-OUTSIDE-VPN" and vantage.startswith("Assessed from inside the VPN"):
+            # the VPN ran: what still answers outside it is where the probe stands
+            seen = sorted(f.get("evidence") or "" for f in remaining if f["rule"] == rule)
+            reason = "the probe outside the VPN reaches them (%s)" % seen[0][:70]
         print(f"         {n:3d} x {rule}: {reason}")
     print("REPORTS")
     for name in (

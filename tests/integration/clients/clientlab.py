@@ -85,14 +85,15 @@ class NamespacedSite:
 
 class KeptSite(NamespacedSite):
     """A site another process started and left up (``make demo`` with
-    IOTGUARD_DEMO_KEEP_SITE=1), with the container it named as the client's gateway."""
+    IOTGUARD_DEMO_KEEP_SITE=1), with the containers it started (the client's gateway, the
+    engineer's VPN peer, the staff PC)."""
 
-    def __init__(self, site, state_dir, gateway):
+    def __init__(self, site, state_dir, *containers):
         super().__init__(None, site, state_dir)
-        self.gateway = gateway
+        self.containers = list(containers)
 
     def down(self):
-        subprocess.run(["podman", "rm", "-f", "-t", "0", self.gateway], capture_output=True, check=False)
+        subprocess.run(["podman", "rm", "-f", "-t", "0", *self.containers], capture_output=True, check=False)
         env = {**os.environ, "PYTHONPATH": str(LAB)}
         argv = [sys.executable, "-m", "iotlab", "down", self.site, "--state-dir", str(self.state_dir)]
         subprocess.run(argv, env=env, capture_output=True, timeout=60, check=False)
