@@ -117,7 +117,9 @@ url:
   type: str
   sample: http://10.66.0.1:8181/
 interface:
-  description: The interface the route to the hub's tunnel address takes.
+  description:
+    - The interface the route to the hub's tunnel address takes.
+    - Null when the kernel has no route to it.
   returned: always
   type: str
   sample: wg0
@@ -140,6 +142,8 @@ import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.iotguard.hardening.plugins.module_utils.wireguard import session
+
+NOT_UP = "this host's tunnel is not up (yet)"
 
 
 def main():
@@ -185,12 +189,15 @@ def main():
                 routed=through,
                 interface=dev,
                 url=session.authenticator_url(address, p["auth_port"]),
-                msg="%s: the route to the hub's tunnel address %s leaves by %s (%s), no session opened"
+                msg="%s: %s, no session opened"
                 % (
                     "no code given" if no_code else "only when routed",
-                    address,
-                    dev,
-                    "the tunnel" if through else "not the tunnel: this host's tunnel is not up (yet)",
+                    (
+                        "the route to the hub's tunnel address %s leaves by %s (%s)"
+                        % (address, dev, "the tunnel" if through else "not the tunnel: %s" % NOT_UP)
+                        if dev
+                        else "the kernel has no route to the hub's tunnel address %s (%s)" % (address, NOT_UP)
+                    ),
                 ),
             )
         if p["code_command"]:

@@ -642,7 +642,12 @@ def assess_device(name, hostvars, opts=None, ctx=None, driver_factory=None, acce
     if ctx.get("assessed_from_vpn") == "auto":
         # the route decides, device by device: through a VPN link it is assessed from inside
         # the VPN, otherwise from outside it (an engagement's first run, before the tunnel)
-        dev, inside = vantage.through_vpn(device.address, ctx.get("vpn_interfaces") or ())
+        try:
+            dev, inside = vantage.through_vpn(device.address, ctx.get("vpn_interfaces") or ())
+        except vantage.NoRoute:
+            # no route at all is no VPN either: the probes find the device unreachable
+            dev, inside = None, False
+            notes.append("vantage: this host has no route to %s" % device.address)
         ctx = dict(ctx, assessed_from_vpn=inside)
         if inside:
             obs["vpn_interface"] = dev

@@ -38,6 +38,11 @@ class VantageError(ValueError):
     """The route could not be read, or the probe does not stand where it says."""
 
 
+class NoRoute(VantageError):
+    """The kernel has no route to the address (``Network is unreachable``): a definite
+    answer, unlike a route that could not be read."""
+
+
 def _run(argv):
     try:
         # a fixed argv of ip; the one datum in it is checked to be an IP address first, no shell
@@ -63,7 +68,11 @@ def route_interface(address, run=None):
         ipaddress.ip_address(address)
     except ValueError as exc:
         raise VantageError("%r is not an IP address" % (str(address)[:64],)) from exc
-    routes = _json(["ip", "-j", "route", "get", str(address)], run)
+    argv = ["ip", "-j", "route", "get", str(address)]
+    rc, _out, err = (run or _run)(argv)
+    if rc != 0 and "unreachable" in (err or "").lower():
+        raise NoRoute("no route to %s (the kernel: %s)" % (address, (err or "").strip()[:120]))
+    routes = _json(argv, lambda _argv: (rc, _out, err))
     if not routes or not isinstance(routes[0], dict) or not routes[0].get("dev"):
         raise VantageError("no route to %s" % address)
     return str(routes[0]["dev"])

@@ -153,9 +153,13 @@ def _post(url, code, timeout):
 
 
 def routed(address, vpn_interfaces=(), run=None):
-    """``(interface, through the tunnel)`` for the route to the hub's tunnel address."""
+    """``(interface, through the tunnel)`` for the route to the hub's tunnel address;
+    ``(None, False)`` when the kernel has no route to it at all (a controller on an isolated
+    network, or a client whose VPN this controller has never joined)."""
     try:
         return vantage.through_vpn(address, vpn_interfaces, run)
+    except vantage.NoRoute:
+        return None, False
     except vantage.VantageError as exc:
         raise SessionError(
             "the route to the hub's tunnel address %s could not be read: %s" % (address, exc)
@@ -169,7 +173,8 @@ def route_check(address, vpn_interfaces=(), run=None):
         raise SessionError(
             "the route to the hub's tunnel address %s leaves by %s, not through the tunnel: bring "
             "this peer's tunnel up first (playbooks/vpn.yml, or wg-quick up with the exported "
-            "configuration), or name its interface in vpn_interfaces" % (address, dev)
+            "configuration), or name its interface in vpn_interfaces"
+            % (address, dev or "no interface (the kernel has no route to it)")
         )
     return dev
 

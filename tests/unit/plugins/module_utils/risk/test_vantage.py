@@ -189,6 +189,23 @@ def test_auto_lets_each_devices_route_decide(monkeypatch, setting):
     assert report.vantage_limit([inside]).startswith("Assessed from inside the VPN: the controller's route")
 
 
+def test_auto_with_no_route_is_outside_the_vpn_not_a_crash(monkeypatch):
+    """A device the kernel has no route to (Network is unreachable) is no device inside the
+    VPN: assessed from outside, which here finds it unreachable; the run goes on."""
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        port = srv.getsockname()[1]  # bound, never listening: refused
+    cam = dict(CAMERA, ansible_host="127.0.0.1", iot_open_ports=[port],
+               iot_services={"%d/tcp" % port: {"protocol": "http"}})  # fmt: skip
+    monkeypatch.setattr(vantage, "_run", fake_ip({}))
+    opts = assess.Options(probes=["management"])
+    got = assess.assess_device("cam", cam, opts, {"assessed_from_vpn": "auto"})
+    assert "vpn_interface" not in got["observations"]
+    no_route = "vantage: this host has no route to 127.0.0.1"
+    assert any(n.startswith(no_route) for n in got["notes"]), got["notes"]
+    assert "IOTG-MGMT-OUTSIDE-VPN" not in {f["rule"] for f in got["findings"]}
+
+
 @pytest.mark.parametrize(("value", "want"), [(True, True), ("true", True), ("yes", True), (False, False),
                                              ("False", False), ("no", False), ("auto", "auto")])  # fmt: skip
 def test_the_vantage_setting_takes_a_bool_or_auto(value, want):

@@ -149,6 +149,26 @@ def test_no_code_is_posted_past_the_tunnel(hub):
     assert hub.failures() == 0 and hub.sessions == [] and hub.last_step() is None
 
 
+def test_no_route_at_all_is_not_the_tunnel():
+    """A controller with no route to the hub (an isolated network, a client whose VPN it never
+    joined): the kernel's "Network is unreachable" is an answer, not an unreadable route."""
+
+    def run(argv):
+        if argv[:3] == ["ip", "-j", "route"]:
+            return 2, "", r"RTNETLINK answers: Network is unreachable" + "\n"
+        raise AssertionError("unexpected command %s" % argv)
+
+    assert session.routed("10.66.0.1", run=run) == (None, False)
+    with pytest.raises(session.SessionError, match=r"leaves by no interface \(the kernel has no route"):
+        session.route_check("10.66.0.1", run=run)
+
+    def broken(argv):
+        return 1, "", "Cannot open netlink socket: Permission denied\n"
+
+    with pytest.raises(session.SessionError, match=r"could not be read.*Permission denied"):
+        session.routed("10.66.0.1", run=broken)
+
+
 def test_a_hub_that_does_not_answer():
     with socket_closed() as port, pytest.raises(session.SessionError, match="did not answer"):
         session.open_session("127.0.0.1", port, "123456", timeout=2, vpn_interfaces=["lo"])
