@@ -353,13 +353,35 @@ def start_ssh(state):
         finally:
             t.close()
 
+    stop = threading.Event()
+    # the listener is polled, never blocked on: a thread blocked in accept() on a descriptor
+    # another thread closes stays there, and once the number is reused it takes the next
+    # socket's connections (an HTTP test once got "SSH-2.0-paramiko" as its answer)
+    listener.settimeout(0.2)
+
     def accept_loop():
-        while True:
+        while not stop.is_set():
             try:
                 sock = listener.accept()[0]
+            except socket.timeout:
+                continue
             except OSError:
                 return
+            sock.settimeout(None)
             threading.Thread(target=serve, args=(sock,), daemon=True).start()
 
-    threading.Thread(target=accept_loop, daemon=True).start()
-    return listener, listener.getsockname()[1]
+    thread = threading.Thread(target=accept_loop, daemon=True)
+    thread.start()
+    return _Listening(listener, stop, thread), listener.getsockname()[1]
+
+
+class _Listening:
+    """``close()`` stops the accept loop first, then closes its socket."""
+
+    def __init__(self, listener, stop, thread):
+        self._listener, self._stop, self._thread = listener, stop, thread
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(5)
+        self._listener.close()

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from ansible_collections.iotguard.hardening.plugins.module_utils.credstore import get_store
 from ansible_collections.iotguard.hardening.plugins.module_utils.drivers import (
@@ -142,11 +144,13 @@ def test_ssh_shell():
         assert state.cursor_reports, "the shell's ESC[6n queries went unanswered"
     finally:
         listener.close()
+    # closed means closed: a listener left answering after its test took over another test's
+    # connections once (its descriptor number and port reused)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
 
 def test_unreachable_is_not_refused():
-    import socket
-
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
