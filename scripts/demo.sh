@@ -61,8 +61,9 @@ podman run -d --rm --name "$gateway" --network "ns:/run/netns/lab-$site-gw" --ca
 # in, so that the tunnel it holds carries their traffic to the devices
 podman run -d --rm --name "$engineer" --network "ns:/run/netns/lab-$site-out" --cap-add NET_ADMIN \
   --device /dev/net/tun "$image" sleep infinity >/dev/null
-# a staff PC on the clinic's flat network (VLAN 1): the assessment's probe outside the VPN
-podman run -d --rm --name "$staff_pc" --network "ns:/run/netns/lab-$site-v1" "$image" sleep infinity >/dev/null
+# a staff PC on the practice's PC VLAN (10; the gateway routes it to every device until its
+# firewall is up): the assessment's probe outside the VPN
+podman run -d --rm --name "$staff_pc" --network "ns:/run/netns/lab-$site-v10" "$image" sleep infinity >/dev/null
 # the lab's stand-in for the engineer's authenticator app reads the enrolled secret with it
 IOTGUARD_VAULT_PASSWORD_FILE=$(realpath "$demo/vault-pass")
 export IOTGUARD_VAULT_PASSWORD_FILE

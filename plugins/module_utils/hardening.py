@@ -16,7 +16,12 @@ the changes, checks every value against the device's own range BEFORE anything i
 (a bad value fails the device with the field, the value and the range: the device is left
 as it was), applies the changes one at a time and reads the settings back after each one.
 The result names what changed, what was not done and why, and whether the device needs a
-compensating control (it cannot lock out). Secrets (the SNMP community) never appear in
+compensating control: it cannot lock out (``no_lockout``), or it runs a cleartext
+management service (telnet, FTP) the driver cannot switch off (``cleartext_telnet``,
+``cleartext_ftp``). The control is the gateway firewall's rate limit in front of the
+device's management ports; only with the role's ``management_only`` (new connections only
+from the management zones: the VPN) does it stand for a cleartext service too
+(``risk.compensation``). Secrets (the SNMP community) never appear in
 the result: it says ``default`` or ``custom``.
 """
 
@@ -40,6 +45,9 @@ SERVICE_PORTS = {"telnet": (23,), "ftp": (21,), "ssh": (22,), "upnp": (1900, 500
 MQTT_PORTS = (1883,)
 #: management ports a compensating rate limit covers (those discovery saw open, else all)
 MANAGEMENT_PORTS = (21, 22, 23, 80, 443, 8000, 8080, 8443)
+#: the services that send the administrator's password in clear text: one the driver cannot
+#: switch off (and discovery saw open) asks for the compensating control too
+CLEARTEXT_SERVICES = ("telnet", "ftp")
 _RATE = re.compile(r"^[1-9][0-9]{0,4}/(second|minute|hour)$")
 
 
@@ -258,12 +266,15 @@ class DeviceHardening:
                         )
                     )
                 continue
+            running = bool(self.open_ports & set(SERVICE_PORTS[service]))
+            if running and service in CLEARTEXT_SERVICES:
+                self.compensate.append("cleartext_%s" % service)
             self._cannot(
                 "services.%s" % service,
                 "driver %s cannot switch %s (it switches: %s)"
                 % (d.name, service, ", ".join(switchable) or "nothing"),
                 "services %s" % (", ".join(switchable) or "none"),
-                relevant=bool(self.open_ports & set(SERVICE_PORTS[service])),
+                relevant=running,
             )
         if want["snmp_community"]:
             if isinstance(d, caps.SnmpCommunitySet):
@@ -316,7 +327,7 @@ class DeviceHardening:
     # -- running -----------------------------------------------------------------------------
     def _result(self, status, changes, settings, reason):
         control = None
-        if "no_lockout" in self.compensate and self.rate_limit is not None:
+        if self.compensate and self.rate_limit is not None:
             # not the ports of a service the device reads back off (switched off by this run):
             # the next run's discovery no longer sees them, and the limit must not change then
             off = {

@@ -19,8 +19,9 @@ description:
     value and the range, and leaves the device as it was), applies the changes one at a time
     and reads the settings back after each.
   - A setting the driver cannot make is listed in RV(not_done) with the reason (or fails the
-    task with O(unsupported=fail)); a device that cannot lock out is listed in
-    RV(compensate) so a compensating control can be put in front of it.
+    task with O(unsupported=fail)); a device that cannot lock out, or that runs telnet or
+    FTP (discovery saw its port open, host var C(iot_open_ports)) its driver cannot switch
+    off, is listed in RV(compensate) so a compensating control can be put in front of it.
   - The SNMP community is generated, written to the store as pending before the device is
     touched and made current once the device answers with it; results and diffs only say
     C(default) or C(custom).
@@ -64,7 +65,7 @@ options:
     default: fail
   rate_limit:
     description:
-      - For a device that cannot lock out, the compensating rate limit of new connections per
+      - For a device that needs a compensating control (RV(compensate)), the rate limit of new connections per
         source to its management ports (RV(compensating_control), the gateway firewall's
         C(rate_limits) entry), e.g. C(6/minute). Empty for none.
     type: str
@@ -143,7 +144,14 @@ not_done:
   type: list
   elements: dict
 compensate:
-  description: What the device still lacks that a compensating control must cover (C(no_lockout)).
+  description:
+    - What the device still lacks that a compensating control must cover - C(no_lockout) (it
+      cannot lock out), C(cleartext_telnet), C(cleartext_ftp) (the service is open and the
+      driver cannot switch it off).
+    - A cleartext service counts as compensated in the risk register only when the control
+      lets new connections in from the management zones alone (the role's
+      C(device_hardening_management_only)) and the assessment's probe outside the VPN found
+      the device reachable only through it.
   returned: always
   type: list
   elements: str
@@ -155,7 +163,7 @@ settings:
   type: dict
 compensating_control:
   description:
-    - For a device that cannot lock out, the gateway firewall's C(rate_limits) entry
+    - For a device that needs a compensating control, the gateway firewall's C(rate_limits) entry
       (C(to), C(ports), C(per_source), C(burst)) to put in front of it; null otherwise.
   returned: always
   type: dict

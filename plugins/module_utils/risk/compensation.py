@@ -10,7 +10,12 @@ control was re-checked in the gateway's live table:
 
 * the device hardening summary (``device-hardening.json``): a row's ``compensated_by`` is
   set once the gateway firewall took the rate limit for that device (contribution
-  ``hardening``); it compensates the device's missing lockout;
+  ``hardening``); it compensates the device's missing lockout; with ``management_only``
+  (new connections to the device's management ports only from the management zones: the
+  VPN's, each with its TOTP session) it also compensates a telnet or FTP the driver cannot
+  switch off (``CLEARTEXT``), when the assessment's probe outside the VPN showed the device
+  reachable only through it; the control states its residual: the devices of its own VLAN
+  still reach the service without the gateway, and the session crosses that VLAN in clear;
 * the segmentation summary (``segmentation.json``): its ``isolation`` rows, one per device
   on an end-of-life zone or on quarantine (where an end-of-life device goes whose class has
   no end-of-life zone), present once the live table shows the zone reachable only from the
@@ -28,11 +33,24 @@ import json
 import os
 
 #: what the hardening summary says a device lacks -> the finding rule it leaves open
-RULES = {"no_lockout": "IOTG-NO-LOCKOUT"}
+RULES = {
+    "no_lockout": "IOTG-NO-LOCKOUT",
+    "cleartext_telnet": "IOTG-CLEARTEXT-MGMT",
+    "cleartext_ftp": "IOTG-CLEARTEXT-MGMT",
+}
+#: the lacks only the management-only part of the control compensates, and only on a device
+#: the probe outside the VPN showed reachable only through it (``apply``: ``vpn_only``)
+CLEARTEXT = ("cleartext_telnet", "cleartext_ftp")
+CLEARTEXT_RESIDUAL = (
+    "; residual: the devices on its own VLAN reach %s without the gateway, and the session "
+    "crosses that VLAN in clear text"
+)
 #: the findings of a device on an end-of-life zone that the zone's isolation compensates: the
 #: device cannot be patched or reconfigured, so who can open a connection to it is the control
 ISOLATION_RULES = ("IOTG-DICOM-NOAUTH", "IOTG-SMBV1", "IOTG-EOL")
 MAX_SUMMARY = 4 * 1024 * 1024
+#: the port a cleartext service's control must cover
+SERVICE_PORT = {"telnet": 23, "ftp": 21}
 
 
 def from_hardening(doc):
@@ -42,11 +60,26 @@ def from_hardening(doc):
     for row in rows if isinstance(rows, list) else []:
         if not isinstance(row, dict) or not isinstance(row.get("compensated_by"), str):
             continue
+        control = row.get("compensating_control") if isinstance(row.get("compensating_control"), dict) else {}
+        fenced = control.get("management_only") is True
         for lack in row.get("compensate") or []:
-            if lack in RULES and isinstance(row.get("host"), str):
+            if lack not in RULES or not isinstance(row.get("host"), str):
+                continue
+            if lack in CLEARTEXT:
+                service = lack.split("_", 1)[1]
+                if not fenced or SERVICE_PORT[service] not in (control.get("ports") or []):
+                    continue  # a rate limit alone does not keep a password off the network
                 out.append(
-                    {"device": row["host"], "rule": RULES[lack], "control": row["compensated_by"][:300]}
+                    {
+                        "device": row["host"],
+                        "rule": RULES[lack],
+                        "control": "%s only through the VPN: %s%s"
+                        % (service, row["compensated_by"][:900], CLEARTEXT_RESIDUAL % service),
+                        "requires": "vpn_only",
+                    }
                 )
+                continue
+            out.append({"device": row["host"], "rule": RULES[lack], "control": row["compensated_by"][:300]})
     return out
 
 
@@ -342,12 +375,18 @@ def from_segmentation(doc):
 
 def apply(rows, devices, controls):
     """Mark open (or not re-checked) register rows whose device has a control for their rule
-    as compensated: the control is what was re-checked, whether or not the device answered."""
+    as compensated: the control is what was re-checked, whether or not the device answered.
+    A control that ``requires: vpn_only`` (management only through the VPN) counts only on a
+    device the probe outside the VPN showed reachable only through it: where that probe
+    reached it, the control does not do what it says."""
     identity_of = {d.get("name"): d.get("identity") for d in devices}
+    shown = {d.get("name") for d in devices if d.get("vpn_only") is True}
     for row in rows:
         if row.get("status") not in ("open", "not re-checked"):
             continue
         for c in controls:
+            if c.get("requires") == "vpn_only" and c["device"] not in shown:
+                continue
             if c["rule"] == row.get("rule") and identity_of.get(c["device"]) in (row.get("identities") or []):
                 row["status"] = "compensated"
                 row["status_reason"] = "compensated: %s" % c["control"][:900]

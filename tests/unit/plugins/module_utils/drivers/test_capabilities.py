@@ -456,3 +456,29 @@ def test_the_rate_limit_leaves_out_a_service_this_run_switched_off():
     ).run()
     assert second["status"] == "unchanged"
     assert second["compensating_control"] == first["compensating_control"]
+
+
+def test_a_cleartext_service_the_driver_cannot_switch_off_asks_for_the_control_too():
+    """FakeDevice locks out and switches telnet, not FTP: an open FTP it cannot switch off
+    asks for the control (its port covered), telnet is switched off (no control for it), and
+    a service discovery never saw open asks for nothing."""
+    dev = FakeDevice(host="10.20.30.19")
+    policy = {"lockout": {"threshold": 5, "duration": 600}, "services_disabled": ["telnet", "ftp"]}
+    out = hardening.DeviceHardening(
+        "nvr", dev, "admin", "pw", policy, open_ports=[21, 23, 80], rate_limit=("6/minute", 3)
+    ).run()
+    assert out["status"] == "changed" and dev.state["telnet"] is False
+    assert out["compensate"] == ["cleartext_ftp"]
+    assert [n["field"] for n in out["not_done"]] == ["services.ftp"]
+    # telnet was switched off by this run: its port is not in the control
+    assert out["compensating_control"]["ports"] == [21, 80]
+    quiet = hardening.DeviceHardening(
+        "nvr",
+        FakeDevice(host="10.20.30.19"),
+        "admin",
+        "pw",
+        policy,
+        open_ports=[80],
+        rate_limit=("6/minute", 3),
+    ).run()
+    assert quiet["compensate"] == [] and quiet["compensating_control"] is None

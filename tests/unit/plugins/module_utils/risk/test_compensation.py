@@ -62,3 +62,67 @@ def test_no_summary_no_compensation(tmp_path):
     bad.write_text("{not json")
     assert compensation.load(str(bad)) == []
     assert compensation.apply(rows(), DEVICES, []) == rows()
+
+
+FENCED = {
+    "to": ["127.20.30.20/32"],
+    "ports": [23, 80],
+    "per_source": "6/minute",
+    "burst": 3,
+    "management_only": True,
+}
+
+
+def cleartext_summary(**control):
+    return {
+        "devices": [
+            {
+                "host": "cam-backdoor-01",
+                "compensate": ["cleartext_telnet", "no_lockout"],
+                "compensating_control": dict(FENCED, **control),
+                "compensated_by": "rate limit of 6/minute new connections per source (burst 3) to ports "
+                "23, 80 at the gateway firewall; new connections only from the management zones; re-checked",
+            }
+        ]
+    }
+
+
+def test_telnet_the_device_cannot_switch_off_is_compensated_only_through_the_vpn(tmp_path):
+    """The management-only control compensates a cleartext telnet, with its residual, on a
+    device the probe outside the VPN showed reachable only through it; not where that probe
+    reached it, and not by a rate limit alone or one that leaves port 23 out."""
+    path = tmp_path / "device-hardening.json"
+    path.write_text(json.dumps(cleartext_summary()))
+    controls = compensation.load(str(path))
+    assert [(c["rule"], c.get("requires")) for c in controls] == [
+        ("IOTG-CLEARTEXT-MGMT", "vpn_only"),
+        ("IOTG-NO-LOCKOUT", None),
+    ]
+    text = controls[0]["control"]
+    assert text.startswith("telnet only through the VPN: rate limit of 6/minute")
+    assert "residual: the devices on its own VLAN reach telnet without the gateway" in text
+
+    def register():
+        return [
+            {
+                "rule": "IOTG-CLEARTEXT-MGMT",
+                "status": "open",
+                "identities": ["aa:01"],
+                "status_reason": "found",
+            },
+            {"rule": "IOTG-NO-LOCKOUT", "status": "open", "identities": ["aa:01"], "status_reason": "found"},
+        ]
+
+    shown = compensation.apply(
+        register(), [{"name": "cam-backdoor-01", "identity": "aa:01", "vpn_only": True}], controls
+    )
+    assert [r["status"] for r in shown] == ["compensated", "compensated"]
+    assert shown[0]["status_reason"].startswith("compensated: telnet only through the VPN")
+    # the probe outside the VPN reached it: the control does not do what it says there
+    reached = compensation.apply(
+        register(), [{"name": "cam-backdoor-01", "identity": "aa:01", "vpn_only": False}], controls
+    )
+    assert [r["status"] for r in reached] == ["open", "compensated"]
+    for control in ({"management_only": False}, {"ports": [80]}):
+        path.write_text(json.dumps(cleartext_summary(**control)))
+        assert [c["rule"] for c in compensation.load(str(path))] == ["IOTG-NO-LOCKOUT"], control
