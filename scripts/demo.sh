@@ -52,6 +52,14 @@ step "Bringing up the simulated client site '$site' behind its gateway (tests/la
 podman rm -f -t 0 "$gateway" "$engineer" "$staff_pc" >/dev/null 2>&1 || true
 tests/lab/lab up "$lab_site" --fresh
 trap cleanup EXIT
+# what the lab planted, as it starts (its ground truth follows the devices as they are fixed):
+# each device's name, MAC and weakness labels, no credential; test_demo holds the report to it
+python3 - "${IOTLAB_STATE_ROOT:-$top/.build/lab}/$lab_site/ground-truth.json" > "$demo/planted.json" <<'EOF'
+import json, sys
+truth = json.load(open(sys.argv[1]))
+keep = ("name", "mac", "class", "weaknesses")
+print(json.dumps({"devices": [{k: d[k] for k in keep} for d in truth["devices"]]}, indent=1))
+EOF
 # the client's gateway: a container that shares the gateway's namespace (it routes every VLAN);
 # the image's own command makes its SSH host keys and runs sshd, as on a real gateway; the tun
 # device for its WireGuard hub (wireguard-go where the kernel has no WireGuard)

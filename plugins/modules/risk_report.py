@@ -119,7 +119,12 @@ options:
     description:
       - The device hardening summary (C(device-hardening.json)). An open finding of a device
         that cannot close it itself, with a compensating control the gateway took for it,
-        is reported as C(compensated) with the control, never as fixed. Missing - none.
+        is reported as C(compensated) with the control, never as fixed. A missing lockout is
+        compensated by the rate limit; a telnet or FTP the driver cannot switch off only by a
+        management-only control (new connections only from the management zones) that covers
+        its port, on a device the probe outside the VPN reached on none of its ports, with
+        the residual said (the devices of its own VLAN still reach it, in clear text).
+        Missing - none.
     type: path
   segmentation_summary:
     description:

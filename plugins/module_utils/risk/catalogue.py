@@ -161,14 +161,18 @@ FINDINGS = (
         "owner": "msp",
         "published_default": False,
         "threat": "Someone on the network path reads the administrator password from the unencrypted web page.",
-        "action": "Turn on HTTPS on the device, or reach its web page only through the VPN.",
+        "action": "Turn on HTTPS on the device and switch plain HTTP off; until then, reach its web page only "
+        "through the VPN.",
         "title": "Web administration without TLS",
         "severity": "medium",
         "check": "http_without_tls",
         "evidence": "The device's web administration answers over plain HTTP and no HTTPS is offered.",
         "description": "Administrator passwords cross the network unencrypted.",
-        "remediation": "Enable HTTPS (and disable plain HTTP) on the device, or confine its management to the VPN.",
-        "fixed_by": ["wireguard"],
+        # the VPN lowers the likelihood (the page is reached only through it) but does not close
+        # it: the password still crosses the device's own VLAN in clear text
+        "remediation": "Enable HTTPS (and disable plain HTTP) on the device. Confining its management to the VPN "
+        "lowers the likelihood; the password still crosses the device's own network in clear text.",
+        "fixed_by": ["device_hardening"],
         "cwe": ["CWE-319"],
         "hipaa": ["164.312(e)(2)(ii)"],
     },

@@ -42,9 +42,11 @@ RULES = {
 #: the probe outside the VPN showed reachable only through it (``apply``: ``vpn_only``)
 CLEARTEXT = ("cleartext_telnet", "cleartext_ftp")
 CLEARTEXT_RESIDUAL = (
-    "; residual: the devices on its own VLAN reach %s without the gateway, and the session "
+    "residual: the devices on its own VLAN reach %s without the gateway, and the session "
     "crosses that VLAN in clear text"
 )
+#: what ``apply`` adds to a ``vpn_only`` control: the outside probe's part of the evidence
+SHOWN_VPN_ONLY = "the assessment's probe outside the VPN reached none of its ports"
 #: the findings of a device on an end-of-life zone that the zone's isolation compensates: the
 #: device cannot be patched or reconfigured, so who can open a connection to it is the control
 ISOLATION_RULES = ("IOTG-DICOM-NOAUTH", "IOTG-SMBV1", "IOTG-EOL")
@@ -73,9 +75,9 @@ def from_hardening(doc):
                     {
                         "device": row["host"],
                         "rule": RULES[lack],
-                        "control": "%s only through the VPN: %s%s"
-                        % (service, row["compensated_by"][:900], CLEARTEXT_RESIDUAL % service),
+                        "control": "%s only through the VPN: %s" % (service, row["compensated_by"][:700]),
                         "requires": "vpn_only",
+                        "residual": CLEARTEXT_RESIDUAL % service,
                     }
                 )
                 continue
@@ -390,5 +392,9 @@ def apply(rows, devices, controls):
             if c["rule"] == row.get("rule") and identity_of.get(c["device"]) in (row.get("identities") or []):
                 row["status"] = "compensated"
                 row["status_reason"] = "compensated: %s" % c["control"][:900]
+                if c.get("requires") == "vpn_only":
+                    row["status_reason"] += "; %s" % SHOWN_VPN_ONLY
+                if c.get("residual"):
+                    row["status_reason"] += "; %s" % c["residual"]
                 break
     return rows

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from iotlab import clients
+from iotlab.testing import INFORMATIONAL
+from iotlab.testing import WEAKNESS_RULES as LABELS
 
 ROOT = Path(__file__).resolve().parents[3]
 PLAYBOOK = ROOT / "playbooks" / "assess.yml"
@@ -27,25 +29,6 @@ CHROMIUM = shutil.which("chromium")
 LEDGER_DIR = tempfile.mkdtemp(prefix="risk-ledger-")
 
 pytestmark = pytest.mark.lab
-
-# ground-truth weakness label -> catalogue rule
-LABELS = {
-    "default_credentials": "IOTG-DEFAULT-CREDS",
-    "telnet": "IOTG-CLEARTEXT-MGMT",
-    "cleartext_http": "IOTG-HTTP-NO-TLS",
-    "internet_exposed": "IOTG-INTERNET-EXPOSED",
-    "no_lockout": "IOTG-NO-LOCKOUT",
-    "snmp_public": "IOTG-SNMP-PUBLIC",
-    "mqtt_noauth": "IOTG-MQTT-NOAUTH",
-    "eol_os": "IOTG-EOL",
-    "smbv1": "IOTG-SMBV1",
-    "dicom_no_auth": "IOTG-DICOM-NOAUTH",
-    "unauthenticated_api": "IOTG-API-NOAUTH",
-    "port_forwarding": "IOTG-UPNP-IGD",
-    "upnp_exposed": "IOTG-UPNP-IGD",
-}
-# labels that name no weakness to fix (a speaker without any management interface)
-INFORMATIONAL = {"unmanageable"}
 
 
 def _env():

@@ -15,6 +15,25 @@ from .control import NOT_UP, LabControl, state_dir_for
 from .errors import LabError
 
 LAB_SCRIPT = Path(__file__).resolve().parent.parent / "lab"
+#: a ground-truth weakness label -> the finding rule of the collection's risk catalogue that
+#: names it (the tests that compare a report with what the lab planted)
+WEAKNESS_RULES = {
+    "default_credentials": "IOTG-DEFAULT-CREDS",
+    "telnet": "IOTG-CLEARTEXT-MGMT",
+    "cleartext_http": "IOTG-HTTP-NO-TLS",
+    "internet_exposed": "IOTG-INTERNET-EXPOSED",
+    "no_lockout": "IOTG-NO-LOCKOUT",
+    "snmp_public": "IOTG-SNMP-PUBLIC",
+    "mqtt_noauth": "IOTG-MQTT-NOAUTH",
+    "eol_os": "IOTG-EOL",
+    "smbv1": "IOTG-SMBV1",
+    "dicom_no_auth": "IOTG-DICOM-NOAUTH",
+    "unauthenticated_api": "IOTG-API-NOAUTH",
+    "port_forwarding": "IOTG-UPNP-IGD",
+    "upnp_exposed": "IOTG-UPNP-IGD",
+}
+#: labels that name no weakness to fix (a speaker without any management interface)
+INFORMATIONAL = {"unmanageable"}
 
 
 class LabSite:

@@ -98,9 +98,8 @@ def test_telnet_the_device_cannot_switch_off_is_compensated_only_through_the_vpn
         ("IOTG-CLEARTEXT-MGMT", "vpn_only"),
         ("IOTG-NO-LOCKOUT", None),
     ]
-    text = controls[0]["control"]
-    assert text.startswith("telnet only through the VPN: rate limit of 6/minute")
-    assert "residual: the devices on its own VLAN reach telnet without the gateway" in text
+    assert controls[0]["control"].startswith("telnet only through the VPN: rate limit of 6/minute")
+    assert controls[0]["residual"].startswith("residual: the devices on its own VLAN reach telnet without")
 
     def register():
         return [
@@ -117,7 +116,14 @@ def test_telnet_the_device_cannot_switch_off_is_compensated_only_through_the_vpn
         register(), [{"name": "cam-backdoor-01", "identity": "aa:01", "vpn_only": True}], controls
     )
     assert [r["status"] for r in shown] == ["compensated", "compensated"]
-    assert shown[0]["status_reason"].startswith("compensated: telnet only through the VPN")
+    reason = shown[0]["status_reason"]
+    assert reason.startswith("compensated: telnet only through the VPN: rate limit")
+    # the evidence (the live table's rules, the probe outside the VPN), then the residual, whole
+    assert reason.endswith(
+        "; the assessment's probe outside the VPN reached none of its ports; residual: the devices on its "
+        "own VLAN reach telnet without the gateway, and the session crosses that VLAN in clear text"
+    ), reason
+    assert "residual" not in shown[1]["status_reason"]
     # the probe outside the VPN reached it: the control does not do what it says there
     reached = compensation.apply(
         register(), [{"name": "cam-backdoor-01", "identity": "aa:01", "vpn_only": False}], controls
